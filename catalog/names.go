@@ -1,0 +1,24 @@
+package catalog
+
+// CloudFormation type names of everything gantry creates.
+const (
+	IAMRole                      = "AWS::IAM::Role"
+	IAMInstanceProfile           = "AWS::IAM::InstanceProfile"
+	SecurityGroup                = "AWS::EC2::SecurityGroup"
+	ECRRepository                = "AWS::ECR::Repository"
+	LogGroup                     = "AWS::Logs::LogGroup"
+	LoadBalancer                 = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+	Listener                     = "AWS::ElasticLoadBalancingV2::Listener"
+	ListenerRule                 = "AWS::ElasticLoadBalancingV2::ListenerRule"
+	TargetGroup                  = "AWS::ElasticLoadBalancingV2::TargetGroup"
+	Cluster                      = "AWS::ECS::Cluster"
+	ClusterCapacityProviderAssoc = "AWS::ECS::ClusterCapacityProviderAssociations"
+	CapacityProvider             = "AWS::ECS::CapacityProvider"
+	LaunchTemplate               = "AWS::EC2::LaunchTemplate"
+	AutoScalingGroup             = "AWS::AutoScaling::AutoScalingGroup"
+	TaskDefinition               = "AWS::ECS::TaskDefinition"
+	Service                      = "AWS::ECS::Service"
+	ScalableTarget               = "AWS::ApplicationAutoScaling::ScalableTarget"
+	ScalingPolicy                = "AWS::ApplicationAutoScaling::ScalingPolicy"
+	Alarm                        = "AWS::CloudWatch::Alarm"
+)

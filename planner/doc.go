@@ -1,0 +1,10 @@
+// Package planner turns a desired resource graph and the live state a
+// provider reads into a plan: ordered stages of changes, each with its
+// action, the reason for it, what it does to running traffic, and the
+// property differences that motivate it. It also renders plans (text,
+// markdown, JSON) and reads and writes versioned plan files.
+//
+// Both sides are normalised per resource type (package catalog) on copies
+// before they are compared, so defaults AWS fills in, reordered set-like
+// lists and reformatted JSON documents never show up as changes.
+package planner

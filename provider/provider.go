@@ -1,0 +1,100 @@
+package provider
+
+import (
+	"context"
+	"time"
+)
+
+// Scope is the slice of an account one plan or apply works on: everything
+// tagged with this project and environment.
+type Scope struct {
+	Project     string `json:"project"`
+	Environment string `json:"environment"`
+	Account     string `json:"account"`
+	Region      string `json:"region"`
+}
+
+// Observed is a resource as the provider read it from the account.
+type Observed struct {
+	// Address is the gantry:address tag of the resource.
+	Address string `json:"address"`
+	Type    string `json:"type"`
+	// ID is the resource's primary identifier in AWS (an ARN, a name, a
+	// security group id): what Update and Delete are given back.
+	ID string `json:"id"`
+	// Properties are read back in CloudFormation shape, including whatever
+	// defaults AWS filled in. Values are plain JSON values.
+	Properties map[string]any `json:"properties"`
+	// Attributes are the values other resources may reference (Arn,
+	// GroupId, DNSName, ...), by CloudFormation attribute name.
+	Attributes map[string]string `json:"attributes,omitempty"`
+	Tags       map[string]string `json:"tags,omitempty"`
+}
+
+// Request is a resource to create or update: the desired properties with
+// every reference resolved and sensitive wrappers removed.
+type Request struct {
+	Address    string            `json:"address"`
+	Type       string            `json:"type"`
+	Properties map[string]any    `json:"properties"`
+	Tags       map[string]string `json:"tags,omitempty"`
+}
+
+// Provider reads and changes resources in one account and region.
+type Provider interface {
+	// Name identifies the provider in plan files and messages ("sandbox", "aws").
+	Name() string
+	// ListOwned returns every resource tagged as owned by scope's project
+	// and environment, with properties and attributes, sorted by address.
+	// It is the plan's only read of live state, so implementations batch
+	// and page and read types in parallel.
+	ListOwned(ctx context.Context, scope Scope) ([]*Observed, error)
+	// Create creates a resource. If one with the same identity already
+	// exists and carries this scope's ownership tags, it is adopted
+	// (updated to the request) instead of failing, so a retried or
+	// interrupted apply never duplicates anything. For task definitions,
+	// Create registers a new revision.
+	Create(ctx context.Context, scope Scope, req Request) (*Observed, error)
+	// Update changes live (as returned by ListOwned or Create) to req in place.
+	Update(ctx context.Context, scope Scope, live *Observed, req Request) (*Observed, error)
+	// Delete removes live. Deleting something already gone is not an error.
+	Delete(ctx context.Context, scope Scope, live *Observed) error
+	// Health reports the progress of a service's newest deployment and its
+	// load balancer targets; the applier's health gates poll it.
+	Health(ctx context.Context, scope Scope, service *Observed) (*Health, error)
+	// Lock takes the apply lock of scope, or fails with *LockedError
+	// naming the holder. The returned release func drops the lock.
+	Lock(ctx context.Context, scope Scope, info LockInfo) (release func() error, err error)
+	// Unlock breaks a lock by id, for a holder that crashed.
+	Unlock(ctx context.Context, scope Scope, id string) error
+}
+
+// Health is the state of a service's newest (primary) deployment.
+type Health struct {
+	DeploymentID string `json:"deploymentId"`
+	// RolloutState is IN_PROGRESS, COMPLETED or FAILED, as ECS reports it.
+	RolloutState       string `json:"rolloutState"`
+	RolloutStateReason string `json:"rolloutStateReason,omitempty"`
+	// TaskDefinition is the ARN the primary deployment runs.
+	TaskDefinition string `json:"taskDefinition"`
+	Desired        int    `json:"desired"`
+	Running        int    `json:"running"`
+	Pending        int    `json:"pending"`
+	// RolledBack is true when the circuit breaker or an alarm rolled the
+	// deployment back: a failure, however healthy the service now is.
+	RolledBack bool `json:"rolledBack"`
+	// Targets counts the service's load balancer targets by state
+	// (healthy, unhealthy, initial, draining); empty without a load balancer.
+	Targets map[string]int `json:"targets,omitempty"`
+}
+
+// LockInfo says who holds a lock.
+type LockInfo struct {
+	ID        string    `json:"id"`
+	Host      string    `json:"host"`
+	User      string    `json:"user"`
+	PID       int       `json:"pid"`
+	Commit    string    `json:"commit,omitempty"`
+	Operation string    `json:"operation"` // apply, destroy
+	Since     time.Time `json:"since"`
+}
