@@ -46,7 +46,9 @@ type Type struct {
 	Stage Stage
 	// Attributes are the attribute names other resources may reference.
 	Attributes []string
-	// ForceNew lists top-level properties whose change replaces the resource.
+	// ForceNew lists properties whose change replaces the resource: top-level
+	// names, or dotted paths into nested objects
+	// ("AutoScalingGroupProvider.AutoScalingGroupArn").
 	ForceNew []string
 	// Revisioned types (task definitions) are never updated in place: a
 	// change registers a new revision and the old one is retired later.
@@ -62,6 +64,53 @@ type Type struct {
 	// canonical form: AWS defaults filled, set-like lists sorted, JSON
 	// documents parsed. It must be idempotent.
 	Normalise func(props map[string]any)
+
+	// Reconcile, when set, runs after Normalise on both canonical sides at
+	// once, for rules that need to see both: dropping entries of lists AWS
+	// returns in full (load balancer attributes) that the desired side does
+	// not mention and gantry has no default for.
+	Reconcile func(desired, live map[string]any)
+	// NameProperty is the property holding the resource's unique name in
+	// its account and region ("" when AWS generates an identifier). A
+	// replacement that keeps this name must delete the old resource first.
+	NameProperty string
+	// Tagged reports whether the type carries tags (CloudFormation Tags).
+	// Tags of untagged types are never diffed.
+	Tagged bool
+	// IgnoreTags lists tag keys that AWS or another controller adds and
+	// that are never diffed (tags starting with "aws:" never are either).
+	IgnoreTags []string
+	// OwnedBy lists properties another controller owns while a resource of
+	// a given type references this one: a service's DesiredCount once a
+	// scalable target exists, an Auto Scaling group's DesiredCapacity once a
+	// capacity provider manages it. Such properties are never diffed.
+	OwnedBy []Owner
+	// Redeploys lists properties whose in-place change starts a new rolling
+	// deployment of the running tasks (a service's TaskDefinition or
+	// network configuration), as opposed to a change that only updates
+	// settings.
+	Redeploys []string
+	// UpdatedAttributes lists attributes that an in-place update changes (a
+	// launch template's LatestVersionNumber): values that reference them are
+	// known only after apply.
+	UpdatedAttributes []string
+	// MaybeSensitive lists value paths (property names joined by dots,
+	// list positions left out: "ContainerDefinitions.Environment.Value")
+	// that may hold values users marked sensitive. The live side carries no
+	// mark, so a live value there is masked unless the desired side has a
+	// plain value at the same place.
+	MaybeSensitive []string
+	// Pin is a property whose live value the compiler must keep (a listener
+	// rule's Priority): the planner reads it from live state and passes it
+	// to the compiler so deployed rules never move.
+	Pin string
+}
+
+// Owner says that Property is owned by whoever manages a resource of type
+// By that references this resource.
+type Owner struct {
+	Property string
+	By       string
 }
 
 var types = map[string]*Type{}

@@ -91,21 +91,9 @@ func Resolve(v any, resolve Resolver) (out any, ok bool) {
 // Refs lists the references in v, sorted and without duplicates.
 func Refs(v any) []Ref {
 	seen := map[Ref]bool{}
-	walkValue(v, func(x any) (any, bool) {
-		switch x := x.(type) {
-		case Ref:
-			seen[x] = true
-			return x, true
-		case Join:
-			for _, p := range x.Parts {
-				if r, ok := p.(Ref); ok {
-					seen[r] = true
-				}
-			}
-			return x, true
-		}
-		return nil, false
-	})
+	// Read-only walk: Refs runs for every resource in Sort and Check, so it
+	// must not rebuild the tree as walkValue does.
+	visitRefs(v, func(r Ref) { seen[r] = true })
 	out := make([]Ref, 0, len(seen))
 	for r := range seen {
 		out = append(out, r)
@@ -117,6 +105,29 @@ func Refs(v any) []Ref {
 		return out[i].Attribute < out[j].Attribute
 	})
 	return out
+}
+
+// visitRefs calls f for every Ref in v, those inside Join values included,
+// without copying anything.
+func visitRefs(v any, f func(Ref)) {
+	switch x := v.(type) {
+	case Ref:
+		f(x)
+	case Join:
+		for _, p := range x.Parts {
+			if r, ok := p.(Ref); ok {
+				f(r)
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			visitRefs(e, f)
+		}
+	case []any:
+		for _, e := range x {
+			visitRefs(e, f)
+		}
+	}
 }
 
 // walkValue rebuilds v, letting f replace any node (f returns handled=true).

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"sort"
 	"time"
 
 	"github.com/gantry-gitops/gantry/catalog"
@@ -20,13 +21,17 @@ const (
 	NoOp    Action = "noop"
 )
 
+// Actions lists every action in summary order.
+var Actions = []Action{Create, Update, Replace, Delete, NoOp}
+
 // Cause says where a difference comes from.
 type Cause string
 
 const (
-	CauseNew     Cause = "new"     // not in AWS yet
-	CauseConfig  Cause = "config"  // the configuration changed
-	CauseDrift   Cause = "drift"   // AWS was changed outside gantry
+	CauseNew     Cause = "new"    // not in AWS yet
+	CauseConfig  Cause = "config" // the configuration changed
+	CauseDrift   Cause = "drift"  // AWS was changed outside gantry
+	CauseBoth    Cause = "config+drift"
 	CauseRemoved Cause = "removed" // no longer in the configuration
 	CauseUnknown Cause = ""        // differs; where the difference came from is not known
 )
@@ -35,19 +40,43 @@ const (
 type Impact string
 
 const (
-	ImpactNone        Impact = "none"
-	ImpactInPlace     Impact = "in place"
+	ImpactNone    Impact = "none"
+	ImpactInPlace Impact = "in place"
+	// ImpactRevision: a task definition change registers a new revision;
+	// nothing runs it until its service moves to it.
+	ImpactRevision Impact = "new revision"
+	// ImpactNewRevision: a service moves to a new task definition revision
+	// with a rolling deployment.
 	ImpactNewRevision Impact = "new revision and rolling deployment"
 	ImpactRolling     Impact = "rolling deployment"
 	// Replacement creates the new resource before deleting the old one.
 	ImpactReplace Impact = "replacement, create before delete"
-	// AWS forces the old resource to go before the new one can exist.
+	// AWS forces the old resource to go before the new one can exist (its
+	// name is unique and stays the same).
 	ImpactReplaceDeleteFirst Impact = "replacement, delete before create"
+	ImpactCreate             Impact = "new resource"
 	ImpactDelete             Impact = "deletion"
 )
 
-// PropertyDiff is one property that differs, with values as normalised for
-// comparison (sensitive values still wrapped in graph.Sensitive).
+// Value placeholders in diffs, shown unquoted by every renderer.
+const (
+	// Masked stands for a value marked sensitive, and for live values that
+	// may have been (an environment variable being removed).
+	Masked = "(sensitive)"
+	// KnownAfterApply stands for a reference to a resource that is being
+	// created or replaced.
+	KnownAfterApply = "(known after apply)"
+	// NewRevision stands for the ARN of a task definition revision that
+	// apply will register.
+	NewRevision = "(new revision)"
+)
+
+// PropertyDiff is one property that differs. Path names it from the
+// resource's properties ("ContainerDefinitions[api].Image", lists of
+// objects keyed by their name in brackets; "Tags[team]" for tags). Values
+// are JSON values as normalised for comparison; sensitive ones are
+// replaced by Masked and unknown ones by KnownAfterApply or NewRevision.
+// A nil Before is an addition, a nil After a removal.
 type PropertyDiff struct {
 	Path     string `json:"path"`
 	Before   any    `json:"before,omitempty"`
@@ -57,18 +86,25 @@ type PropertyDiff struct {
 
 // Change is the plan for one resource.
 type Change struct {
-	Address string         `json:"address"`
-	Type    string         `json:"type"`
-	Action  Action         `json:"action"`
-	Stage   catalog.Stage  `json:"stage"`
-	Cause   Cause          `json:"cause,omitempty"`
-	Reason  string         `json:"reason"`
-	Impact  Impact         `json:"impact"`
-	Diffs   []PropertyDiff `json:"diffs,omitempty"`
+	Address string        `json:"address"`
+	Type    string        `json:"type"`
+	Action  Action        `json:"action"`
+	Stage   catalog.Stage `json:"stage"`
+	Cause   Cause         `json:"cause,omitempty"`
+	// Reason is one human line: why this action.
+	Reason string         `json:"reason"`
+	Impact Impact         `json:"impact"`
+	Diffs  []PropertyDiff `json:"diffs,omitempty"`
+	// ForceNew lists the properties that force a replacement.
+	ForceNew []string `json:"forceNew,omitempty"`
+	// Owned lists properties another controller owns for this resource
+	// (catalog.Type.OwnedBy): never diffed, left out of the applied hash,
+	// and not sent on update (a service's DesiredCount under autoscaling).
+	Owned []string `json:"owned,omitempty"`
 	// LiveID is the live resource's identifier (update, replace, delete).
 	LiveID string `json:"liveId,omitempty"`
-	// Fingerprint is the hash of the live resource the plan saw; apply
-	// refuses the plan if the resource no longer hashes the same.
+	// Fingerprint is the hash of the live resource the plan saw (see
+	// Fingerprint); apply refuses the plan if it no longer hashes the same.
 	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
@@ -79,15 +115,105 @@ type Plan struct {
 	FormatVersion int       `json:"formatVersion"`
 	GantryVersion string    `json:"gantryVersion"`
 	CreatedAt     time.Time `json:"createdAt"`
-	// Commit is the git commit of the configuration, when it is in git.
+	// Commit is the git commit of the configuration, when it is in git;
+	// Dirty says the work tree had uncommitted changes.
 	Commit   string         `json:"commit,omitempty"`
+	Dirty    bool           `json:"dirty,omitempty"`
 	Provider string         `json:"provider"`
 	Scope    provider.Scope `json:"scope"`
 	// Desired is the compiled graph of the environment.
 	Desired *graph.Graph `json:"desired"`
-	// Live is the owned state the plan read, by address.
+	// Live is the owned state the plan read, sorted by address.
 	Live []*provider.Observed `json:"live"`
 	// Changes lists every resource's change, no-ops included, in apply
-	// order: by stage, then address; deletions last, in reverse stage order.
+	// order: by stage, then address; deletions last, in reverse stage order
+	// (and within a stage, dependents before what they depend on).
 	Changes []*Change `json:"changes"`
+}
+
+// Summary counts changes per action.
+type Summary map[Action]int
+
+// Summary counts the plan's changes per action.
+func (p *Plan) Summary() Summary {
+	s := Summary{}
+	for _, a := range Actions {
+		s[a] = 0
+	}
+	for _, c := range p.Changes {
+		s[c.Action]++
+	}
+	return s
+}
+
+// Changed is the number of changes that are not no-ops.
+func (s Summary) Changed() int { return s[Create] + s[Update] + s[Replace] + s[Delete] }
+
+// HasChanges reports whether applying the plan would change anything.
+func (p *Plan) HasChanges() bool { return p.Summary().Changed() > 0 }
+
+// Change returns the change for addr, or nil. A replaced or deleted
+// resource and a new one never share an address, so there is one.
+func (p *Plan) Change(addr string) *Change {
+	for _, c := range p.Changes {
+		if c.Address == addr {
+			return c
+		}
+	}
+	return nil
+}
+
+// LiveAt returns the live resource the plan saw at addr, or nil.
+func (p *Plan) LiveAt(addr string) *provider.Observed {
+	i := sort.Search(len(p.Live), func(i int) bool { return p.Live[i].Address >= addr })
+	if i < len(p.Live) && p.Live[i].Address == addr {
+		return p.Live[i]
+	}
+	return nil
+}
+
+// Phase is a group of changes that apply runs together: one stage's
+// creates, updates and replacements, or the deletions of one stage.
+type Phase struct {
+	Stage     catalog.Stage
+	Deletions bool
+	Changes   []*Change // no-ops left out
+}
+
+// Title names the phase for people.
+func (ph Phase) Title() string {
+	if ph.Deletions {
+		return "deletions: " + ph.Stage.String()
+	}
+	return ph.Stage.String()
+}
+
+// Phases groups the plan's changes (no-ops left out) in apply order: the
+// stages in order, then the deletions of each stage in reverse stage order.
+// Empty phases are left out.
+func (p *Plan) Phases() []Phase {
+	var out []Phase
+	for _, st := range catalog.Stages {
+		ph := Phase{Stage: st}
+		for _, c := range p.Changes {
+			if c.Stage == st && c.Action != Delete && c.Action != NoOp {
+				ph.Changes = append(ph.Changes, c)
+			}
+		}
+		if len(ph.Changes) > 0 {
+			out = append(out, ph)
+		}
+	}
+	for i := len(catalog.Stages) - 1; i >= 0; i-- {
+		ph := Phase{Stage: catalog.Stages[i], Deletions: true}
+		for _, c := range p.Changes {
+			if c.Stage == ph.Stage && c.Action == Delete {
+				ph.Changes = append(ph.Changes, c)
+			}
+		}
+		if len(ph.Changes) > 0 {
+			out = append(out, ph)
+		}
+	}
+	return out
 }

@@ -41,6 +41,16 @@ or internal failure (plan --detailed-exitcode: 2 means changes).`,
 	root.SetErr(stderr)
 	root.SetVersionTemplate("gantry {{.Version}}\n")
 	root.AddCommand(
+		newValidateCmd(),
+		newSandboxCmd(),
+		newSchemaCmd(),
+		newCompileCmd(),
+		newGraphCmd(),
+		newPlanCmd(),
+		newShowCmd(),
+		newApplyCmd(),
+		newDestroyCmd(),
+		newUnlockCmd(),
 	)
 	return root
 }

@@ -1,0 +1,180 @@
+package applier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gantry-gitops/gantry/provider"
+)
+
+// ECS rollout states.
+const (
+	rolloutInProgress = "IN_PROGRESS"
+	rolloutCompleted  = "COMPLETED"
+	rolloutFailed     = "FAILED"
+)
+
+// GateError is a health gate that failed: the deployment was rolled back,
+// failed, or did not settle in time.
+type GateError struct {
+	Address string
+	Health  *provider.Health // last health seen; nil if never read
+	Reason  string
+}
+
+func (e *GateError) Error() string {
+	s := e.Address + ": " + e.Reason
+	if h := e.Health; h != nil {
+		s += " (" + describeHealth(h) + ")"
+	}
+	return s
+}
+
+// describeHealth is the one-line state of a deployment.
+func describeHealth(h *provider.Health) string {
+	var b strings.Builder
+	if h.DeploymentID != "" {
+		b.WriteString("deployment " + h.DeploymentID + " ")
+	}
+	state := h.RolloutState
+	if state == "" {
+		state = "unknown"
+	}
+	fmt.Fprintf(&b, "%s, %d/%d running", state, h.Running, h.Desired)
+	if h.Pending > 0 {
+		fmt.Fprintf(&b, ", %d pending", h.Pending)
+	}
+	if len(h.Targets) > 0 {
+		b.WriteString(", targets")
+		keys := make([]string, 0, len(h.Targets))
+		for k := range h.Targets {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(&b, " %d %s", h.Targets[k], k)
+		}
+	}
+	return b.String()
+}
+
+// judge decides a gate from one health reading: done with nil error when
+// the deployment is complete and healthy, done with an error when it
+// failed or was rolled back, not done while it is still rolling.
+func judge(addr string, h *provider.Health, want string) (done bool, err error) {
+	fail := func(format string, args ...any) (bool, error) {
+		reason := fmt.Sprintf(format, args...)
+		if h.RolloutStateReason != "" {
+			reason += ": " + h.RolloutStateReason
+		}
+		return true, &GateError{Address: addr, Health: h, Reason: reason}
+	}
+	switch {
+	case h.RolledBack:
+		return fail("deployment rolled back by the circuit breaker or an alarm: the new version is not running")
+	case h.RolloutState == rolloutFailed:
+		return fail("the deployment failed")
+	case h.RolloutState != rolloutCompleted:
+		return false, nil
+	case want != "" && h.TaskDefinition != "" && h.TaskDefinition != want:
+		// The primary deployment is not ours: ECS went back to another
+		// revision. Never a success, whatever its health.
+		return fail("the service runs %s, not the new revision %s", h.TaskDefinition, want)
+	case h.Running != h.Desired:
+		return false, nil
+	case !targetsHealthy(h):
+		return false, nil
+	}
+	return true, nil
+}
+
+// targetsHealthy: every load balancer target is healthy (draining ones
+// belong to the old tasks on their way out).
+func targetsHealthy(h *provider.Health) bool {
+	if len(h.Targets) == 0 {
+		return true
+	}
+	for state, n := range h.Targets {
+		if n > 0 && state != "healthy" && state != "draining" {
+			return false
+		}
+	}
+	return h.Targets["healthy"] >= h.Desired
+}
+
+// gate polls a service's health until its newest deployment settles. A
+// resumed gate (a service the plan does not change) first checks whether a
+// deployment is still in progress at all, and is quiet if not.
+func (r *run) gate(ctx context.Context, it *item, obs *provider.Observed, want string, resume bool) finished {
+	start := r.opts.Now()
+	f := finished{it: it, gate: true, out: Outcome{Change: it.change, Op: OpGate, ID: obs.ID}}
+	interval := r.opts.PollInterval
+	first := true
+	if !resume {
+		r.emit(Event{Kind: EventGateStart, Change: it.change, Op: OpGate})
+	}
+	var last *provider.Health
+	for {
+		var h *provider.Health
+		n, err := r.attempt(ctx, it, false, func(c context.Context) error {
+			var e error
+			h, e = r.p.Health(c, r.scope, obs)
+			return e
+		})
+		f.out.Attempts += n
+		if err == nil && h == nil {
+			err = errors.New("provider returned no health")
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return r.gateEnded(ctx, f, start, last)
+			}
+			f.out.Err = &GateError{Address: it.change.Address, Health: last, Reason: "cannot read its health: " + err.Error()}
+			return r.gateDone(f, start, last)
+		}
+		last = h
+		if first && resume {
+			if h.RolloutState != rolloutInProgress {
+				f.quiet = true
+				return f
+			}
+			r.emit(Event{Kind: EventGateStart, Change: it.change, Op: OpGate, Health: h})
+		}
+		first = false
+		r.emit(Event{Kind: EventGate, Change: it.change, Op: OpGate, Health: h, Elapsed: r.opts.Now().Sub(start)})
+		if done, err := judge(it.change.Address, h, want); done {
+			f.out.Err = err
+			return r.gateDone(f, start, h)
+		}
+		if r.opts.Sleep(ctx, interval) != nil {
+			return r.gateEnded(ctx, f, start, last)
+		}
+		interval = min(interval*3/2, r.opts.PollMax)
+	}
+}
+
+// gateEnded is a gate whose context ended: the stage timed out (a
+// failure), or the apply stopped for another reason (unverified).
+func (r *run) gateEnded(ctx context.Context, f finished, start time.Time, last *provider.Health) finished {
+	cause := context.Cause(ctx)
+	var to *stageTimeout
+	if errors.As(cause, &to) {
+		f.out.Err = &GateError{Address: f.it.change.Address, Health: last,
+			Reason: fmt.Sprintf("the deployment did not settle within the stage timeout (%s)", to.timeout)}
+	} else {
+		f.unverified = true
+		f.out.Err = &GateError{Address: f.it.change.Address, Health: last, Reason: "not awaited: " + cause.Error()}
+	}
+	return r.gateDone(f, start, last)
+}
+
+func (r *run) gateDone(f finished, start time.Time, last *provider.Health) finished {
+	f.out.Health = last
+	f.out.Duration = r.opts.Now().Sub(start)
+	r.emit(Event{Kind: EventGateDone, Change: f.it.change, Op: OpGate, Health: last, Err: f.out.Err, Elapsed: f.out.Duration})
+	return f
+}

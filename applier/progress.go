@@ -1,0 +1,313 @@
+package applier
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Printer renders apply progress. On a terminal it prints finished work
+// as permanent lines and keeps a block of live lines at the bottom (changes
+// in flight, services being deployed: running/desired, rollout state,
+// elapsed), redrawn in place. Elsewhere (CI logs, pipes) it prints plain
+// timestamped lines, and a deployment's state only when it changes or
+// every HeartBeat.
+type Printer struct {
+	mu        sync.Mutex
+	w         io.Writer
+	tty       bool
+	color     bool
+	width     int
+	heartbeat time.Duration
+	now       func() time.Time
+
+	active map[string]*activeLine // by address
+	drawn  int                    // lines of the live block on screen
+	said   map[string]string      // plain: last deployment state printed
+	saidAt map[string]time.Time
+	stop   chan struct{}
+	wg     sync.WaitGroup
+}
+
+type activeLine struct {
+	address string
+	verb    string
+	since   time.Time
+	state   string
+}
+
+// PrinterOptions configure a Printer.
+type PrinterOptions struct {
+	// Terminal selects redrawn live lines; Width is the terminal's width.
+	Terminal bool
+	Width    int
+	// Color adds ANSI colours (terminals without NO_COLOR).
+	Color bool
+	// HeartBeat is how often plain output repeats an unchanged deployment
+	// state (default 30s).
+	HeartBeat time.Duration
+	Now       func() time.Time
+}
+
+// NewPrinter returns a Printer writing to w. Call Close when the apply
+// is over.
+func NewPrinter(w io.Writer, o PrinterOptions) *Printer {
+	p := &Printer{
+		w: w, tty: o.Terminal, color: o.Color, width: o.Width,
+		heartbeat: o.HeartBeat, now: o.Now,
+		active: map[string]*activeLine{},
+		said:   map[string]string{}, saidAt: map[string]time.Time{},
+		stop: make(chan struct{}),
+	}
+	if p.width <= 20 {
+		p.width = 100
+	}
+	if p.heartbeat <= 0 {
+		p.heartbeat = 30 * time.Second
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	if p.tty {
+		// Elapsed times tick even when nothing happens.
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			t := time.NewTicker(500 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-p.stop:
+					return
+				case <-t.C:
+					p.mu.Lock()
+					p.redraw(nil)
+					p.mu.Unlock()
+				}
+			}
+		}()
+	}
+	return p
+}
+
+// Close stops redrawing and removes the live block.
+func (p *Printer) Close() {
+	select {
+	case <-p.stop:
+		return
+	default:
+	}
+	close(p.stop)
+	p.wg.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.active = map[string]*activeLine{}
+	p.redraw(nil)
+}
+
+// Printf prints a permanent line (timestamped when plain) above the live
+// block: for callers' own messages during an apply.
+func (p *Printer) Printf(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.redraw([]string{fmt.Sprintf(format, args...)})
+}
+
+// Event implements Progress.
+func (p *Printer) Event(e Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var lines []string
+	addr := ""
+	if e.Change != nil {
+		addr = e.Change.Address
+	}
+	switch e.Kind {
+	case EventStageStart:
+		lines = append(lines, p.paint(bold, fmt.Sprintf("==> %s (%s)", stageTitle(e), plural(e.Count, "change", "changes"))))
+	case EventStageDone:
+		if e.Err != nil {
+			lines = append(lines, p.paint(red, fmt.Sprintf("<== %s failed after %s", stageTitle(e), round(e.Elapsed))))
+		} else {
+			lines = append(lines, fmt.Sprintf("<== %s done in %s", stageTitle(e), round(e.Elapsed)))
+		}
+	case EventStart:
+		p.active[addr] = &activeLine{address: addr, verb: progressive(e.Op), since: e.Time}
+	case EventRetry:
+		lines = append(lines, p.paint(yellow, fmt.Sprintf("    retry    %s: %s (attempt %d, again in %s)", addr, trimAddress(e.Err, addr), e.Attempt, round(e.Delay))))
+	case EventWait:
+		if a := p.active[addr]; a != nil {
+			a.state = fmt.Sprintf("waiting %s for targets to drain", round(e.Delay))
+		}
+		lines = append(lines, fmt.Sprintf("    wait     %s: %s for its targets to drain before it is deleted", addr, round(e.Delay)))
+	case EventDone:
+		delete(p.active, addr)
+		switch {
+		case e.Err != nil:
+			lines = append(lines, p.paint(red, fmt.Sprintf("    FAILED   %s (%s): %s", addr, e.Op, trimAddress(e.Err, addr))))
+		case e.Kept:
+			lines = append(lines, p.paint(yellow, fmt.Sprintf("    kept     %s: it still holds data", addr)))
+		default:
+			lines = append(lines, p.paint(green, fmt.Sprintf("    %-8s %s", shortPast(e.Op), addr))+p.dim(fmt.Sprintf("  %s %s", e.ID, round(e.Elapsed))))
+		}
+	case EventGateStart:
+		p.active[addr] = &activeLine{address: addr, verb: "deploying", since: e.Time, state: "waiting for the deployment"}
+		lines = append(lines, fmt.Sprintf("    waiting  %s: deployment to complete and targets to be healthy", addr))
+	case EventGate:
+		state := describeHealth(e.Health)
+		if a := p.active[addr]; a != nil {
+			a.state = state
+		}
+		if !p.tty && (p.said[addr] != state || e.Time.Sub(p.saidAt[addr]) >= p.heartbeat) {
+			p.said[addr], p.saidAt[addr] = state, e.Time
+			lines = append(lines, fmt.Sprintf("    deploy   %s: %s (%s)", addr, state, round(e.Elapsed)))
+		}
+	case EventGateDone:
+		delete(p.active, addr)
+		delete(p.said, addr)
+		var ge *GateError
+		switch {
+		case e.Err != nil && errors.As(e.Err, &ge) && strings.HasPrefix(ge.Reason, "not awaited"):
+			lines = append(lines, p.paint(yellow, fmt.Sprintf("    abandon  %s: %s", addr, trimAddress(e.Err, addr))))
+		case e.Err != nil:
+			lines = append(lines, p.paint(red, fmt.Sprintf("    FAILED   %s: %s", addr, trimAddress(e.Err, addr))))
+		default:
+			lines = append(lines, p.paint(green, fmt.Sprintf("    healthy  %s", addr))+p.dim(fmt.Sprintf("  %s in %s", describeHealth(e.Health), round(e.Elapsed))))
+		}
+	}
+	if len(lines) > 0 || p.tty {
+		p.redraw(lines)
+	}
+}
+
+func stageTitle(e Event) string {
+	if e.Deletions {
+		return "deletions: " + e.Stage.String()
+	}
+	return fmt.Sprintf("stage %d: %s", int(e.Stage), e.Stage)
+}
+
+func progressive(op Op) string {
+	switch op {
+	case OpCreate:
+		return "creating"
+	case OpUpdate:
+		return "updating"
+	case OpNewRevision:
+		return "registering"
+	case OpReplace, OpReplaceFirst:
+		return "replacing"
+	case OpDelete:
+		return "deleting"
+	case OpRetire:
+		return "retiring"
+	}
+	return string(op)
+}
+
+func shortPast(op Op) string {
+	if op == OpNewRevision {
+		return "revised"
+	}
+	return pastTense[op]
+}
+
+// redraw prints lines above the live block and redraws the block (on a
+// terminal); plain output just gets the lines, timestamped. p.mu held.
+func (p *Printer) redraw(lines []string) {
+	var b bytes.Buffer
+	if !p.tty {
+		ts := p.now().UTC().Format(time.RFC3339)
+		for _, l := range lines {
+			b.WriteString(ts + " " + l + "\n")
+		}
+		_, _ = p.w.Write(b.Bytes())
+		return
+	}
+	if p.drawn > 0 {
+		fmt.Fprintf(&b, "\x1b[%dA\x1b[J", p.drawn)
+	}
+	for _, l := range lines {
+		b.WriteString(l + "\n")
+	}
+	block := p.block()
+	for _, l := range block {
+		b.WriteString(l + "\n")
+	}
+	p.drawn = len(block)
+	_, _ = p.w.Write(b.Bytes())
+}
+
+// maxLive bounds the live block so that it always fits a terminal.
+const maxLive = 15
+
+func (p *Printer) block() []string {
+	if len(p.active) == 0 {
+		return nil
+	}
+	all := make([]*activeLine, 0, len(p.active))
+	for _, a := range p.active {
+		all = append(all, a)
+	}
+	// Deployments first (they are what people wait for), then the oldest.
+	sort.Slice(all, func(i, j int) bool {
+		di, dj := all[i].verb == "deploying", all[j].verb == "deploying"
+		if di != dj {
+			return di
+		}
+		if !all[i].since.Equal(all[j].since) {
+			return all[i].since.Before(all[j].since)
+		}
+		return all[i].address < all[j].address
+	})
+	now := p.now()
+	var out []string
+	for i, a := range all {
+		if i == maxLive {
+			out = append(out, fmt.Sprintf("  … and %d more in flight", len(all)-maxLive))
+			break
+		}
+		l := fmt.Sprintf("  %-11s %s", a.verb, a.address)
+		if a.state != "" {
+			l += "  " + a.state
+		}
+		l += fmt.Sprintf("  %s", now.Sub(a.since).Round(time.Second))
+		out = append(out, p.dim(truncate(l, p.width-1)))
+	}
+	return out
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+const (
+	bold   = "1"
+	red    = "31"
+	green  = "32"
+	yellow = "33"
+)
+
+func (p *Printer) paint(code, s string) string {
+	if !p.color {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+func (p *Printer) dim(s string) string {
+	if !p.color {
+		return s
+	}
+	return "\x1b[2m" + s + "\x1b[0m"
+}

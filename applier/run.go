@@ -1,0 +1,761 @@
+package applier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/graph"
+	"github.com/gantry-gitops/gantry/planner"
+	"github.com/gantry-gitops/gantry/provider"
+)
+
+// item is one unit of work: a change of the plan, or the retirement of
+// something a replacement left behind.
+type item struct {
+	change *planner.Change
+	op     Op
+	res    *graph.Resource    // desired resource (create, update, replace)
+	old    *provider.Observed // live resource before (update, replace, delete, retire)
+	// drain is how long a retired resource stays after its stage ended.
+	drain     time.Duration
+	notBefore time.Time
+	// after lists the items that must succeed before this one starts.
+	after []*item
+
+	// scheduler state, owned by runPhase
+	waiting    int
+	dependents []*item
+	started    bool
+}
+
+// finished is what a worker goroutine hands back to the scheduler.
+type finished struct {
+	it   *item
+	out  Outcome
+	gate bool
+	// obs and want start a health gate after a successful change.
+	obs  *provider.Observed
+	want string
+	// quiet results (a resumed gate that found nothing to wait for) are
+	// not reported; unverified gates were abandoned, not failed; kept
+	// deletions were refused because the resource holds data.
+	quiet, unverified, kept bool
+}
+
+// errStopped cancels health gates when something else failed first.
+var errStopped = errors.New("stopped because another change failed")
+
+// stageTimeout is the cause of a stage's context when --timeout expires.
+type stageTimeout struct {
+	stage   string
+	timeout time.Duration
+}
+
+func (e *stageTimeout) Error() string {
+	return fmt.Sprintf("stage %q timed out after %s", e.stage, e.timeout)
+}
+
+type run struct {
+	p       provider.Provider
+	plan    *planner.Plan
+	scope   provider.Scope
+	opts    Options
+	desired map[string]*graph.Resource
+
+	mu      sync.Mutex
+	live    map[string]*provider.Observed // current state by address
+	byID    map[string]*provider.Observed // state before the apply, by id
+	retired []*item
+	stopped bool
+	cancel  context.CancelCauseFunc // the running phase's gates
+	res     Result
+}
+
+func newRun(p provider.Provider, plan *planner.Plan, live []*provider.Observed, opts Options) (*run, error) {
+	r := &run{
+		p:       p,
+		plan:    plan,
+		scope:   plan.Scope,
+		opts:    opts,
+		desired: plan.Desired.Index(),
+		live:    make(map[string]*provider.Observed, len(live)),
+		byID:    make(map[string]*provider.Observed, len(live)),
+	}
+	for _, o := range live {
+		r.byID[o.ID] = o
+		// With two live resources at one address (a replacement that was
+		// interrupted), references resolve to the one the plan saw.
+		if prev, dup := r.live[o.Address]; dup && !r.planSaw(o) && r.planSaw(prev) {
+			continue
+		}
+		r.live[o.Address] = o
+	}
+	for _, c := range plan.Changes {
+		if c.Action == planner.NoOp || c.Action == planner.Delete {
+			continue
+		}
+		if r.desired[c.Address] == nil {
+			return nil, fmt.Errorf("apply: plan change %s has no desired resource", c.Address)
+		}
+	}
+	return r, nil
+}
+
+// planSaw reports whether the plan's changes name o by id.
+func (r *run) planSaw(o *provider.Observed) bool {
+	for _, c := range r.plan.Changes {
+		if c.Address == o.Address && c.LiveID == o.ID {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *run) emit(e Event) {
+	e.Time = r.opts.Now()
+	r.opts.Progress.Event(e)
+}
+
+func (r *run) isStopped() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopped
+}
+
+// stop makes sure nothing new starts and abandons the health gates still
+// waiting.
+func (r *run) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = true
+	if r.cancel != nil {
+		r.cancel(errStopped)
+	}
+}
+
+func (r *run) run(ctx context.Context) *Result {
+	start := r.opts.Now()
+	byStage := map[catalog.Stage][]*planner.Change{}
+	var deletes []*planner.Change
+	for _, c := range r.plan.Changes {
+		switch c.Action {
+		case planner.NoOp:
+			if r.gated(c.Type) {
+				byStage[c.Stage] = append(byStage[c.Stage], c)
+			}
+		case planner.Delete:
+			deletes = append(deletes, c)
+		default:
+			byStage[c.Stage] = append(byStage[c.Stage], c)
+		}
+	}
+	for _, st := range sortedStages(byStage) {
+		var items, resume []*item
+		for _, c := range byStage[st] {
+			it := r.itemFor(c)
+			if c.Action == planner.NoOp {
+				if it.old != nil {
+					resume = append(resume, it)
+				}
+				continue
+			}
+			items = append(items, it)
+		}
+		if r.isStopped() || ctx.Err() != nil {
+			r.notStarted(items)
+			continue
+		}
+		orderByDependencies(items)
+		r.runPhase(ctx, st, false, items, resume)
+	}
+	r.runDeletions(ctx, deletes)
+	if ctx.Err() != nil {
+		r.res.Interrupted = true
+	}
+	r.res.Elapsed = r.opts.Now().Sub(start)
+	return &r.res
+}
+
+// runDeletions deletes what the plan removes and retires what
+// replacements left behind, in reverse stage order.
+func (r *run) runDeletions(ctx context.Context, deletes []*planner.Change) {
+	byStage := map[catalog.Stage][]*item{}
+	for _, c := range deletes {
+		it := r.itemFor(c)
+		byStage[c.Stage] = append(byStage[c.Stage], it)
+	}
+	if r.isStopped() || ctx.Err() != nil {
+		// Retirements are not plan changes: what they would remove stays
+		// in use until the stopped deployments are sorted out.
+		for _, st := range sortedStages(byStage) {
+			r.notStarted(byStage[st])
+		}
+		return
+	}
+	for _, it := range r.retirements() {
+		byStage[it.change.Stage] = append(byStage[it.change.Stage], it)
+	}
+	stages := sortedStages(byStage)
+	for i := len(stages) - 1; i >= 0; i-- {
+		items := byStage[stages[i]]
+		if r.isStopped() || ctx.Err() != nil {
+			r.notStarted(items)
+			continue
+		}
+		orderDeletions(items)
+		r.runPhase(ctx, stages[i], true, items, nil)
+	}
+}
+
+// orderByDependencies makes each change wait for the changes of the same
+// stage it depends on (earlier stages are done by then).
+func orderByDependencies(items []*item) {
+	byAddr := make(map[string]*item, len(items))
+	for _, it := range items {
+		byAddr[it.change.Address] = it
+	}
+	for _, it := range items {
+		if it.res == nil {
+			continue
+		}
+		for _, d := range it.res.DependsOn {
+			if dep := byAddr[d]; dep != nil && dep != it {
+				it.after = append(it.after, dep)
+			}
+		}
+	}
+}
+
+// retirements are the retired resources to delete: once each, and never
+// one that a live resource still names (a revision another service runs).
+func (r *run) retirements() []*item {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	used := map[string]bool{}
+	for _, o := range r.live {
+		walkStrings(o.Properties, func(s string) { used[s] = true })
+	}
+	current := map[string]bool{}
+	for _, o := range r.live {
+		current[o.ID] = true
+	}
+	seen := map[string]bool{}
+	var out []*item
+	for _, it := range r.retired {
+		id := it.old.ID
+		if seen[id] || used[id] || current[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, it)
+	}
+	return out
+}
+
+func (r *run) gated(typ string) bool {
+	t, ok := catalog.Lookup(typ)
+	return ok && t.HealthGated
+}
+
+// itemFor turns a plan change into work.
+func (r *run) itemFor(c *planner.Change) *item {
+	it := &item{change: c, res: r.desired[c.Address], old: r.liveFor(c)}
+	t, _ := catalog.Lookup(c.Type)
+	revisioned := t != nil && t.Revisioned
+	switch c.Action {
+	case planner.Create:
+		it.op = OpCreate
+	case planner.Update:
+		it.op = OpUpdate
+		if revisioned {
+			it.op = OpNewRevision
+		}
+	case planner.Replace:
+		switch {
+		case revisioned:
+			it.op = OpNewRevision
+		case c.Impact == planner.ImpactReplaceDeleteFirst:
+			it.op = OpReplaceFirst
+		default:
+			it.op = OpReplace
+		}
+	case planner.Delete:
+		it.op = OpDelete
+		if it.old == nil {
+			// Already gone, or never read: Delete is idempotent.
+			it.old = &provider.Observed{Address: c.Address, Type: c.Type, ID: c.LiveID}
+		}
+	case planner.NoOp:
+		it.op = OpGate
+	}
+	return it
+}
+
+// liveFor finds the live resource a change acts on: the one the plan saw
+// by id, else the one at its address.
+func (r *run) liveFor(c *planner.Change) *provider.Observed {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c.LiveID != "" {
+		if o := r.byID[c.LiveID]; o != nil {
+			return o
+		}
+	}
+	return r.live[c.Address]
+}
+
+func (r *run) notStarted(items []*item) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, it := range items {
+		if !it.started {
+			r.res.NotStarted = append(r.res.NotStarted, it.change)
+		}
+	}
+}
+
+func sortedStages[T any](m map[catalog.Stage][]T) []catalog.Stage {
+	out := make([]catalog.Stage, 0, len(m))
+	for s := range m {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// runPhase runs one stage's items in dependency order, at most
+// Parallelism at a time, and health-gates the gated ones. resume are
+// gated resources the plan does not change; they are gated only if a
+// deployment is still in progress (an earlier apply was interrupted).
+func (r *run) runPhase(ctx context.Context, st catalog.Stage, deletions bool, items, resume []*item) {
+	name := st.String()
+	if deletions {
+		name = "deletions: " + name
+	}
+	stageCtx, cancelStage := context.WithTimeoutCause(ctx, r.opts.StageTimeout, &stageTimeout{stage: name, timeout: r.opts.StageTimeout})
+	defer cancelStage()
+	gateCtx, cancelGates := context.WithCancelCause(stageCtx)
+	defer cancelGates(nil)
+	r.mu.Lock()
+	r.cancel = cancelGates
+	if r.stopped {
+		cancelGates(errStopped)
+	}
+	r.mu.Unlock()
+
+	phaseStart := r.opts.Now()
+	if len(items) > 0 {
+		r.emit(Event{Kind: EventStageStart, Stage: st, Deletions: deletions, Count: len(items)})
+	}
+	var ready []*item
+	inPhase := map[*item]bool{}
+	for _, it := range items {
+		inPhase[it] = true
+	}
+	for _, it := range items {
+		for _, a := range it.after {
+			if inPhase[a] {
+				it.waiting++
+				a.dependents = append(a.dependents, it)
+			}
+		}
+		if it.waiting == 0 {
+			ready = append(ready, it)
+		}
+	}
+	sortItems(ready)
+
+	ch := make(chan finished)
+	running, gates := 0, 0
+	startGate := func(it *item, obs *provider.Observed, want string, resume bool) {
+		gates++
+		go func() { ch <- r.gate(gateCtx, it, obs, want, resume) }()
+	}
+	for _, it := range resume {
+		startGate(it, it.old, "", true)
+	}
+	failedBefore := len(r.res.Failed)
+	timedOut := false
+	for {
+		for len(ready) > 0 && running < r.opts.Parallelism && !r.isStopped() && stageCtx.Err() == nil {
+			it := ready[0]
+			ready = ready[1:]
+			it.started = true
+			running++
+			go func() { ch <- r.exec(stageCtx, it) }()
+		}
+		if running == 0 && gates == 0 {
+			if r.isStopped() || stageCtx.Err() != nil {
+				break
+			}
+			// Nothing runs and nothing is ready, yet items wait: a
+			// dependency cycle among deletions guessed from references.
+			// Break it rather than stall.
+			ready = unstarted(items)
+			if len(ready) == 0 {
+				break
+			}
+			continue
+		}
+		f := <-ch
+		if f.gate {
+			gates--
+		} else {
+			running--
+		}
+		r.record(f)
+		if f.out.Err != nil {
+			if !f.unverified {
+				r.stop()
+			}
+			continue
+		}
+		if f.gate {
+			continue
+		}
+		if f.obs != nil && r.gated(f.it.change.Type) && !deletions {
+			startGate(f.it, f.obs, f.want, false)
+		}
+		for _, d := range f.it.dependents {
+			d.waiting--
+			if d.waiting == 0 && !d.started {
+				ready = append(ready, d)
+			}
+		}
+		sortItems(ready)
+	}
+	if ctx.Err() == nil && errors.As(context.Cause(stageCtx), new(*stageTimeout)) {
+		timedOut = true
+	}
+	left := unstarted(items)
+	if timedOut && len(left) > 0 && len(r.res.Failed) == failedBefore {
+		// The stage ran out of time before a change could start; say so
+		// once (gates that timed out have said so themselves).
+		r.mu.Lock()
+		r.res.Failed = append(r.res.Failed, Outcome{Op: "stage", Err: context.Cause(stageCtx)})
+		r.mu.Unlock()
+		r.stop()
+	}
+	if ctx.Err() != nil {
+		r.stop()
+	}
+	r.notStarted(items)
+	// Retired resources drain from the end of the stage that moved
+	// traffic off them.
+	r.mu.Lock()
+	end := r.opts.Now()
+	for _, it := range r.retired {
+		if it.notBefore.IsZero() {
+			it.notBefore = end.Add(it.drain)
+		}
+	}
+	r.cancel = nil
+	r.mu.Unlock()
+	if len(items) > 0 {
+		var err error
+		if len(r.res.Failed) > failedBefore {
+			err = r.res.Failed[len(r.res.Failed)-1].Err
+		}
+		r.emit(Event{Kind: EventStageDone, Stage: st, Deletions: deletions, Elapsed: r.opts.Now().Sub(phaseStart), Err: err})
+	}
+}
+
+func unstarted(items []*item) []*item {
+	var out []*item
+	for _, it := range items {
+		if !it.started {
+			out = append(out, it)
+		}
+	}
+	sortItems(out)
+	return out
+}
+
+func sortItems(items []*item) {
+	sort.SliceStable(items, func(i, j int) bool { return items[i].change.Address < items[j].change.Address })
+}
+
+func (r *run) record(f finished) {
+	if f.quiet {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case f.kept:
+		r.res.Kept = append(r.res.Kept, Kept{Resource: f.it.old, Why: keptReason(f.it.old)})
+	case f.unverified:
+		r.res.Unverified = append(r.res.Unverified, f.out)
+	case f.out.Err != nil:
+		r.res.Failed = append(r.res.Failed, f.out)
+	default:
+		r.res.Done = append(r.res.Done, f.out)
+	}
+}
+
+// exec makes one change. ctx ends when the stage times out or the apply is
+// interrupted; calls already made finish regardless (see attempt).
+func (r *run) exec(ctx context.Context, it *item) finished {
+	start := r.opts.Now()
+	r.emit(Event{Kind: EventStart, Change: it.change, Op: it.op})
+	f := finished{it: it, out: Outcome{Change: it.change, Op: it.op}}
+	var err error
+	switch it.op {
+	case OpCreate, OpNewRevision, OpReplace:
+		f.obs, f.want, f.out.Attempts, err = r.create(ctx, it)
+		if err == nil && it.old != nil && it.old.ID != f.obs.ID && it.op != OpCreate {
+			r.retire(it)
+		}
+	case OpUpdate:
+		if it.old == nil {
+			err = fmt.Errorf("%s: no live resource to update: it was deleted since the plan was made; plan again", it.change.Address)
+			break
+		}
+		var req provider.Request
+		if req, err = r.request(it.change, it.res, it.old); err != nil {
+			break
+		}
+		f.want = handlerFor(req.Type).wantRevision(req.Properties)
+		f.out.Attempts, err = r.attempt(ctx, it, false, func(c context.Context) error {
+			o, e := r.p.Update(c, r.scope, it.old, req)
+			f.obs = o
+			return e
+		})
+		if err == nil {
+			r.setLive(f.obs)
+			r.retirePreviousRevision(it, req)
+		}
+	case OpReplaceFirst:
+		if it.old != nil {
+			f.out.Attempts, err = r.attempt(ctx, it, false, func(c context.Context) error {
+				return r.p.Delete(c, r.scope, it.old)
+			})
+		}
+		if err == nil {
+			var n int
+			f.obs, f.want, n, err = r.create(ctx, it)
+			f.out.Attempts += n
+		}
+	case OpDelete, OpRetire:
+		if wait := it.notBefore.Sub(r.opts.Now()); wait > 0 {
+			r.emit(Event{Kind: EventWait, Change: it.change, Op: it.op, Delay: wait})
+			if r.opts.Sleep(ctx, wait) != nil {
+				err = fmt.Errorf("%s: not deleted: %v while waiting for its targets to drain", it.change.Address, context.Cause(ctx))
+				break
+			}
+		}
+		h := handlerFor(it.old.Type)
+		if r.opts.DeleteData && h.emptyOnDelete != nil {
+			// Make the delete take the data with it (ECR's force).
+			req := provider.Request{Address: it.old.Address, Type: it.old.Type, Properties: h.emptyOnDelete(it.old), Tags: it.old.Tags}
+			f.out.Attempts, err = r.attempt(ctx, it, false, func(c context.Context) error {
+				_, e := r.p.Update(c, r.scope, it.old, req)
+				return e
+			})
+			if err != nil {
+				break
+			}
+		}
+		var n int
+		n, err = r.attempt(ctx, it, true, func(c context.Context) error {
+			e := r.p.Delete(c, r.scope, it.old)
+			if h.dataCode != "" && isCode(e, h.dataCode) {
+				// Holding data is not "in use": no point retrying.
+				return &notRetried{e}
+			}
+			return e
+		})
+		f.out.Attempts += n
+		f.out.ID = it.old.ID
+		var nr *notRetried
+		if errors.As(err, &nr) {
+			err = nr.err
+			if r.opts.KeepData {
+				f.kept = true
+				f.out.Err = nil
+				err = nil
+			}
+		}
+	}
+	if f.obs != nil {
+		f.out.ID = f.obs.ID
+	}
+	f.out.Err = err
+	f.out.Duration = r.opts.Now().Sub(start)
+	r.emit(Event{Kind: EventDone, Change: it.change, Op: it.op, ID: f.out.ID, Err: err, Elapsed: f.out.Duration, Attempt: f.out.Attempts, Kept: f.kept})
+	return f
+}
+
+func (r *run) create(ctx context.Context, it *item) (obs *provider.Observed, want string, attempts int, err error) {
+	req, err := r.request(it.change, it.res, nil)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	want = handlerFor(req.Type).wantRevision(req.Properties)
+	attempts, err = r.attempt(ctx, it, false, func(c context.Context) error {
+		o, e := r.p.Create(c, r.scope, req)
+		obs = o
+		return e
+	})
+	if err == nil && obs == nil {
+		err = fmt.Errorf("%s: provider returned no resource from Create", it.change.Address)
+	}
+	if err == nil {
+		r.setLive(obs)
+	}
+	return obs, want, attempts, err
+}
+
+func (h handler) wantRevision(props map[string]any) string {
+	if h.revision == nil {
+		return ""
+	}
+	return h.revision(props)
+}
+
+// retire schedules the removal of what it replaced, for the deletions
+// phase: after every stage, so after the deployments that stopped using it
+// completed, and (target groups) after its draining delay.
+func (r *run) retire(it *item) {
+	old := it.old
+	reason := "replaced; deleted after the new one took over"
+	var drain time.Duration
+	if it.op == OpNewRevision {
+		reason = "previous revision, deregistered after the deployment completed"
+	} else if h := handlerFor(old.Type); h.drain != nil {
+		drain = h.drain(old)
+		reason = fmt.Sprintf("replaced; deleted %s after traffic moved (deregistration delay)", drain)
+	}
+	c := &planner.Change{
+		Address: it.change.Address,
+		Type:    it.change.Type,
+		Action:  planner.Delete,
+		Stage:   it.change.Stage,
+		Reason:  reason,
+		Impact:  planner.ImpactNone,
+		LiveID:  old.ID,
+	}
+	r.mu.Lock()
+	r.retired = append(r.retired, &item{change: c, op: OpRetire, old: old, drain: drain})
+	r.mu.Unlock()
+}
+
+// retirePreviousRevision schedules the revision a service ran before this
+// update (say revision 1, which a rollback restored after revision 2 failed)
+// for deregistration once the new deployment completed; the plan's own
+// task definition change only retires the revision the plan saw as latest.
+func (r *run) retirePreviousRevision(it *item, req provider.Request) {
+	h := handlerFor(it.change.Type)
+	if h.revision == nil || it.old == nil {
+		return
+	}
+	prev, next := h.revision(it.old.Properties), h.revision(req.Properties)
+	if prev == "" || prev == next {
+		return
+	}
+	for _, ref := range graph.Refs(it.res.Properties) {
+		dep := r.desired[ref.Address]
+		if dep == nil {
+			continue
+		}
+		if t, ok := catalog.Lookup(dep.Type); !ok || !t.Revisioned {
+			continue
+		}
+		c := &planner.Change{
+			Address: dep.Address, Type: dep.Type, Action: planner.Delete, Stage: catalog.MustLookup(dep.Type).Stage,
+			Reason: "revision " + it.change.Address + " ran before, deregistered after the deployment completed",
+			Impact: planner.ImpactNone, LiveID: prev,
+		}
+		r.mu.Lock()
+		r.retired = append(r.retired, &item{change: c, op: OpRetire, old: &provider.Observed{Address: dep.Address, Type: dep.Type, ID: prev}})
+		r.mu.Unlock()
+		return
+	}
+}
+
+func (r *run) setLive(o *provider.Observed) {
+	if o == nil {
+		return
+	}
+	r.mu.Lock()
+	r.live[o.Address] = o
+	r.mu.Unlock()
+}
+
+// resolveLocked resolves a reference from the current state; r.mu held.
+func (r *run) resolveLocked(ref graph.Ref) (string, bool) {
+	o := r.live[ref.Address]
+	if o == nil {
+		return "", false
+	}
+	if v, ok := o.Attributes[ref.Attribute]; ok {
+		return v, true
+	}
+	if ref.Attribute == "Ref" && o.ID != "" {
+		return o.ID, true
+	}
+	return "", false
+}
+
+// request builds what the provider gets: references resolved from live
+// state and earlier changes, sensitive values unwrapped, the resource's
+// tags plus gantry:applied (the hash of what is sent, so the next plan
+// tells drift from configuration changes). An update (live set) keeps the
+// live value of the properties another controller owns (a service's
+// DesiredCount under autoscaling); a create sets them once.
+func (r *run) request(c *planner.Change, res *graph.Resource, live *provider.Observed) (provider.Request, error) {
+	r.mu.Lock()
+	resolved, ok := graph.Resolve(map[string]any(res.Properties), r.resolveLocked)
+	r.mu.Unlock()
+	if !ok {
+		var names []string
+		for _, ref := range graph.Refs(resolved) {
+			names = append(names, ref.String())
+		}
+		return provider.Request{}, fmt.Errorf("%s: cannot resolve %s: not created yet, or the provider did not report that attribute", res.Address, strings.Join(names, ", "))
+	}
+	props, _ := graph.Unwrap(resolved).(map[string]any)
+	if live != nil {
+		// Keep what the other controller set: send the live value back
+		// (an update may replace every property), or nothing.
+		for _, k := range c.Owned {
+			if v, ok := live.Properties[k]; ok {
+				props[k] = v
+			} else {
+				delete(props, k)
+			}
+		}
+	}
+	tags := maps.Clone(res.Tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	if h := c.AppliedHash(props, res.Tags); h != "" {
+		tags[planner.TagApplied] = h
+	}
+	return provider.Request{Address: res.Address, Type: res.Type, Properties: props, Tags: tags}, nil
+}
+
+// notRetried wraps an error that must not be retried, whatever its kind.
+type notRetried struct{ err error }
+
+func (e *notRetried) Error() string { return e.err.Error() }
+
+func isCode(err error, code string) bool {
+	var op *provider.OpError
+	return errors.As(err, &op) && op.Code == code
+}
+
+func keptReason(o *provider.Observed) string {
+	if o.Type == catalog.ECRRepository {
+		return "repository holds images"
+	}
+	return "holds data"
+}

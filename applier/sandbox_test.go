@@ -1,0 +1,415 @@
+package applier
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/compiler"
+	"github.com/gantry-gitops/gantry/graph"
+	"github.com/gantry-gitops/gantry/planner"
+	"github.com/gantry-gitops/gantry/provider"
+	"github.com/gantry-gitops/gantry/provider/sandbox"
+)
+
+// These tests run the whole cycle against the sandbox: load and compile
+// testdata/demo, plan with the planner, apply, plan again.
+
+type world struct {
+	t     *testing.T
+	dir   string // a copy of testdata/demo
+	sb    *sandbox.Sandbox
+	scope provider.Scope
+}
+
+func newWorld(t *testing.T, knobs sandbox.Knobs) *world {
+	t.Helper()
+	dir := t.TempDir()
+	src := "testdata/demo"
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sb, err := sandbox.Open(t.TempDir(), sandbox.Options{Knobs: &knobs, IgnoreEnv: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &world{t: t, dir: dir, sb: sb,
+		scope: provider.Scope{Project: "demo", Environment: "test", Account: "111122223333", Region: "eu-west-1"}}
+}
+
+// write replaces a file of the configuration (images.cue, or an extra
+// overrides file).
+func (w *world) write(name, content string) {
+	w.t.Helper()
+	if err := os.WriteFile(filepath.Join(w.dir, name), []byte("package demo\n\n"+content), 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+func (w *world) setImage(service, tag string) {
+	w.t.Helper()
+	imgs := map[string]string{"api": "1.0.0", "worker": "1.0.0"}
+	if b, err := os.ReadFile(filepath.Join(w.dir, "tags")); err == nil {
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if k, v, ok := strings.Cut(l, "="); ok {
+				imgs[k] = v
+			}
+		}
+	}
+	imgs[service] = tag
+	var b, tags strings.Builder
+	for _, k := range []string{"api", "worker"} {
+		b.WriteString("services: " + k + ": image: \"111122223333.dkr.ecr.eu-west-1.amazonaws.com/" + k + ":" + imgs[k] + "\"\n")
+		tags.WriteString(k + "=" + imgs[k] + "\n")
+	}
+	w.write("images.cue", b.String())
+	_ = os.WriteFile(filepath.Join(w.dir, "tags"), []byte(tags.String()), 0o644)
+}
+
+func (w *world) plan() *planner.Plan {
+	w.t.Helper()
+	p, diags, err := compiler.Load(w.dir)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if diags.HasErrors() {
+		w.t.Fatalf("invalid test configuration: %v", diags)
+	}
+	env := p.Env("test")
+	compile := func(pinned map[string]int) (*graph.Graph, error) {
+		return compiler.Compile(env, p.Name, compiler.CompileOptions{PinnedPriorities: pinned})
+	}
+	plan, err := planner.Make(context.Background(), w.sb, w.scope, compile, planner.Options{Provider: "sandbox"})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return plan
+}
+
+func (w *world) apply(plan *planner.Plan, opts Options) *Result {
+	w.t.Helper()
+	if opts.Parallelism == 0 {
+		opts.Parallelism = 8
+	}
+	if opts.PollInterval == 0 {
+		opts.PollInterval, opts.PollMax = 5*time.Millisecond, 50*time.Millisecond
+	}
+	if opts.Retry.Base == 0 {
+		opts.Retry = Retry{Base: time.Millisecond, Max: 20 * time.Millisecond}
+	}
+	res, err := Apply(context.Background(), w.sb, plan, nil, opts)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return res
+}
+
+// summary is "create 3, update 1" of a plan, no-ops left out.
+func summary(p *planner.Plan) string {
+	s := p.Summary()
+	var parts []string
+	for _, a := range planner.Actions {
+		if a != planner.NoOp && s[a] > 0 {
+			parts = append(parts, string(a)+" "+strconv.Itoa(s[a]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func changesOf(p *planner.Plan) []string {
+	var out []string
+	for _, c := range p.Changes {
+		if c.Action != planner.NoOp {
+			out = append(out, string(c.Action)+" "+c.Address)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func quickKnobs() sandbox.Knobs {
+	return sandbox.Knobs{Seed: 1}
+}
+
+func TestSandboxCleanApplyThenNoOpPlan(t *testing.T) {
+	w := newWorld(t, quickKnobs())
+	plan := w.plan()
+	if s := plan.Summary(); s[planner.Create] != len(plan.Desired.Resources) || s.Changed() != s[planner.Create] {
+		t.Fatalf("first plan: %s", summary(plan))
+	}
+	res := w.apply(plan, Options{})
+	if err := res.Err(); err != nil {
+		t.Fatalf("%v\n%+v", err, res.Failed)
+	}
+	gates := 0
+	for _, o := range res.Done {
+		if o.Op == OpGate {
+			gates++
+		}
+	}
+	if gates != 2 {
+		t.Errorf("%d health gates passed, want 2 (api, worker)", gates)
+	}
+	if again := w.plan(); again.HasChanges() {
+		t.Errorf("plan after apply is not empty: %v", changesOf(again))
+	}
+}
+
+func TestSandboxImageChangeRollsOutNewRevision(t *testing.T) {
+	k := quickKnobs()
+	k.DeploymentDuration = sandbox.Duration(100 * time.Millisecond)
+	w := newWorld(t, k)
+	if res := w.apply(w.plan(), Options{}); res.Err() != nil {
+		t.Fatal(res.Err(), res.Failed)
+	}
+	before := w.plan()
+	oldTD := before.LiveAt("service/api/task-definition")
+
+	w.setImage("api", "1.1.0")
+	plan := w.plan()
+	if got := strings.Join(changesOf(plan), ", "); got != "update service/api, update service/api/task-definition" {
+		t.Fatalf("image change plan: %s", got)
+	}
+	var sawRolling bool
+	opts := Options{Progress: ProgressFunc(func(e Event) {
+		if e.Kind == EventGate && e.Health.RolloutState == rolloutInProgress && e.Change.Address == "service/api" {
+			sawRolling = true
+		}
+	})}
+	res := w.apply(plan, opts)
+	if err := res.Err(); err != nil {
+		t.Fatal(err, res.Failed)
+	}
+	if !sawRolling {
+		t.Errorf("the gate never saw the deployment in progress")
+	}
+	var ops []string
+	for _, o := range res.Done {
+		ops = append(ops, string(o.Op)+" "+o.Change.Address)
+	}
+	want := []string{
+		"register new revision service/api/task-definition",
+		"update service/api",
+		"health gate service/api",
+		"retire service/api/task-definition",
+	}
+	if strings.Join(ops, "\n") != strings.Join(want, "\n") {
+		t.Errorf("done:\n%s\nwant:\n%s", strings.Join(ops, "\n"), strings.Join(want, "\n"))
+	}
+	after := w.plan()
+	if after.HasChanges() {
+		t.Errorf("plan after the image change: %v", changesOf(after))
+	}
+	newTD := after.LiveAt("service/api/task-definition")
+	if newTD.ID == oldTD.ID || !strings.HasSuffix(newTD.ID, ":2") {
+		t.Errorf("task definition %s, want revision 2 (old %s)", newTD.ID, oldTD.ID)
+	}
+	if got := after.LiveAt("service/api").Properties["TaskDefinition"]; got != newTD.ID {
+		t.Errorf("service runs %v, want %s", got, newTD.ID)
+	}
+	if ids := w.activeRevisions(t, "service/api/task-definition"); len(ids) != 1 || ids[0] != newTD.ID {
+		t.Errorf("active revisions %v: the old one was not deregistered", ids)
+	}
+}
+
+// resources lists every resource of typ in the test account, owned or
+// not, deregistered and deleted ones included.
+func (w *world) resources(typ string) []*sandbox.Resource {
+	w.t.Helper()
+	rs, err := w.sb.Resources(context.Background(), sandbox.Filter{Account: w.scope.Account, Type: typ, Unowned: true, Inactive: true})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return rs
+}
+
+// activeRevisions lists the ACTIVE task definition revisions at addr,
+// whatever ListOwned shows.
+func (w *world) activeRevisions(t *testing.T, addr string) []string {
+	t.Helper()
+	var out []string
+	for _, r := range w.resources(catalog.TaskDefinition) {
+		if r.Address == addr && r.Status == "ACTIVE" {
+			out = append(out, r.ID)
+		}
+	}
+	return out
+}
+
+func TestSandboxCrashloopFailsAndStopsLaterStages(t *testing.T) {
+	w := newWorld(t, quickKnobs())
+	if res := w.apply(w.plan(), Options{}); res.Err() != nil {
+		t.Fatal(res.Err(), res.Failed)
+	}
+	oldTD := w.plan().LiveAt("service/api/task-definition")
+	w.setImage("api", "1.1.0-crashloop")
+	w.write("overrides.cue", "services: api: scale: max: 6\n")
+	plan := w.plan()
+	if got := strings.Join(changesOf(plan), ", "); got != "update service/api, update service/api/scalable-target, update service/api/task-definition" {
+		t.Fatalf("plan: %s", got)
+	}
+	res := w.apply(plan, Options{})
+	err := res.Err()
+	if err == nil {
+		t.Fatal("a crash-looping deployment was reported as a success")
+	}
+	if len(res.Failed) != 1 || res.Failed[0].Op != OpGate || res.Failed[0].Change.Address != "service/api" {
+		t.Fatalf("failed: %+v", res.Failed)
+	}
+	if msg := res.Failed[0].Err.Error(); !strings.Contains(msg, "rolled back") {
+		t.Errorf("gate error does not say the deployment was rolled back: %s", msg)
+	}
+	var ns []string
+	for _, c := range res.NotStarted {
+		ns = append(ns, string(c.Action)+" "+c.Address)
+	}
+	// Not started: scaling. The old revision is not even listed: the
+	// service rolled back to it, so it is in use and stays.
+	if strings.Join(ns, ", ") != "update service/api/scalable-target" {
+		t.Errorf("not started: %v", ns)
+	}
+	// The service runs the old revision again, which was kept.
+	if ids := w.activeRevisions(t, "service/api/task-definition"); len(ids) != 2 {
+		t.Errorf("active revisions %v, want the old and the new", ids)
+	}
+	h, herr := w.sb.Health(context.Background(), w.scope, w.plan().LiveAt("service/api"))
+	if herr != nil || h.TaskDefinition == "" {
+		t.Fatal(herr)
+	}
+	// The next plan shows exactly the rest: the service still has to move
+	// to the new revision, and scaling is still to do.
+	rest := w.plan()
+	if got := strings.Join(changesOf(rest), ", "); got != "update service/api, update service/api/scalable-target" {
+		t.Errorf("plan after the failure: %s", got)
+	}
+	_ = oldTD
+
+	// Fixing the image converges.
+	w.setImage("api", "1.1.1")
+	if res := w.apply(w.plan(), Options{}); res.Err() != nil {
+		t.Fatal(res.Err(), res.Failed)
+	}
+	if p := w.plan(); p.HasChanges() {
+		t.Errorf("plan after the fix: %v", changesOf(p))
+	}
+	if ids := w.activeRevisions(t, "service/api/task-definition"); len(ids) != 1 {
+		t.Errorf("active revisions after the fix: %v", ids)
+	}
+}
+
+func TestSandboxConvergesUnderThrottlingAndTransientFailures(t *testing.T) {
+	w := newWorld(t, quickKnobs())
+	plan := w.plan()
+	// The failures start after the plan read live state: this is about
+	// the applier's retries (reads are the provider's and planner's).
+	k := quickKnobs()
+	k.ThrottleRate, k.FailureRate, k.LostResponses = 0.1, 0.1, true
+	if err := w.sb.SetKnobs(k); err != nil {
+		t.Fatal(err)
+	}
+	res := w.apply(plan, Options{})
+	if err := res.Err(); err != nil {
+		t.Fatalf("apply with 20%% failures did not converge: %v\n%+v", err, res.Failed)
+	}
+	retried := 0
+	for _, o := range res.Done {
+		if o.Attempts > 1 {
+			retried++
+		}
+	}
+	if retried == 0 {
+		t.Errorf("no call was retried: the failure knobs did nothing")
+	}
+	k.ThrottleRate, k.FailureRate = 0, 0
+	if err := w.sb.SetKnobs(k); err != nil {
+		t.Fatal(err)
+	}
+	if again := w.plan(); again.HasChanges() {
+		t.Errorf("plan after apply: %v", changesOf(again))
+	}
+	// Nothing duplicated: exactly one live resource per desired one, of
+	// every type, owned or not.
+	want := map[string]int{}
+	for _, r := range plan.Desired.Resources {
+		want[r.Type]++
+	}
+	for typ, n := range want {
+		got := 0
+		for _, r := range w.resources(typ) {
+			if r.Status != "INACTIVE" {
+				got++
+			}
+		}
+		if got != n {
+			t.Errorf("%s: %d live, want %d", typ, got, n)
+		}
+	}
+	t.Logf("stats: %+v", w.sb.Stats())
+}
+
+func TestSandboxDestroyKeepsDataUnlessAsked(t *testing.T) {
+	w := newWorld(t, quickKnobs())
+	if res := w.apply(w.plan(), Options{}); res.Err() != nil {
+		t.Fatal(res.Err(), res.Failed)
+	}
+	ctx := context.Background()
+	f := sandbox.Filter{Project: "demo", Environment: "test", Account: w.scope.Account, Region: w.scope.Region}
+	if err := w.sb.PushImage(ctx, f, "repository/api", "1.0.0"); err != nil {
+		t.Fatal(err)
+	}
+	live, err := planner.Read(ctx, w.sb, w.scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, kept := DestroyPlan("sandbox", w.scope, live, false, time.Now())
+	res := w.apply(plan, Options{KeepData: true})
+	if err := res.Failure("destroy"); err != nil {
+		t.Fatal(err, res.Failed)
+	}
+	var names []string
+	for _, k := range kept {
+		names = append(names, k.Resource.Address)
+	}
+	for _, k := range res.Kept {
+		names = append(names, k.Resource.Address+" (at delete)")
+	}
+	if got := strings.Join(names, ", "); got != "service/api/log-group, service/worker/log-group, repository/api (at delete)" {
+		t.Errorf("kept: %s", got)
+	}
+	left, _ := planner.Read(ctx, w.sb, w.scope)
+	if len(left) != 3 {
+		t.Errorf("%d resources left, want the 2 log groups and the repository", len(left))
+	}
+	// The next plan recreates everything but what was kept.
+	if s := w.plan().Summary(); s[planner.Create] != len(live)-3 {
+		t.Errorf("plan after destroy: %v", s)
+	}
+
+	plan, kept = DestroyPlan("sandbox", w.scope, left, true, time.Now())
+	res = w.apply(plan, Options{DeleteData: true})
+	if err := res.Failure("destroy"); err != nil || len(kept) != 0 {
+		t.Fatal(err, res.Failed, kept)
+	}
+	if left, _ := planner.Read(ctx, w.sb, w.scope); len(left) != 0 {
+		t.Errorf("--include-data left %d resources", len(left))
+	}
+	if rs := w.resources(catalog.ECRRepository); len(rs) != 0 {
+		t.Errorf("repository not deleted: %+v", rs[0])
+	}
+}

@@ -1,0 +1,118 @@
+package catalog
+
+import "strings"
+
+func init() {
+	Register(&Type{
+		Name:         AutoScalingGroup,
+		Short:        "Auto Scaling group",
+		Stage:        StageFoundation,
+		Attributes:   []string{"AutoScalingGroupName", "Arn"},
+		ForceNew:     []string{"AutoScalingGroupName", "InstanceId"},
+		NameProperty: "AutoScalingGroupName",
+		Tagged:       true,
+		// ECS tags the groups its capacity providers manage.
+		IgnoreTags: []string{"AmazonECSManaged"},
+		Ignore:     []string{"Arn", "AutoScalingGroupARN", "ServiceLinkedRoleARN", "LaunchConfigurationName"},
+		OwnedBy:    []Owner{{Property: "DesiredCapacity", By: CapacityProvider}},
+		Normalise:  normaliseAutoScalingGroup,
+	})
+	Register(&Type{
+		Name:       ScalableTarget,
+		Short:      "scalable target",
+		Stage:      StageScaling,
+		Attributes: []string{"Id"},
+		ForceNew:   []string{"ResourceId", "ScalableDimension", "ServiceNamespace"},
+		Tagged:     true,
+		Ignore:     []string{"Id", "Arn", "ScalableTargetARN", "CreationTime"},
+		Normalise:  normaliseScalableTarget,
+	})
+	Register(&Type{
+		Name:       ScalingPolicy,
+		Short:      "scaling policy",
+		Stage:      StageScaling,
+		Attributes: []string{"Arn"},
+		ForceNew: []string{"PolicyName", "ScalingTargetId", "ResourceId", "ScalableDimension",
+			"ServiceNamespace"},
+		// Target tracking creates its own CloudWatch alarms: AWS's, not ours.
+		Ignore:    []string{"Arn", "PolicyARN", "Alarms", "CreationTime"},
+		Normalise: normaliseScalingPolicy,
+	})
+}
+
+// normaliseAutoScalingGroup: sizes are strings in CloudFormation; the
+// subnets are a set and the availability zones follow from them; defaults
+// are CreateAutoScalingGroup's.
+func normaliseAutoScalingGroup(p map[string]any) {
+	StringNumbers(p, "MinSize", "MaxSize", "DesiredCapacity", "DefaultCooldown")
+	Numbers(p, "HealthCheckGracePeriod", "MaxInstanceLifetime", "DefaultInstanceWarmup")
+	Set(p, "VPCZoneIdentifier")
+	if len(List(p, "VPCZoneIdentifier")) > 0 {
+		delete(p, "AvailabilityZones")
+	}
+	Set(p, "AvailabilityZones")
+	Defaults(p, map[string]any{
+		"HealthCheckType":                  "EC2",
+		"HealthCheckGracePeriod":           0.0,
+		"DefaultCooldown":                  "300",
+		"TerminationPolicies":              []any{"Default"},
+		"NewInstancesProtectedFromScaleIn": false,
+		"CapacityRebalance":                false,
+		"DesiredCapacityType":              "units",
+	})
+	if lt := Obj(p, "LaunchTemplate"); lt != nil {
+		if s, ok := Scalar(lt["Version"]); ok {
+			lt["Version"] = s
+		}
+		// DescribeAutoScalingGroups returns the template's id and name;
+		// either identifies it.
+		if lt["LaunchTemplateId"] != nil {
+			delete(lt, "LaunchTemplateName")
+		}
+	}
+	Set(p, "TargetGroupARNs")
+	Objs(p, "MetricsCollection", func(m map[string]any) { Set(m, "Metrics") })
+}
+
+func normaliseScalableTarget(p map[string]any) {
+	Numbers(p, "MinCapacity", "MaxCapacity")
+	// Application Auto Scaling uses its service-linked role when none is given.
+	if r, ok := p["RoleARN"].(string); ok && strings.Contains(r, ":role/aws-service-role/") {
+		delete(p, "RoleARN")
+	}
+	ss := DefaultObj(p, "SuspendedState")
+	Defaults(ss, map[string]any{
+		"DynamicScalingInSuspended":  false,
+		"DynamicScalingOutSuspended": false,
+		"ScheduledScalingSuspended":  false,
+	})
+	SetBy(p, "ScheduledActions", "ScheduledActionName")
+}
+
+// normaliseScalingPolicy: a policy names its target either by the scalable
+// target's id ("resource|dimension|namespace", what CloudFormation's Ref
+// of a ScalableTarget returns) or by the three fields DescribeScalingPolicies
+// returns; the three fields are canonical.
+func normaliseScalingPolicy(p map[string]any) {
+	if id, ok := p["ScalingTargetId"].(string); ok {
+		if parts := strings.Split(id, "|"); len(parts) == 3 {
+			p["ResourceId"], p["ScalableDimension"], p["ServiceNamespace"] = parts[0], parts[1], parts[2]
+			delete(p, "ScalingTargetId")
+		}
+	}
+	if tt := Obj(p, "TargetTrackingScalingPolicyConfiguration"); tt != nil {
+		Numbers(tt, "TargetValue", "ScaleInCooldown", "ScaleOutCooldown")
+		// Application Auto Scaling's cooldown default for ECS services.
+		Defaults(tt, map[string]any{"DisableScaleIn": false, "ScaleInCooldown": 300.0, "ScaleOutCooldown": 300.0})
+		if cm := Obj(tt, "CustomizedMetricSpecification"); cm != nil {
+			SetBy(cm, "Dimensions", "Name")
+		}
+	}
+	if st := Obj(p, "StepScalingPolicyConfiguration"); st != nil {
+		Numbers(st, "Cooldown", "MinAdjustmentMagnitude")
+		Objs(st, "StepAdjustments", func(a map[string]any) {
+			Numbers(a, "MetricIntervalLowerBound", "MetricIntervalUpperBound", "ScalingAdjustment")
+		})
+		Set(st, "StepAdjustments")
+	}
+}

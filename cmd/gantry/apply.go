@@ -1,0 +1,327 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/gantry-gitops/gantry/applier"
+	"github.com/gantry-gitops/gantry/compiler"
+	"github.com/gantry-gitops/gantry/graph"
+	"github.com/gantry-gitops/gantry/internal/gitinfo"
+	"github.com/gantry-gitops/gantry/planner"
+	"github.com/gantry-gitops/gantry/provider"
+)
+
+// execFlags are the flags apply and destroy share: how the changes run.
+type execFlags struct {
+	target      targetFlags
+	autoApprove bool
+	parallelism int
+	timeout     time.Duration
+	lockTimeout time.Duration
+	progress    string
+}
+
+func (f *execFlags) register(cmd *cobra.Command) {
+	f.target.register(cmd)
+	cmd.Flags().BoolVar(&f.autoApprove, "auto-approve", false, "do not ask for confirmation (CI)")
+	cmd.Flags().IntVar(&f.parallelism, "parallelism", 10, "changes in flight at once within a stage")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 30*time.Minute, "time limit per stage, health gates included")
+	cmd.Flags().DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait this long for the lock when another apply holds it (0: fail at once)")
+	cmd.Flags().StringVar(&f.progress, "progress", "auto", "progress output: auto (live lines on a terminal, plain otherwise), plain or terminal")
+}
+
+func (f *execFlags) check() error {
+	if f.parallelism < 1 {
+		return usage(fmt.Errorf("--parallelism %d: want at least 1", f.parallelism))
+	}
+	if f.timeout <= 0 {
+		return usage(fmt.Errorf("--timeout %s: want a positive duration", f.timeout))
+	}
+	if f.lockTimeout < 0 {
+		return usage(fmt.Errorf("--lock-timeout %s: want 0 or a positive duration", f.lockTimeout))
+	}
+	switch f.progress {
+	case "auto", "plain", "terminal":
+		return nil
+	}
+	return usage(fmt.Errorf("--progress %q: want auto, plain or terminal", f.progress))
+}
+
+type applyFlags struct {
+	execFlags
+	planFile string
+}
+
+func newApplyCmd() *cobra.Command {
+	f := &applyFlags{}
+	cmd := &cobra.Command{
+		Use:   "apply [DIR] [--env ENV | --plan FILE]",
+		Short: "Apply the configuration stage by stage, each stage proven healthy before the next",
+		Long: `Apply makes one environment match the configuration in DIR (default "."):
+it takes the environment's apply lock, plans (exactly as gantry plan does),
+prints the plan and asks for confirmation, then applies the changes stage by
+stage: identity and network; registries, logs, load balancers and clusters;
+task definitions, target groups, rules and alarms; services; scaling; and
+deletions last, in reverse order. Within a stage changes run in parallel
+(--parallelism) in dependency order.
+
+Every service a stage creates or changes is health-gated: its new
+deployment must reach COMPLETED with all tasks running and its targets
+healthy. A deployment the circuit breaker or an alarm rolled back is a
+failure, never a success. Task definitions get a new revision; the old one
+is deregistered after the deployment completed. Replacements create the new
+resource before deleting the old one wherever AWS allows it.
+
+On the first failure nothing new starts, running changes finish, and the
+report lists what was done, what failed (with the AWS error) and what was
+not started; exit 1. gantry plan then shows exactly the remaining work and
+gantry apply finishes it. Throttled and transient AWS errors are retried
+with backoff.
+
+--plan FILE applies a plan saved by gantry plan --out, exactly, without
+asking: it is refused if the configuration is at another git commit or live
+state changed since the plan was made (the refusal names the resources).
+
+Without a terminal on stdin, apply refuses to run unless --auto-approve is
+given. docs/apply.md has the details.`,
+		Example: `  gantry apply --env staging --sandbox ./.sandbox
+  gantry apply ./deploy --env prod --auto-approve --parallelism 20
+  gantry plan --env prod --out prod.plan && gantry apply --plan prod.plan
+  gantry apply --env prod --auto-approve --lock-timeout 10m --timeout 20m`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			if err := f.check(); err != nil {
+				return err
+			}
+			if f.planFile != "" {
+				return runApplySaved(cmd, dir, f)
+			}
+			return runApply(cmd, dir, f)
+		},
+	}
+	f.execFlags.register(cmd)
+	cmd.Flags().StringVar(&f.planFile, "plan", "", "apply the plan saved in `FILE` (gantry plan --out), exactly")
+	return cmd
+}
+
+// runApply plans under the lock, shows the plan, asks, applies.
+func runApply(cmd *cobra.Command, dir string, f *applyFlags) error {
+	p, err := loadProject(cmd, dir)
+	if err != nil {
+		return asFailure(err)
+	}
+	env, err := f.target.environment(p)
+	if err != nil {
+		return failed(err)
+	}
+	prov, err := f.target.open()
+	if err != nil {
+		return failed(err)
+	}
+	sc := scope(p, env)
+	git, err := gitinfo.Read(dir)
+	if err != nil {
+		slog.Warn("cannot read the git commit of the configuration", "dir", dir, "err", err)
+	}
+	release, err := takeLock(cmd, prov, sc, "apply", git.Commit, f.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer release()
+
+	compile := func(pinned map[string]int) (*graph.Graph, error) {
+		return compiler.Compile(env, p.Name, compiler.CompileOptions{PinnedPriorities: pinned})
+	}
+	plan, err := planner.Make(cmd.Context(), prov, sc, compile, planner.Options{
+		Provider:      prov.Name(),
+		GantryVersion: gantryVersion(),
+		Commit:        git.Commit,
+		Dirty:         git.Dirty,
+	})
+	if err != nil {
+		return failed(err)
+	}
+	out := cmd.OutOrStdout()
+	if err := planner.Render(out, plan, planner.FormatText, planner.RenderOptions{Color: useColor(out)}); err != nil {
+		return failed(err)
+	}
+	if plan.HasChanges() && !f.autoApprove {
+		q := fmt.Sprintf("Apply these changes to %s/%s (%s)?", sc.Project, sc.Environment, prov.Name())
+		if err := confirm(cmd, q, "apply"); err != nil {
+			return err
+		}
+	}
+	return execute(cmd, prov, plan, plan.Live, &f.execFlags, "apply", applier.Options{})
+}
+
+// runApplySaved applies a saved plan after checking that it still
+// describes this configuration and this account.
+func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
+	plan, err := planner.ReadFile(f.planFile)
+	if err != nil {
+		return failed(err)
+	}
+	sc := plan.Scope
+	if f.target.env != "" && f.target.env != sc.Environment {
+		return failed(fmt.Errorf("%s is a plan for environment %s, not %s", f.planFile, sc.Environment, f.target.env))
+	}
+	prov, err := f.target.open()
+	if err != nil {
+		return failed(err)
+	}
+	if plan.Provider != "" && plan.Provider != prov.Name() {
+		return failed(fmt.Errorf("%s was made against the %s provider; this apply targets %s", f.planFile, plan.Provider, prov.Name()))
+	}
+	git, err := gitinfo.Read(dir)
+	if err != nil {
+		return failed(fmt.Errorf("cannot check the plan's commit: %w", err))
+	}
+	if err := applier.CheckCommit(plan, git.Commit); err != nil {
+		return failed(err)
+	}
+	if git.Dirty && !plan.Dirty {
+		slog.Warn("the configuration has uncommitted changes; the saved plan does not include them", "dir", dir)
+	}
+	release, err := takeLock(cmd, prov, sc, "apply", plan.Commit, f.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer release()
+	live, err := planner.Read(cmd.Context(), prov, sc)
+	if err != nil {
+		return failed(err)
+	}
+	if err := applier.CheckPlan(plan, live, planner.Fingerprint); err != nil {
+		return failed(err)
+	}
+	out := cmd.OutOrStdout()
+	if err := planner.Render(out, plan, planner.FormatText, planner.RenderOptions{Color: useColor(out)}); err != nil {
+		return failed(err)
+	}
+	return execute(cmd, prov, plan, live, &f.execFlags, "apply", applier.Options{})
+}
+
+// takeLock takes the apply lock of sc, waiting up to wait. The returned
+// release never fails the command: a lock that cannot be released is
+// reported and left for gantry unlock.
+func takeLock(cmd *cobra.Command, prov provider.Provider, sc provider.Scope, op, commit string, wait time.Duration) (func(), error) {
+	info := applier.NewLockInfo(op, commit, time.Now())
+	stderr := cmd.ErrOrStderr()
+	rel, err := applier.Lock(cmd.Context(), prov, sc, info, applier.LockOptions{
+		Wait: wait,
+		Waiting: func(le *provider.LockedError) {
+			fmt.Fprintf(stderr, "gantry: %s/%s is %v; waiting up to %s\n", sc.Project, sc.Environment, le, wait)
+		},
+	})
+	var le *provider.LockedError
+	if errors.As(err, &le) {
+		hint := "wait for it with --lock-timeout"
+		if wait > 0 {
+			hint = fmt.Sprintf("still held after %s", wait)
+		}
+		return nil, failed(fmt.Errorf("%s/%s is %v\n  (%s; if its holder crashed: gantry unlock --env %s --force %s)",
+			sc.Project, sc.Environment, le, hint, sc.Environment, le.Holder.ID))
+	}
+	if err != nil {
+		return nil, failed(fmt.Errorf("lock %s/%s: %w", sc.Project, sc.Environment, err))
+	}
+	return func() {
+		if err := rel(); err != nil {
+			fmt.Fprintf(stderr, "gantry: could not release the lock of %s/%s (id %s): %v; break it with gantry unlock --env %s --force %s\n",
+				sc.Project, sc.Environment, info.ID, err, sc.Environment, info.ID)
+		}
+	}, nil
+}
+
+// stdinIsTerminal reports whether r is an interactive terminal.
+func stdinIsTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// confirm asks question on the command's stdin. Without a terminal there
+// is nobody to answer: refuse rather than read whatever stdin holds.
+func confirm(cmd *cobra.Command, question, verb string) error {
+	return askConfirmation(cmd.InOrStdin(), cmd.OutOrStdout(), stdinIsTerminal(cmd.InOrStdin()), question, verb)
+}
+
+func askConfirmation(in io.Reader, out io.Writer, tty bool, question, verb string) error {
+	if !tty {
+		return failed(fmt.Errorf("refusing to %s without confirmation: stdin is not a terminal; "+
+			"review the plan and pass --auto-approve, or %s a saved plan with --plan FILE", verb, verb))
+	}
+	fmt.Fprintf(out, "\n%s\n  Only 'yes' is accepted: ", question)
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && line == "" {
+		return failed(fmt.Errorf("%s cancelled: no answer", verb))
+	}
+	if strings.TrimSpace(line) != "yes" {
+		return failed(fmt.Errorf("%s cancelled", verb))
+	}
+	fmt.Fprintln(out)
+	return nil
+}
+
+// execute runs the plan with live progress and prints the report. A
+// failed apply is exit 1 with a one-line summary; the report above it
+// holds the details.
+func execute(cmd *cobra.Command, prov provider.Provider, plan *planner.Plan, live []*provider.Observed, f *execFlags, verb string, opts applier.Options) error {
+	out := cmd.OutOrStdout()
+	tty, width := outputTerminal(out)
+	switch f.progress {
+	case "plain":
+		tty = false
+	case "terminal":
+		tty = true
+	}
+	printer := applier.NewPrinter(out, applier.PrinterOptions{Terminal: tty, Width: width, Color: useColor(out)})
+	opts.Parallelism = f.parallelism
+	opts.StageTimeout = f.timeout
+	opts.Progress = printer
+	if prov.Name() == "sandbox" {
+		// Sandbox deployments take seconds, not minutes: poll them often.
+		opts.PollInterval, opts.PollMax = 100*time.Millisecond, time.Second
+	}
+	res, err := applier.Apply(cmd.Context(), prov, plan, live, opts)
+	printer.Close()
+	if err != nil {
+		return failed(err)
+	}
+	if !plan.HasChanges() && len(res.Done) == 0 && res.Failure(verb) == nil {
+		fmt.Fprintf(out, "Nothing to %s.\n", verb)
+		return nil
+	}
+	fmt.Fprintln(out)
+	applier.WriteReport(out, verb, res)
+	if err := res.Failure(verb); err != nil {
+		return failed(err)
+	}
+	return nil
+}
+
+// outputTerminal reports whether w is a terminal, and its width.
+func outputTerminal(w io.Writer) (bool, int) {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return false, 0
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		width = 100
+	}
+	return true, width
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gantry-gitops/gantry/compiler"
+	"github.com/gantry-gitops/gantry/graph"
+	"github.com/gantry-gitops/gantry/internal/gitinfo"
+	"github.com/gantry-gitops/gantry/planner"
+)
+
+type planFlags struct {
+	target           targetFlags
+	out              string
+	detailedExitCode bool
+	format           string
+	includeNoOp      bool
+}
+
+func newPlanCmd() *cobra.Command {
+	f := &planFlags{}
+	cmd := &cobra.Command{
+		Use:   "plan [DIR] [--env ENV]",
+		Short: "Show what apply would change: a quiet, ECS-aware diff against live state",
+		Long: `Plan compares the configuration in DIR (default ".") with what the target
+account holds for one environment, and prints the changes apply would make,
+stage by stage: what is created, updated in place, replaced (and which
+properties force it), or deleted (resources gantry owns that the
+configuration no longer has). Each change says why (new, config change,
+drift) and what it does to running traffic. Defaults AWS fills in,
+reordered lists and reformatted policies are never shown as changes.
+
+Formats: text (default; coloured on a terminal, never with NO_COLOR or
+when piped), markdown (for a pull-request comment; always under 65,000
+characters, shortened deterministically when the full plan is longer) and
+json (versioned; see docs/plan.md).
+
+--out FILE saves the plan (desired graph, the live state it saw with
+fingerprints, gantry version and git commit) for gantry apply --plan FILE
+and gantry show FILE. The file holds the configuration's sensitive values:
+it is written readable by its owner only; treat it as a secret.
+
+Without --env, a configuration with one environment plans that one; with
+several, --env is required.
+
+Exit codes: 0 success; 1 invalid configuration or a failed read; with
+--detailed-exitcode, 0 means no changes and 2 means changes.`,
+		Example: `  gantry plan --env prod --sandbox ./.sandbox
+  GANTRY_SANDBOX=./.sandbox gantry plan ./deploy --env staging --out staging.plan
+  gantry plan --env prod --format markdown > plan.md
+  gantry plan --env prod --detailed-exitcode || [ $? -eq 2 ] && echo "changes pending"`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			return runPlan(cmd, dir, f)
+		},
+	}
+	f.target.register(cmd)
+	cmd.Flags().StringVar(&f.out, "out", "", "save the plan to `FILE` for gantry apply --plan and gantry show")
+	cmd.Flags().BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are (1 on error)")
+	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text, markdown or json")
+	cmd.Flags().BoolVar(&f.includeNoOp, "include-noop", false, "list unchanged resources too (text and json)")
+	return cmd
+}
+
+// runPlan: load, pick the environment and provider, plan, save, render.
+// Every failure is exit 1, so that --detailed-exitcode's 2 always means
+// "changes".
+func runPlan(cmd *cobra.Command, dir string, f *planFlags) error {
+	format, err := parseFormat(f.format)
+	if err != nil {
+		return failed(err)
+	}
+	p, err := loadProject(cmd, dir)
+	if err != nil {
+		return asFailure(err)
+	}
+	env, err := f.target.environment(p)
+	if err != nil {
+		return failed(err)
+	}
+	prov, err := f.target.open()
+	if err != nil {
+		return failed(err)
+	}
+	git, err := gitinfo.Read(dir)
+	if err != nil {
+		slog.Warn("cannot read the git commit of the configuration", "dir", dir, "err", err)
+	}
+	compile := func(pinned map[string]int) (*graph.Graph, error) {
+		return compiler.Compile(env, p.Name, compiler.CompileOptions{PinnedPriorities: pinned})
+	}
+	now, err := planTime()
+	if err != nil {
+		return failed(err)
+	}
+	plan, err := planner.Make(cmd.Context(), prov, scope(p, env), compile, planner.Options{
+		Provider:      prov.Name(),
+		GantryVersion: gantryVersion(),
+		Commit:        git.Commit,
+		Dirty:         git.Dirty,
+		Now:           now,
+	})
+	if err != nil {
+		return failed(err)
+	}
+	if f.out != "" {
+		if err := planner.WriteFile(f.out, plan); err != nil {
+			return failed(err)
+		}
+	}
+	out := cmd.OutOrStdout()
+	opts := planner.RenderOptions{Color: format == planner.FormatText && useColor(out), IncludeNoOp: f.includeNoOp}
+	if err := planner.Render(out, plan, format, opts); err != nil {
+		return failed(err)
+	}
+	if f.out != "" {
+		fmt.Fprintf(cmd.ErrOrStderr(), "gantry: plan saved to %s; apply it with: gantry apply --plan %s\n", f.out, f.out)
+	}
+	if f.detailedExitCode && plan.HasChanges() {
+		return &exitError{code: 2}
+	}
+	return nil
+}
+
+// planTime is the clock a plan records its creation time with:
+// SOURCE_DATE_EPOCH (seconds since 1970, the reproducible-builds
+// convention) when set, so that plan output can be reproduced byte for
+// byte; else the current time.
+func planTime() (func() time.Time, error) {
+	s := os.Getenv("SOURCE_DATE_EPOCH")
+	if s == "" {
+		return time.Now, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since 1970", s)
+	}
+	t := time.Unix(n, 0).UTC()
+	return func() time.Time { return t }, nil
+}
+
+// parseFormat checks a --format value.
+func parseFormat(s string) (planner.Format, error) {
+	for _, f := range planner.Formats {
+		if string(f) == s {
+			return f, nil
+		}
+	}
+	names := make([]string, len(planner.Formats))
+	for i, f := range planner.Formats {
+		names[i] = string(f)
+	}
+	return "", fmt.Errorf("--format %q: want %s", s, strings.Join(names, ", "))
+}
+
+// asFailure turns any error into exit 1, keeping its message.
+func asFailure(err error) error {
+	if ee, ok := err.(*exitError); ok {
+		return failed(ee.err)
+	}
+	return failed(err)
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gantry-gitops/gantry/compiler"
+	"github.com/gantry-gitops/gantry/config"
+)
+
+type validateFlags struct {
+	format string
+	strict bool
+}
+
+func newValidateCmd() *cobra.Command {
+	f := &validateFlags{}
+	cmd := &cobra.Command{
+		Use:   "validate [DIR]",
+		Short: "Check a configuration repository: types, AWS limits, references, policy",
+		Long: `Validate the CUE configuration in DIR (default "."): gantry's schema,
+AWS limits, references between names, routing conflicts, capacity, your
+own policy written in CUE, and that every value that reaches AWS is
+concrete in every environment. Every problem is reported, at the line
+you wrote, sorted by file and line.
+
+Output goes to stdout: one "file:line:col: path: message" line per
+problem (file names relative to the current directory), then a summary.
+Warnings are marked "warning:" and do not fail validation unless
+--strict. With --format json, stdout is a JSON list of
+{file, line, column, path, environment, message, severity}.
+When GITHUB_ACTIONS=true, GitHub annotation lines (::error file=...) are
+printed too, so problems show on the pull request's diff.
+
+Exit codes: 0 valid, 1 invalid, 2 usage or internal error.`,
+		Example: `  gantry validate
+  gantry validate ./deploy
+  gantry validate --strict
+  gantry validate --format json | jq '.[] | select(.severity == "error")'`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			return runValidate(cmd, dir, f)
+		},
+	}
+	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail on warnings too")
+	return cmd
+}
+
+func runValidate(cmd *cobra.Command, dir string, f *validateFlags) error {
+	if f.format != "text" && f.format != "json" {
+		return usage(fmt.Errorf("--format %q: want text or json", f.format))
+	}
+	p, diags, err := compiler.Load(dir)
+	if err != nil {
+		return usage(err)
+	}
+	out := cmd.OutOrStdout()
+	nErr, nWarn := len(diags.Errors()), len(diags.Warnings())
+	fail := nErr > 0 || (f.strict && nWarn > 0)
+
+	if f.format == "json" {
+		if err := writeDiagnosticsJSON(out, diags); err != nil {
+			return usage(err)
+		}
+	} else {
+		for _, d := range diags {
+			fmt.Fprintln(out, d.String())
+		}
+		fmt.Fprintln(out, validateSummary(p, nErr, nWarn, f.strict))
+	}
+	if os.Getenv("GITHUB_ACTIONS") == "true" {
+		writeGitHubAnnotations(out, diags, f.strict)
+	}
+	if fail {
+		return failed(nil)
+	}
+	return nil
+}
+
+// validateSummary is the last line of the text output.
+func validateSummary(p *config.Project, nErr, nWarn int, strict bool) string {
+	switch {
+	case nErr > 0:
+		s := "invalid: " + countNoun(nErr, "error")
+		if nWarn > 0 {
+			s += ", " + countNoun(nWarn, "warning")
+		}
+		return s
+	case nWarn > 0 && strict:
+		return "invalid (--strict): " + countNoun(nWarn, "warning")
+	}
+	services := map[string]bool{}
+	for _, e := range p.Environments {
+		for _, s := range e.Services {
+			services[s.Name] = true
+		}
+	}
+	s := fmt.Sprintf("valid: project %s, %s (%s), %s", p.Name,
+		countNoun(len(p.Environments), "environment"), strings.Join(p.EnvNames(), ", "),
+		countNoun(len(services), "service"))
+	if nWarn > 0 {
+		s += ", " + countNoun(nWarn, "warning")
+	}
+	return s
+}
+
+// writeDiagnosticsJSON writes the diagnostics as a JSON list (never null).
+func writeDiagnosticsJSON(w io.Writer, diags compiler.Diagnostics) error {
+	if diags == nil {
+		diags = compiler.Diagnostics{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(diags)
+}
+
+// writeGitHubAnnotations writes GitHub Actions workflow commands so that
+// each problem is annotated on the pull request's diff.
+func writeGitHubAnnotations(w io.Writer, diags compiler.Diagnostics, strict bool) {
+	for _, d := range diags {
+		level := "error"
+		if d.Severity == compiler.SeverityWarning && !strict {
+			level = "warning"
+		}
+		msg := d.Message
+		if d.Path != "" {
+			msg = d.Path + ": " + msg
+		}
+		if d.Environment != "" {
+			msg += " (environment " + strings.ReplaceAll(d.Environment, ",", ", ") + ")"
+		}
+		props := "file=" + ghProperty(d.File)
+		if d.Line > 0 {
+			props += fmt.Sprintf(",line=%d,col=%d", d.Line, d.Column)
+		}
+		fmt.Fprintf(w, "::%s %s::%s\n", level, props, ghData(msg))
+	}
+}
+
+// ghData escapes a workflow command's message.
+func ghData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// ghProperty escapes a workflow command's property value.
+func ghProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}

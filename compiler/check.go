@@ -1,0 +1,397 @@
+package compiler
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"cuelang.org/go/cue"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
+
+	"github.com/gantry-gitops/gantry/config"
+)
+
+// topLevelFields are the only regular fields allowed at the top level.
+var topLevelFields = []string{"project", "environments", "clusters", "loadBalancers", "services", "repositories"}
+
+// entityOrder is the order the refined kinds are handled in.
+var entityOrder = []string{"clusters", "loadBalancers", "services"}
+
+// checker checks an evaluated configuration and builds its effective
+// value per environment:
+//
+//  1. the package is evaluated once, as written (plus the schema's
+//     definitions), and read into Go (gnode);
+//  2. for each environment, each top-level cluster, load balancer and
+//     service is unified with the environment's refinement (merge) and
+//     checked against the schema (effective), which fills the schema's
+//     defaults;
+//  3. the effective values are decoded into config types and the Go checks
+//     run on them.
+//
+// Every problem becomes a diagnostic at the user's position.
+type checker struct {
+	l     *loader
+	root  cue.Value
+	specs *specs
+	tree  *gnode // the package's regular fields, as written
+
+	envNames []string
+	// top lists the names defined at the top level, per kind.
+	top map[string]map[string]bool
+	// disabled[env][service] is true when the service is left out there.
+	disabled map[string]map[string]bool
+	// eff[env] holds the effective clusters, loadBalancers and services
+	// (and the environment's own fields) of each environment, for
+	// positions; eff[""] is the top level.
+	eff map[string]*gnode
+
+	// broken marks entities (env, kind, name) whose effective value has
+	// errors: the Go checks skip them, since their findings would only
+	// repeat the error in other words.
+	broken map[string]bool
+	// failed marks values (env, logical path) in error.
+	failed map[string]bool
+
+	defaults     map[*spec]*gnode
+	repositories []*config.Repository
+}
+
+func newChecker(l *loader, root cue.Value) *checker {
+	return &checker{
+		l:        l,
+		root:     root,
+		top:      map[string]map[string]bool{},
+		disabled: map[string]map[string]bool{},
+		eff:      map[string]*gnode{},
+		broken:   map[string]bool{},
+		failed:   map[string]bool{},
+	}
+}
+
+func cuePath(names ...string) cue.Path {
+	s := make([]cue.Selector, len(names))
+	for i, n := range names {
+		s[i] = cue.Str(n)
+	}
+	return cue.MakePath(s...)
+}
+
+func (c *checker) topLevel(kind, name string) bool { return c.top[kind][name] }
+
+func (c *checker) enabled(env, svc string) bool { return !c.disabled[env][svc] }
+
+// names lists a struct node's field names in name order.
+func (n *gnode) names() []string {
+	if n == nil {
+		return nil
+	}
+	out := make([]string, 0, len(n.fields))
+	for _, f := range n.fields {
+		out = append(out, f.name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// run validates, checks and decodes. The returned project is nil when there
+// were errors.
+func (c *checker) run() *config.Project {
+	t := time.Now()
+	c.specs = compileSpecs(c.root, c.l.schemaFile)
+	rawErr := c.root.Validate()
+	c.tree = readNode(c.root)
+	slog.Debug("gantry: read configuration", "took", time.Since(t))
+	t = time.Now()
+
+	for _, kind := range []string{"clusters", "loadBalancers", "services", "repositories"} {
+		c.top[kind] = map[string]bool{}
+		for _, n := range c.tree.field(kind).names() {
+			c.top[kind][n] = true
+		}
+	}
+	envs := c.tree.field("environments")
+	c.envNames = envs.names()
+
+	c.checkTopLevel()
+	c.checkNames()
+	c.checkEnvEntries()
+
+	cfg := c.specs.config
+	top := &gnode{kind: cue.StructKind, concrete: true}
+	c.eff[""] = top
+	p := &config.Project{}
+	if proj := c.effective(c.tree.field("project"), cfg.fields["project"].spec, "", []string{"project"}, true); proj != nil {
+		p.Name = proj.str()
+		top.fields = append(top.fields, gfield{"project", proj})
+	}
+	repos := c.effective(c.tree.field("repositories"), cfg.fields["repositories"].spec, "", []string{"repositories"}, true)
+	if repos != nil && !repos.failed {
+		top.fields = append(top.fields, gfield{"repositories", repos})
+		for _, name := range repos.names() {
+			if r := repos.field(name); r != nil && !r.failed {
+				c.repositories = append(c.repositories, decodeRepository(name, r))
+			}
+		}
+	}
+	for _, e := range c.envNames {
+		p.Environments = append(p.Environments, c.environment(e, envs.field(e)))
+	}
+	if len(c.envNames) == 0 {
+		// Nothing is deployed, but the definitions are still checked.
+		for _, kind := range entityOrder {
+			for _, name := range c.tree.field(kind).names() {
+				c.effective(c.tree.path(kind, name), c.entitySpec(kind), "", []string{kind, name}, true)
+			}
+		}
+	}
+	slog.Debug("gantry: unified and decoded environments", "took", time.Since(t))
+	t = time.Now()
+
+	if rawErr != nil {
+		c.l.skipErr = c.skipErr
+		c.l.addCUEErrors(cueerrors.Errors(rawErr), "")
+	}
+	c.checkProject(p)
+	slog.Debug("gantry: checked", "took", time.Since(t))
+	return p
+}
+
+func (c *checker) entitySpec(kind string) *spec {
+	switch kind {
+	case "clusters":
+		return c.specs.cluster
+	case "loadBalancers":
+		return c.specs.loadBalancer
+	}
+	return c.specs.service
+}
+
+// environment builds, checks and decodes one environment.
+func (c *checker) environment(name string, en *gnode) *config.Environment {
+	env := &gnode{kind: cue.StructKind, concrete: true}
+	c.eff[name] = env
+	c.disabled[name] = map[string]bool{}
+	path := []string{"environments", name}
+
+	// The environment's own fields, against #Environment (refinements are
+	// checked as part of the effective values).
+	own := &gnode{kind: cue.StructKind, concrete: true}
+	if en != nil {
+		own = en.shallowCopy()
+		own.fields = slices.DeleteFunc(own.fields, func(f gfield) bool { return entityKinds[f.name] })
+		own.index()
+	}
+	ownSpec := *c.specs.environment
+	ownSpec.names = slices.DeleteFunc(slices.Clone(ownSpec.names), func(n string) bool { return entityKinds[n] })
+	effOwn := c.effective(own, &ownSpec, name, path, true)
+	if effOwn != nil {
+		env.fields = append(env.fields, effOwn.fields...)
+	}
+
+	for _, kind := range entityOrder {
+		top := c.tree.field(kind)
+		refs := en.field(kind)
+		var pattern *gnode
+		if refs != nil {
+			if pv, ok := refs.patternValue(); ok {
+				pattern = readNode(pv)
+			}
+		}
+		effKind := &gnode{kind: cue.StructKind, concrete: true}
+		for _, n := range top.names() {
+			t := top.field(n)
+			v := refs.field(n)
+			if v == nil {
+				v = pattern
+			}
+			lpath := []string{kind, n}
+			var merged *gnode
+			if c.l.index.dynamic || c.l.index.refsUnder(lpath) || c.l.index.refsUnder(append([]string{"environments", name}, lpath...)) {
+				merged = c.mergeWhole(t, v, name, lpath)
+			} else {
+				merged = c.merge(t, v, name, lpath)
+			}
+			if kind == "services" && merged != nil && !merged.failed {
+				if en := merged.field("enabled"); en != nil && en.concrete && !en.bool() {
+					c.disabled[name][n] = true
+					continue
+				}
+			}
+			e := c.effective(merged, c.entitySpec(kind), name, lpath, true)
+			if e == nil || e.failed {
+				c.broken[brokenKey(name, kind, n)] = true
+			}
+			if e != nil {
+				effKind.fields = append(effKind.fields, gfield{n, e})
+			}
+		}
+		effKind.index()
+		env.fields = append(env.fields, gfield{kind, effKind})
+	}
+	env.index()
+	return c.decodeEnvironment(name, env)
+}
+
+// skipErr drops validation errors inside services disabled in an
+// environment, and inside environment-level entries that refine nothing
+// (reported once, by checkEnvEntries).
+func (c *checker) skipErr(path []string) bool {
+	p := unquoteAll(path)
+	if len(p) < 4 || p[0] != "environments" || !entityKinds[p[2]] {
+		return false
+	}
+	if !c.topLevel(p[2], p[3]) {
+		return true
+	}
+	return p[2] == "services" && !c.enabled(p[1], p[3])
+}
+
+// errorAt records an error for a logical path in an environment.
+func (c *checker) errorAt(pos token.Pos, env string, path []string, msg string) {
+	c.report(pos, env, path, msg, SeverityError)
+}
+
+func (c *checker) warnAt(pos token.Pos, env string, path []string, msg string) {
+	c.report(pos, env, path, msg, SeverityWarning)
+}
+
+func (c *checker) report(pos token.Pos, env string, path []string, msg string, sev Severity) {
+	if !pos.IsValid() {
+		c.l.add(token.NoPos, c.l.fallbackFile(), formatPath(path), env, msg, sev)
+		return
+	}
+	c.l.add(pos, "", formatPath(path), env, msg, sev)
+}
+
+// pos returns the user position for a logical path in an environment
+// (services.web.cpu in prod): where the user wrote the effective value,
+// else the nearest ancestor the user wrote.
+func (c *checker) pos(env string, path ...string) token.Pos {
+	root := c.eff[env]
+	if env != "" && len(path) > 0 && !entityKinds[path[0]] && path[0] != "environments" {
+		root = c.eff[""]
+	}
+	n := root.path(path...)
+	if n == nil && len(path) > 2 && path[0] == "environments" {
+		n = c.eff[path[1]].path(path[2:]...)
+	}
+	return c.nodePos(n, env, path)
+}
+
+// keyPos returns the position of a map key the user wrote (for name
+// checks): the label if the index knows it, else the value's position.
+func (c *checker) keyPos(env string, path ...string) token.Pos {
+	if pos, ok := c.l.index.first(path); ok {
+		return pos
+	}
+	if env != "" && len(path) > 0 && entityKinds[path[0]] {
+		if pos, ok := c.l.index.first(append([]string{"environments", env}, path...)); ok {
+			return pos
+		}
+	}
+	return c.pos(env, path...)
+}
+
+// checkTopLevel reports unknown top-level fields: the top level is closed
+// like the schema's definitions.
+func (c *checker) checkTopLevel() {
+	for _, f := range c.tree.fields {
+		name := f.name
+		if slices.Contains(topLevelFields, name) {
+			continue
+		}
+		msg := fmt.Sprintf("unknown top-level field %q (want one of %s; use _%s or #%s for your own helpers)",
+			name, strings.Join(topLevelFields, ", "), name, name)
+		if s := suggest(name, topLevelFields); s != "" {
+			msg = fmt.Sprintf("unknown top-level field %q; did you mean %q?", name, s)
+		}
+		pos, ok := c.l.index.first([]string{name})
+		if !ok {
+			pos = c.nodePos(f.node, "", []string{name})
+		}
+		c.errorAt(pos, "", []string{name}, msg)
+	}
+}
+
+// checkEnvEntries reports environment-level entries that refine a name
+// with no top-level definition.
+func (c *checker) checkEnvEntries() {
+	envs := c.tree.field("environments")
+	for _, e := range c.envNames {
+		for _, kind := range entityOrder {
+			refs := envs.path(e, kind)
+			for _, n := range refs.names() {
+				if c.topLevel(kind, n) {
+					continue
+				}
+				path := []string{"environments", e, kind, n}
+				msg := fmt.Sprintf("%s %q is not defined at the top level (%s.%s): an environment can only refine what exists",
+					kindNoun(kind), n, kind, n)
+				if s := suggest(n, keysSorted(c.top[kind])); s != "" {
+					msg += fmt.Sprintf("; did you mean %q?", s)
+				}
+				pos, ok := c.l.index.first(path)
+				if !ok {
+					pos = c.nodePos(refs.field(n), e, path)
+				}
+				c.errorAt(pos, e, path, msg)
+			}
+		}
+	}
+}
+
+func kindNoun(kind string) string {
+	switch kind {
+	case "services":
+		return "service"
+	case "clusters":
+		return "cluster"
+	case "loadBalancers":
+		return "load balancer"
+	case "repositories":
+		return "repository"
+	case "environments":
+		return "environment"
+	}
+	return kind
+}
+
+func keysSorted[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func brokenKey(env, kind, name string) string { return env + "\x00" + kind + "\x00" + name }
+
+// isBroken reports whether an entity's effective value has errors.
+func (c *checker) isBroken(env, kind, name string) bool { return c.broken[brokenKey(env, kind, name)] }
+
+// hasFailed reports whether any value in a tree is in error.
+func hasFailed(n *gnode) bool {
+	if n == nil {
+		return false
+	}
+	if n.failed {
+		return true
+	}
+	for _, f := range n.fields {
+		if hasFailed(f.node) {
+			return true
+		}
+	}
+	for _, e := range n.list {
+		if hasFailed(e) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,53 @@
+package compiler
+
+import (
+	"github.com/gantry-gitops/gantry/config"
+)
+
+// checkProject runs the Go checks on the decoded configuration of every
+// environment: the rules that relate several fields or need AWS knowledge
+// beyond the schema's types and ranges. Each check reports at the user's
+// position of the value it is about; the same problem in several
+// environments is merged into one diagnostic naming them.
+func (c *checker) checkProject(p *config.Project) {
+	for _, e := range p.Environments {
+		c.checkEnvironment(e)
+		for _, cl := range e.Clusters {
+			if !c.isBroken(e.Name, "clusters", cl.Name) {
+				c.checkCluster(e, cl)
+			}
+		}
+		for _, lb := range e.LoadBalancers {
+			if !c.isBroken(e.Name, "loadBalancers", lb.Name) {
+				c.checkLoadBalancer(e, lb)
+			}
+		}
+		for _, s := range e.Services {
+			if !c.isBroken(e.Name, "services", s.Name) {
+				c.checkService(e, s)
+			}
+		}
+		c.checkRouting(e)
+	}
+}
+
+// svcPath is the logical path of a field of a service.
+func svcPath(name string, rest ...string) []string {
+	return append([]string{"services", name}, rest...)
+}
+
+// errorf reports an error about the value at a logical path, unless that
+// value is already in error (the finding would repeat it).
+func (c *checker) errorf(env string, path []string, msg string) {
+	if c.inputsOK(env, path) {
+		c.errorAt(c.pos(env, path...), env, path, msg)
+	}
+}
+
+// warnf reports a warning about the value at a logical path, unless that
+// value is in error.
+func (c *checker) warnf(env string, path []string, msg string) {
+	if c.inputsOK(env, path) {
+		c.warnAt(c.pos(env, path...), env, path, msg)
+	}
+}

@@ -1,0 +1,146 @@
+package compiler
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gantry-gitops/gantry/config"
+)
+
+// ALB listener rule conditions: path patterns and host headers are at most
+// 128 characters of a limited set, and a rule has at most 5 condition
+// values in all.
+var (
+	pathPatternRE = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]*$`)
+	hostPatternRE = regexp.MustCompile(`^[A-Za-z0-9\-.*?]+$`)
+)
+
+const (
+	maxPatternLength     = 128
+	maxConditionValues   = 5
+	minHealthCheckStatus = 200
+	maxHealthCheckStatus = 499
+)
+
+// checkRoute checks one service's route.
+func (c *checker) checkRoute(e *config.Environment, s *config.Service) {
+	r := s.Route
+	if r == nil {
+		return
+	}
+	env := e.Name
+	p := func(rest ...string) []string { return svcPath(s.Name, append([]string{"route"}, rest...)...) }
+	if e.LoadBalancer(r.LoadBalancer) == nil {
+		msg := fmt.Sprintf("load balancer %q does not exist", r.LoadBalancer)
+		if sug := suggest(r.LoadBalancer, keysSorted(c.top["loadBalancers"])); sug != "" {
+			msg += fmt.Sprintf("; did you mean %q?", sug)
+		} else if len(c.top["loadBalancers"]) > 0 {
+			msg += " (load balancers: " + strings.Join(keysSorted(c.top["loadBalancers"]), ", ") + ")"
+		}
+		c.errorf(env, p("loadBalancer"), msg)
+	}
+	if s.Port == 0 {
+		c.errorf(env, p(), "route needs port: the container port the load balancer sends traffic to")
+	}
+	if len(r.Paths) == 0 {
+		c.errorf(env, p("paths"), `paths is empty: list at least one path pattern (default ["/*"])`)
+	}
+	for i, path := range r.Paths {
+		switch {
+		case len(path) > maxPatternLength:
+			c.errorf(env, p("paths", fmt.Sprint(i)), fmt.Sprintf("path pattern is %d characters; ALB allows %d", len(path), maxPatternLength))
+		case !pathPatternRE.MatchString(path):
+			c.errorf(env, p("paths", fmt.Sprint(i)), fmt.Sprintf(`path pattern %q: want "/" then letters, digits and _ - . $ / ~ " ' @ : + & with * and ? wildcards`, path))
+		}
+	}
+	if r.Host != "" {
+		switch {
+		case len(r.Host) > maxPatternLength:
+			c.errorf(env, p("host"), fmt.Sprintf("host is %d characters; ALB allows %d", len(r.Host), maxPatternLength))
+		case !hostPatternRE.MatchString(r.Host):
+			c.errorf(env, p("host"), fmt.Sprintf("host %q: want letters, digits, '-' and '.', with * and ? wildcards", r.Host))
+		}
+	}
+	values := len(r.Paths)
+	if r.Host != "" {
+		values++
+	}
+	if values > maxConditionValues {
+		c.errorf(env, p("paths"), fmt.Sprintf("the listener rule would have %d condition values (host and paths); ALB allows %d per rule", values, maxConditionValues))
+	}
+	hc := r.HealthCheck
+	if hc.TimeoutSeconds >= hc.IntervalSeconds {
+		c.errorf(env, p("healthCheck", "timeoutSeconds"), fmt.Sprintf("timeoutSeconds %d must be less than intervalSeconds %d", hc.TimeoutSeconds, hc.IntervalSeconds))
+	}
+	if msg := checkMatcher(hc.Matcher); msg != "" {
+		c.errorf(env, p("healthCheck", "matcher"), msg)
+	}
+	if s.HealthCheck == nil {
+		c.warnf(env, svcPath(s.Name), "routed service without a container healthCheck: ECS only learns of a broken task from the load balancer")
+	}
+}
+
+// checkMatcher checks a target group matcher: HTTP codes 200-499, as single
+// codes, a list, or a range.
+func checkMatcher(m string) string {
+	for _, part := range strings.Split(m, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err1 := strconv.Atoi(lo)
+		b := a
+		var err2 error
+		if isRange {
+			b, err2 = strconv.Atoi(hi)
+		}
+		switch {
+		case err1 != nil || err2 != nil:
+			return fmt.Sprintf("matcher %q: want HTTP codes such as 200, 200,204 or 200-299", m)
+		case a < minHealthCheckStatus || b > maxHealthCheckStatus:
+			return fmt.Sprintf("matcher %q: an ALB health check accepts codes from %d to %d", m, minHealthCheckStatus, maxHealthCheckStatus)
+		case a > b:
+			return fmt.Sprintf("matcher %q: the range %d-%d is empty", m, a, b)
+		}
+	}
+	return ""
+}
+
+// checkRouting checks the services that share a load balancer in one
+// environment: no two with the same host and paths (the second would never
+// receive a request), and explicit priorities unique.
+func (c *checker) checkRouting(e *config.Environment) {
+	byMatch := map[string]string{} // lb + host + paths → service
+	byPrio := map[string]string{}  // lb + priority → service
+	for _, s := range e.Services {
+		r := s.Route
+		if r == nil || e.LoadBalancer(r.LoadBalancer) == nil || c.isBroken(e.Name, "services", s.Name) || !c.inputsOK(e.Name, svcPath(s.Name, "route")) {
+			continue
+		}
+		paths := slices.Clone(r.Paths)
+		slices.Sort(paths)
+		paths = slices.Compact(paths)
+		key := r.LoadBalancer + "\x00" + strings.ToLower(r.Host) + "\x00" + strings.Join(paths, "\x00")
+		if other, dup := byMatch[key]; dup {
+			host := r.Host
+			if host == "" {
+				host = "any host"
+			}
+			c.errorf(e.Name, svcPath(s.Name, "route", "paths"), fmt.Sprintf(
+				"service %s already routes %s %s on load balancer %s: one of them would never receive a request (see %s)",
+				other, host, strings.Join(paths, " "), r.LoadBalancer, c.l.posString(c.pos(e.Name, svcPath(other, "route", "paths")...))))
+		} else {
+			byMatch[key] = s.Name
+		}
+		if r.Priority > 0 {
+			pk := r.LoadBalancer + "\x00" + strconv.Itoa(r.Priority)
+			if other, dup := byPrio[pk]; dup {
+				c.errorf(e.Name, svcPath(s.Name, "route", "priority"), fmt.Sprintf(
+					"priority %d is also used by service %s on load balancer %s: listener rule priorities are unique per load balancer",
+					r.Priority, other, r.LoadBalancer))
+			} else {
+				byPrio[pk] = s.Name
+			}
+		}
+	}
+}

@@ -1,0 +1,222 @@
+package compiler
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/config"
+	"github.com/gantry-gitops/gantry/graph"
+)
+
+// CompileOptions tune a compile. The zero value compiles from the
+// configuration alone.
+type CompileOptions struct {
+	// PinnedPriorities are the priorities of listener rules that are
+	// already live, by address (for example
+	// "service/api/rule-https" → 10342). The planner passes them so that
+	// deployed rules never move: a pinned priority is kept whenever it is
+	// still inside the rule's specificity band and no other rule holds it.
+	// See docs/compile.md, "Listener rule priorities".
+	PinnedPriorities map[string]int
+}
+
+// Compile turns one environment's effective configuration into the
+// concrete resource graph that makes it real in AWS. The result is
+// deterministic (the same input always gives byte-identical JSON), sorted
+// by address, and passes graph.Check.
+//
+// Errors are reserved for configurations the loader's checks should have
+// rejected (a service on a cluster that does not exist, a task whose
+// architecture the cluster's instances cannot run, ...): they name the
+// service or resource concerned.
+func Compile(env *config.Environment, project string, opts CompileOptions) (*graph.Graph, error) {
+	if env == nil {
+		return nil, fmt.Errorf("compile: no environment")
+	}
+	b := &builder{
+		project: project,
+		env:     env,
+		opts:    opts,
+		n:       names{project: project, env: env.Name},
+		part:    partition(env.Region),
+		g: &graph.Graph{
+			Project:     project,
+			Environment: env.Name,
+			Account:     env.Account,
+			Region:      env.Region,
+		},
+		index:     map[string]*graph.Resource{},
+		nameOwner: map[string]string{},
+	}
+	steps := []func() error{b.repositories, b.clusters, b.loadBalancers, b.services, b.listenerRules}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, fmt.Errorf("compile %s: %w", env.Name, err)
+		}
+	}
+	b.g.Sort()
+	if err := b.g.Check(); err != nil {
+		return nil, fmt.Errorf("compile %s: %w", env.Name, err)
+	}
+	return b.g, nil
+}
+
+// CompileProject compiles every environment of p, in the project's
+// environment order. The same options apply to every environment; pinned
+// priorities are per address and addresses repeat across environments, so
+// the planner compiles one environment at a time with Compile instead.
+func CompileProject(p *config.Project, opts CompileOptions) ([]*graph.Graph, error) {
+	out := make([]*graph.Graph, 0, len(p.Environments))
+	for _, env := range p.Environments {
+		g, err := Compile(env, p.Name, opts)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// builder accumulates one environment's graph.
+type builder struct {
+	project string
+	env     *config.Environment
+	opts    CompileOptions
+	n       names
+	part    string // ARN partition
+	g       *graph.Graph
+	index   map[string]*graph.Resource
+	// nameOwner maps "type\x00name" to the address holding the name, so two
+	// resources of one type never get the same AWS name.
+	nameOwner map[string]string
+	// rules collects the listener rules services ask for; listenerRules
+	// assigns their priorities once every service is known.
+	rules []*ruleSpec
+}
+
+// m and l are shorthands for property trees.
+type (
+	m = map[string]any
+	l = []any
+)
+
+// add puts a resource into the graph. name is its AWS name (checked
+// unique per type; "" for types whose identity is not a name). deps are
+// ordering-only dependencies; references in props are added by graph.Sort.
+func (b *builder) add(addr, typ, name string, props m, deps ...string) (*graph.Resource, error) {
+	if _, dup := b.index[addr]; dup {
+		return nil, fmt.Errorf("%s: address used twice", addr)
+	}
+	catalogCheck(typ)
+	if name != "" {
+		key := typ + "\x00" + name
+		if other, dup := b.nameOwner[key]; dup {
+			return nil, fmt.Errorf("%s and %s would both be named %q; rename one of them", other, addr, name)
+		}
+		b.nameOwner[key] = addr
+	}
+	r := &graph.Resource{Address: addr, Type: typ, Properties: props}
+	if taggable[typ] {
+		r.Tags = b.tags(addr)
+	}
+	r.DependsOn = append(r.DependsOn, deps...)
+	b.index[addr] = r
+	b.g.Resources = append(b.g.Resources, r)
+	return r, nil
+}
+
+// taggable lists the types whose AWS resources take tags. Everything
+// gantry creates does, except a scaling policy and a cluster's capacity
+// provider associations (a setting of the cluster, not a resource of its
+// own). The tags are in Resource.Tags for every one of these; where
+// CloudFormation has no Tags property for a type (instance profiles,
+// listeners, listener rules, scalable targets), the provider tags the
+// resource through the service's tagging API.
+var taggable = map[string]bool{
+	catalog.IAMRole:            true,
+	catalog.IAMInstanceProfile: true,
+	catalog.SecurityGroup:      true,
+	catalog.ECRRepository:      true,
+	catalog.LogGroup:           true,
+	catalog.LoadBalancer:       true,
+	catalog.Listener:           true,
+	catalog.ListenerRule:       true,
+	catalog.TargetGroup:        true,
+	catalog.Cluster:            true,
+	catalog.CapacityProvider:   true,
+	catalog.LaunchTemplate:     true,
+	catalog.AutoScalingGroup:   true,
+	catalog.TaskDefinition:     true,
+	catalog.Service:            true,
+	catalog.ScalableTarget:     true,
+	catalog.Alarm:              true,
+}
+
+// catalogCheck panics when the compiler emits a type the catalog names
+// nothing for: a programming error, caught by any test.
+func catalogCheck(typ string) {
+	for _, t := range compiledTypes {
+		if t == typ {
+			return
+		}
+	}
+	panic("compiler: unknown resource type " + typ)
+}
+
+// compiledTypes is every type the compiler emits.
+var compiledTypes = []string{
+	catalog.IAMRole, catalog.IAMInstanceProfile, catalog.SecurityGroup,
+	catalog.ECRRepository, catalog.LogGroup, catalog.LoadBalancer,
+	catalog.Listener, catalog.ListenerRule, catalog.TargetGroup,
+	catalog.Cluster, catalog.ClusterCapacityProviderAssoc,
+	catalog.CapacityProvider, catalog.LaunchTemplate,
+	catalog.AutoScalingGroup, catalog.TaskDefinition, catalog.Service,
+	catalog.ScalableTarget, catalog.ScalingPolicy, catalog.Alarm,
+}
+
+// tags returns the tags of the resource at addr: the environment's tags and
+// the three ownership tags (which the schema keeps users from overriding).
+func (b *builder) tags(addr string) map[string]string {
+	t := make(map[string]string, len(b.env.Tags)+3)
+	for k, v := range b.env.Tags {
+		t[k] = v
+	}
+	t[graph.TagProject] = b.project
+	t[graph.TagEnvironment] = b.env.Name
+	t[graph.TagAddress] = addr
+	return t
+}
+
+// ref is a reference to an attribute of the resource at addr.
+func ref(addr, attr string) graph.Ref { return graph.Ref{Address: addr, Attribute: attr} }
+
+// strs turns a string slice into a property list.
+func strs(ss []string) l {
+	out := make(l, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// sortedKeys returns the keys of a map in order.
+func sortedKeys[V any](mp map[string]V) []string {
+	keys := make([]string, 0, len(mp))
+	for k := range mp {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Addresses. Every address is a stable path: the kind of the owning
+// configuration object, its name, then the part. docs/compile.md lists
+// them all.
+func repositoryAddr(r string) string          { return "repository/" + r }
+func clusterAddr(c string) string             { return "cluster/" + c }
+func clusterPart(c, part string) string       { return "cluster/" + c + "/" + part }
+func loadBalancerAddr(lb string) string       { return "load-balancer/" + lb }
+func loadBalancerPart(lb, part string) string { return "load-balancer/" + lb + "/" + part }
+func serviceAddr(s string) string             { return "service/" + s }
+func servicePart(s, part string) string       { return "service/" + s + "/" + part }

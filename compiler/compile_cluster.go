@@ -1,0 +1,269 @@
+package compiler
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+
+	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/config"
+)
+
+// Managed scaling settings of EC2 capacity providers. ECS's defaults,
+// written out so the graph holds what AWS reads back.
+const (
+	managedScalingMinStep = 1
+	managedScalingMaxStep = 10000
+	instanceWarmupSeconds = 300
+)
+
+// clusters compiles each cluster: the ECS cluster itself and, for EC2
+// capacity, everything that runs its instances.
+func (b *builder) clusters() error {
+	for _, c := range b.env.Clusters {
+		var err error
+		if c.Capacity.IsEC2() {
+			err = b.ec2Cluster(c)
+		} else {
+			err = b.fargateCluster(c)
+		}
+		if err != nil {
+			return fmt.Errorf("cluster %s: %w", c.Name, err)
+		}
+	}
+	return nil
+}
+
+func containerInsights(on bool) l {
+	v := "disabled"
+	if on {
+		v = "enabled"
+	}
+	return l{m{"Name": "containerInsights", "Value": v}}
+}
+
+// fargateStrategy is a Fargate cluster's capacity provider strategy, the
+// same list for the cluster's default and for each of its services.
+func fargateStrategy(c config.Capacity) l {
+	var out l
+	add := func(provider string, s *config.Strategy) {
+		if s != nil {
+			out = append(out, m{"CapacityProvider": provider, "Base": s.Base, "Weight": s.Weight})
+		}
+	}
+	add("FARGATE", c.Fargate)
+	add("FARGATE_SPOT", c.FargateSpot)
+	if len(out) == 0 { // the loader fills this; keep the spec's default anyway
+		out = l{m{"CapacityProvider": "FARGATE", "Base": 0, "Weight": 1}}
+	}
+	return out
+}
+
+// fargateCluster: the cluster with its capacity providers inline.
+func (b *builder) fargateCluster(c *config.Cluster) error {
+	strategy := fargateStrategy(c.Capacity)
+	var providers l
+	for _, s := range strategy {
+		providers = append(providers, s.(m)["CapacityProvider"])
+	}
+	name := b.n.cluster(c.Name)
+	_, err := b.add(clusterAddr(c.Name), catalog.Cluster, name, m{
+		"ClusterName":                     name,
+		"ClusterSettings":                 containerInsights(c.ContainerInsights),
+		"CapacityProviders":               providers,
+		"DefaultCapacityProviderStrategy": strategy,
+	})
+	return err
+}
+
+// serviceStrategy is the capacity provider strategy a service on cluster c
+// uses: the cluster's default, written on the service so that what runs
+// where is visible in the service's own definition.
+func (b *builder) serviceStrategy(c *config.Cluster) l {
+	if c.Capacity.IsEC2() {
+		return l{m{"CapacityProvider": b.n.capacityProvider(c.Name), "Base": 0, "Weight": 1}}
+	}
+	return fargateStrategy(c.Capacity)
+}
+
+// instanceArch returns the CPU architecture of an instance type as EC2
+// names it ("x86_64" or "arm64").
+var instanceArch = func(instanceType string) (string, error) {
+	it, ok := LookupInstanceType(instanceType)
+	if !ok {
+		return "", fmt.Errorf("instance type %q is not in gantry's table (docs/validate.md lists the families covered)", instanceType)
+	}
+	return it.Arch, nil
+}
+
+// ecsAMIParameter is the public SSM parameter of the current ECS-optimised
+// Amazon Linux 2023 AMI for an architecture. The x86_64 variant has no
+// architecture segment in its path.
+func ecsAMIParameter(arch string) string {
+	if arch == "arm64" {
+		return "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+	}
+	return "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+}
+
+// userData is the instance boot script: it joins the instance to the
+// cluster and keeps awsvpc tasks away from the instance's metadata
+// endpoint (tasks use their own task role, never the instance's).
+func userData(clusterName string) string {
+	script := "#!/bin/bash\n" +
+		"cat >> /etc/ecs/ecs.config <<'EOF'\n" +
+		"ECS_CLUSTER=" + clusterName + "\n" +
+		"ECS_AWSVPC_BLOCK_IMDS=true\n" +
+		"EOF\n"
+	return base64.StdEncoding.EncodeToString([]byte(script))
+}
+
+// ec2Cluster: the cluster, and an Auto Scaling group of ECS-optimised
+// instances behind a capacity provider with managed scaling.
+//
+//	instance-role ─ instance-profile ─┐
+//	security-group ───────────────────┴─ launch-template ─ auto-scaling-group
+//	  ─ capacity-provider ─ capacity-provider-associations ─ cluster
+func (b *builder) ec2Cluster(c *config.Cluster) error {
+	ec2 := c.Capacity.EC2
+	arch, err := instanceArch(ec2.InstanceType)
+	if err != nil {
+		return err
+	}
+	clusterName := b.n.cluster(c.Name)
+	cAddr := clusterAddr(c.Name)
+	if _, err := b.add(cAddr, catalog.Cluster, clusterName, m{
+		"ClusterName":     clusterName,
+		"ClusterSettings": containerInsights(c.ContainerInsights),
+	}); err != nil {
+		return err
+	}
+
+	// Identity: the instance role (the ECS agent's permissions, through
+	// AWS's managed policy for container instances), its profile, and a
+	// security group with no ingress: awsvpc tasks get their own groups.
+	roleAddr := clusterPart(c.Name, "instance-role")
+	roleName := b.n.instanceRole(c.Name)
+	if _, err := b.add(roleAddr, catalog.IAMRole, roleName, m{
+		"RoleName":                 roleName,
+		"AssumeRolePolicyDocument": trustPolicy("ec2.amazonaws.com", nil),
+		"ManagedPolicyArns": l{
+			"arn:" + b.part + ":iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+		},
+	}); err != nil {
+		return err
+	}
+	profileAddr := clusterPart(c.Name, "instance-profile")
+	profileName := b.n.instanceProfile(c.Name)
+	if _, err := b.add(profileAddr, catalog.IAMInstanceProfile, profileName, m{
+		"InstanceProfileName": profileName,
+		"Roles":               l{roleName},
+	}, roleAddr); err != nil {
+		return err
+	}
+	sgAddr := clusterPart(c.Name, "security-group")
+	sgName := b.n.securityGroup(c.Name, "instances")
+	if _, err := b.add(sgAddr, catalog.SecurityGroup, sgName, m{
+		"GroupName":            sgName,
+		"GroupDescription":     "gantry: ECS container instances of cluster " + c.Name + " (no ingress)",
+		"VpcId":                b.env.Network.VPC,
+		"SecurityGroupEgress":  allEgress(),
+		"SecurityGroupIngress": l{},
+	}); err != nil {
+		return err
+	}
+
+	// Foundation: launch template, Auto Scaling group, capacity provider.
+	ltAddr := clusterPart(c.Name, "launch-template")
+	ltName := b.n.launchTemplate(c.Name)
+	data := m{
+		"ImageId":            "resolve:ssm:" + ecsAMIParameter(arch),
+		"InstanceType":       ec2.InstanceType,
+		"IamInstanceProfile": m{"Arn": ref(profileAddr, "Arn")},
+		"SecurityGroupIds":   l{ref(sgAddr, "GroupId")},
+		"UserData":           userData(clusterName),
+		// IMDSv2 only; one hop, so nothing in a container reaches the
+		// instance's credentials.
+		"MetadataOptions": m{
+			"HttpEndpoint":            "enabled",
+			"HttpTokens":              "required",
+			"HttpPutResponseHopLimit": 1,
+		},
+	}
+	if ec2.RootVolumeGiB > 0 {
+		data["BlockDeviceMappings"] = l{m{
+			"DeviceName": "/dev/xvda", // the root device of Amazon Linux 2023 AMIs
+			"Ebs": m{
+				"VolumeSize":          ec2.RootVolumeGiB,
+				"VolumeType":          "gp3",
+				"Encrypted":           true,
+				"DeleteOnTermination": true,
+			},
+		}}
+	}
+	if _, err := b.add(ltAddr, catalog.LaunchTemplate, ltName, m{
+		"LaunchTemplateName": ltName,
+		"LaunchTemplateData": data,
+	}); err != nil {
+		return err
+	}
+
+	asgAddr := clusterPart(c.Name, "auto-scaling-group")
+	asgName := b.n.autoScalingGroup(c.Name)
+	asg, err := b.add(asgAddr, catalog.AutoScalingGroup, asgName, m{
+		"AutoScalingGroupName": asgName,
+		"MinSize":              strconv.Itoa(ec2.MinInstances),
+		"MaxSize":              strconv.Itoa(ec2.MaxInstances),
+		"LaunchTemplate": m{
+			"LaunchTemplateId": ref(ltAddr, "LaunchTemplateId"),
+			"Version":          ref(ltAddr, "LatestVersionNumber"),
+		},
+		// One subnet per availability zone: instances spread across them.
+		"VPCZoneIdentifier": strs(b.env.Network.PrivateSubnets),
+		"HealthCheckType":   "EC2",
+		// Managed termination protection (below) requires new instances to
+		// be protected from scale-in; ECS lifts the protection from an
+		// instance once no task runs on it.
+		"NewInstancesProtectedFromScaleIn": true,
+	})
+	if err != nil {
+		return err
+	}
+	// ECS managed scaling requires this tag on the group.
+	asg.Tags["AmazonECSManaged"] = ""
+
+	cpAddr := clusterPart(c.Name, "capacity-provider")
+	cpName := b.n.capacityProvider(c.Name)
+	if _, err := b.add(cpAddr, catalog.CapacityProvider, cpName, m{
+		"Name": cpName,
+		"AutoScalingGroupProvider": m{
+			"AutoScalingGroupArn": ref(asgAddr, "Arn"),
+			"ManagedScaling": m{
+				"Status":                 "ENABLED",
+				"TargetCapacity":         ec2.TargetUtilization,
+				"MinimumScalingStepSize": managedScalingMinStep,
+				"MaximumScalingStepSize": managedScalingMaxStep,
+				"InstanceWarmupPeriod":   instanceWarmupSeconds,
+			},
+			"ManagedTerminationProtection": "ENABLED",
+			"ManagedDraining":              "ENABLED",
+		},
+	}); err != nil {
+		return err
+	}
+
+	_, err = b.add(clusterPart(c.Name, "capacity-provider-associations"), catalog.ClusterCapacityProviderAssoc, "", m{
+		"Cluster":                         clusterName,
+		"CapacityProviders":               l{cpName},
+		"DefaultCapacityProviderStrategy": b.serviceStrategy(c),
+	}, cAddr, cpAddr)
+	return err
+}
+
+// allEgress is the one egress rule of every security group gantry creates:
+// all traffic out (tasks pull images and reach AWS APIs through the
+// network's NAT or endpoints). It is what EC2 gives a new group, written
+// out so the graph holds what AWS holds.
+func allEgress() l {
+	return l{m{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}}
+}

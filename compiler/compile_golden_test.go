@@ -1,0 +1,84 @@
+package compiler
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gantry-gitops/gantry/graph"
+)
+
+// fixturesDir holds the compile fixtures: CUE repositories, each with its
+// reviewed outputs in golden/.
+const fixturesDir = "../testdata/fixtures"
+
+// TestCompileGolden loads each fixture through the loader, compiles every
+// environment and compares with the reviewed outputs in golden/: the JSON
+// that `gantry compile` prints, the CloudFormation template and the Mermaid
+// drawing of each environment. Set GANTRY_UPDATE_GOLDEN=1 to rewrite them,
+// then review the diff line by line (the checklist is in
+// testdata/fixtures/README.md).
+func TestCompileGolden(t *testing.T) {
+	update := os.Getenv("GANTRY_UPDATE_GOLDEN") == "1"
+	for _, name := range []string{"fargate-web", "ec2-batch", "shared-alb"} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(fixturesDir, name)
+			p, diags, err := Load(dir)
+			if err != nil || diags.HasErrors() {
+				t.Fatalf("load: %v %v", err, diags)
+			}
+			graphs, err := CompileProject(p, CompileOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			masked := make([]*graph.Graph, len(graphs))
+			for i, g := range graphs {
+				checkInvariants(t, g)
+				masked[i] = g.Masked()
+			}
+			files := map[string][]byte{
+				"compile.json": graphJSON(t, struct {
+					Project      string         `json:"project"`
+					Environments []*graph.Graph `json:"environments"`
+				}{p.Name, masked}),
+			}
+			for _, g := range graphs {
+				tmpl, err := graph.CloudFormation(g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkTemplate(t, tmpl)
+				files["cloudformation."+g.Environment+".json"] = graphJSON(t, tmpl)
+				var mmd bytes.Buffer
+				if err := graph.WriteMermaid(&mmd, g); err != nil {
+					t.Fatal(err)
+				}
+				files["graph."+g.Environment+".mmd"] = mmd.Bytes()
+			}
+			for file, got := range files {
+				path := filepath.Join(dir, "golden", file)
+				if update {
+					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(path, got, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (run with GANTRY_UPDATE_GOLDEN=1 to create it)", err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s differs from the golden file (-want +got):\n%s", path,
+						cmp.Diff(strings.Split(string(want), "\n"), strings.Split(string(got), "\n")))
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,379 @@
+package compiler
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+
+	"github.com/gantry-gitops/gantry/config"
+	"github.com/gantry-gitops/gantry/schema"
+)
+
+// LoadOptions tunes Load. The zero value is what the CLI uses.
+type LoadOptions struct {
+	// RelativeTo is the directory diagnostics' file names are relative to;
+	// empty means the process's working directory.
+	RelativeTo string
+}
+
+// Load reads the CUE configuration tree at dir (one package across its
+// directories; testdata/, vendor/, cue.mod/ and hidden directories are
+// skipped), adds gantry's schema to the package, evaluates it with a fresh
+// cue.Context and checks it. It returns the effective configuration per
+// environment and every diagnostic, errors and warnings, sorted by file and
+// line.
+//
+// The error result is only for usage or internal failures (dir does not
+// exist, a file cannot be read). When the diagnostics contain errors the
+// project is nil.
+func Load(dir string) (*config.Project, Diagnostics, error) {
+	return LoadWithOptions(dir, LoadOptions{})
+}
+
+// LoadWithOptions is Load with options.
+func LoadWithOptions(dir string, opts LoadOptions) (*config.Project, Diagnostics, error) {
+	l, err := newLoader(dir, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := l.readFiles(); err != nil {
+		return nil, nil, err
+	}
+	p := l.evaluate()
+	ds := normalize(l.diags)
+	if ds.HasErrors() {
+		return nil, ds, nil
+	}
+	return p, ds, nil
+}
+
+// loader holds the state of one load: the files, their sources (for
+// position heuristics) and the diagnostics found so far.
+type loader struct {
+	dir   string // absolute
+	relTo string // absolute; display names are relative to it
+
+	files   []*ast.File
+	sources map[string][]byte // by display file name
+	index   *declIndex
+	pkg     string
+
+	schemaSrc  []byte
+	root       cue.Value // the evaluated package, once built
+	schemaFile *ast.File
+	// skipErr drops CUE errors that do not matter (those inside a service
+	// that is disabled in that environment).
+	skipErr func(path []string) bool
+
+	diags Diagnostics
+}
+
+func newLoader(dir string, opts LoadOptions) (*loader, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: no such directory", dir)
+		}
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory", dir)
+	}
+	rel := opts.RelativeTo
+	if rel == "" {
+		if rel, err = os.Getwd(); err != nil {
+			return nil, err
+		}
+	}
+	if rel, err = filepath.Abs(rel); err != nil {
+		return nil, err
+	}
+	return &loader{dir: abs, relTo: rel, sources: map[string][]byte{}}, nil
+}
+
+// displayName is a file name relative to the current directory when that
+// is shorter than the absolute path.
+func (l *loader) displayName(abs string) string {
+	if !filepath.IsAbs(abs) {
+		return abs
+	}
+	rel, err := filepath.Rel(l.relTo, abs)
+	if err != nil || (strings.HasPrefix(rel, "..") && len(rel) >= len(abs)) {
+		return abs
+	}
+	return rel
+}
+
+// skipDir reports whether a directory of the tree is not part of the
+// configuration, as cue vet ./... would see it.
+func skipDir(name string) bool {
+	switch name {
+	case "testdata", "vendor", "cue.mod", "node_modules":
+		return true
+	}
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
+}
+
+// readFiles collects and parses every .cue file of the tree. Parse errors
+// become diagnostics; the files that parsed are kept.
+func (l *loader) readFiles() error {
+	var paths []string
+	err := filepath.WalkDir(l.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != l.dir && skipDir(name) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(name, ".cue") && !strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "_") && d.Type().IsRegular() {
+			paths = append(paths, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Read and parse in parallel; parsing thousands of files is a visible
+	// part of a pre-commit run.
+	type result struct {
+		name string
+		src  []byte
+		f    *ast.File
+		err  error // reading
+		perr error // parsing
+	}
+	results := make([]result, len(paths))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				r := &results[i]
+				r.name = l.displayName(paths[i])
+				r.src, r.err = os.ReadFile(paths[i])
+				if r.err == nil {
+					r.f, r.perr = parser.ParseFile(r.name, r.src)
+				}
+			}
+		}()
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, r := range results {
+		if r.err != nil {
+			return r.err
+		}
+		l.sources[r.name] = r.src
+		if r.perr != nil {
+			l.addCUEError(r.perr, "")
+			continue
+		}
+		l.files = append(l.files, r.f)
+	}
+	slog.Debug("gantry: parsed configuration", "dir", l.dir, "files", len(l.files))
+	return nil
+}
+
+// packageName finds the one package of the configuration. Files without a
+// package clause or with another package name are errors at their first
+// line.
+func (l *loader) packageName() (string, bool) {
+	counts := map[string]int{}
+	for _, f := range l.files {
+		if n := f.PackageName(); n != "" {
+			counts[n]++
+		}
+	}
+	pkg := ""
+	for n, c := range counts {
+		if c > counts[pkg] || (c == counts[pkg] && n < pkg) {
+			pkg = n
+		}
+	}
+	ok := true
+	for _, f := range l.files {
+		n := f.PackageName()
+		switch {
+		case n == "":
+			l.diags = append(l.diags, Diagnostic{File: f.Filename, Line: 1, Column: 1, Severity: SeverityError,
+				Message: fmt.Sprintf("file has no package clause; gantry reads one CUE package (add: package %s)", loadOr(pkg, "config"))})
+			ok = false
+		case n != pkg:
+			l.errorAt(f.Pos(), f.Filename, "", fmt.Sprintf("package %s differs from the configuration's package %s; all files must be in one package", n, pkg))
+			ok = false
+		}
+	}
+	return pkg, ok
+}
+
+func loadOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// evaluate builds the package with the schema, evaluates it and checks it.
+// It returns the effective configuration (possibly partial when there are
+// errors).
+func (l *loader) evaluate() *config.Project {
+	if len(l.files) == 0 {
+		if len(l.diags) == 0 {
+			l.errorAt(token.NoPos, l.displayName(l.dir), "", "no .cue files found")
+		}
+		return nil
+	}
+	pkg, ok := l.packageName()
+	if !ok || l.diags.HasErrors() {
+		return nil
+	}
+	l.pkg = pkg
+	l.index = buildDeclIndex(l.files)
+
+	l.schemaSrc = []byte(schema.ForPackage(pkg))
+	schemaFile, err := parser.ParseFile(schema.Filename, l.schemaSrc)
+	if err != nil {
+		// The embedded schema always parses; this is a broken build.
+		l.errorAt(token.NoPos, schema.Filename, "", "internal error: schema does not parse: "+err.Error())
+		return nil
+	}
+
+	inst := build.NewContext().NewInstance(l.dir, nil)
+	for _, f := range l.files {
+		if err := inst.AddSyntax(f); err != nil {
+			l.addCUEError(err, "")
+		}
+	}
+	l.schemaFile = schemaFile
+	if err := inst.AddSyntax(schemaFile); err != nil {
+		l.addCUEError(err, "")
+	}
+	l.resolveImports(inst)
+	if l.diags.HasErrors() {
+		return nil
+	}
+
+	t := time.Now()
+	ctx := cuecontext.New()
+	root := ctx.BuildInstance(inst)
+	slog.Debug("gantry: built", "took", time.Since(t))
+	if err := root.Err(); err != nil {
+		l.addCUEError(err, "")
+		return nil
+	}
+	l.root = root
+	return l.check(root)
+}
+
+// resolveImports loads the non-builtin packages the files import (packages
+// of the user's own CUE module or its dependencies) with cue/load; builtin
+// packages ("strings", "list", ...) need nothing.
+func (l *loader) resolveImports(inst *build.Instance) {
+	var paths []string
+	pos := map[string]token.Pos{}
+	for _, f := range l.files {
+		for spec := range f.ImportSpecs() {
+			p, err := strconv.Unquote(spec.Path.Value)
+			if err != nil {
+				continue
+			}
+			first, _, _ := strings.Cut(p, "/")
+			if !strings.Contains(first, ".") {
+				continue // builtin
+			}
+			if _, seen := pos[p]; !seen {
+				paths = append(paths, p)
+				pos[p] = spec.Pos()
+			}
+		}
+	}
+	if len(paths) == 0 {
+		return
+	}
+	slices.Sort(paths)
+	insts := load.Instances(paths, &load.Config{Dir: l.dir})
+	for i, imp := range insts {
+		if imp.Err != nil {
+			l.errorAt(pos[paths[i]], "", "", fmt.Sprintf("cannot load imported package %q: %v", paths[i], firstLine(imp.Err.Error())))
+			continue
+		}
+		inst.Imports = append(inst.Imports, imp)
+	}
+}
+
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}
+
+// check runs every check on the evaluated root and decodes the effective
+// configuration.
+func (l *loader) check(root cue.Value) *config.Project {
+	c := newChecker(l, root)
+	return c.run()
+}
+
+// errorAt records an error at pos, or at file (line 0) when pos is unknown.
+func (l *loader) errorAt(pos token.Pos, file, path, msg string) {
+	l.add(pos, file, path, "", msg, SeverityError)
+}
+
+// add records a diagnostic. A position in the schema is never reported as
+// such; the callers resolve user positions first.
+func (l *loader) add(pos token.Pos, file, path, env, msg string, sev Severity) {
+	d := Diagnostic{File: file, Path: path, Environment: env, Message: msg, Severity: sev}
+	if pos.IsValid() {
+		d.File = l.displayName(pos.Filename())
+		d.Line = pos.Line()
+		d.Column = pos.Column()
+	}
+	l.diags = append(l.diags, d)
+}
+
+// addCUEError converts a CUE error (possibly a list) into diagnostics at
+// user positions.
+func (l *loader) addCUEError(err error, env string) {
+	l.addCUEErrors(cueerrors.Errors(err), env)
+}
+
+// errorCount is the number of error diagnostics so far.
+func (l *loader) errorCount() int {
+	n := 0
+	for _, d := range l.diags {
+		if d.Severity == SeverityError {
+			n++
+		}
+	}
+	return n
+}

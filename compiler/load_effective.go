@@ -1,0 +1,314 @@
+package compiler
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/token"
+)
+
+// effective checks n against the schema spec s and returns the effective
+// value: n with the schema's defaults filled in where the configuration
+// gives no concrete value (not even a default of its own). n may be nil
+// (nothing was written); a required field without a default is then
+// reported as not set in environment env.
+//
+// Shared nodes (top-level definitions read once for every environment)
+// are never modified; structs are copied when defaults are added.
+func (c *checker) effective(n *gnode, s *spec, env string, path []string, required bool) *gnode {
+	if s == nil {
+		return n
+	}
+	if n == nil {
+		return c.missing(s, env, path, required)
+	}
+	if n.failed {
+		c.markFailed(env, path)
+		return n
+	}
+	switch s.kind {
+	case specStruct:
+		return c.effectiveStruct(n, s, env, path)
+	case specMap:
+		if n.kind != cue.StructKind {
+			return c.wrongShape(n, s, env, path, "a struct")
+		}
+		out := n.shallowCopy()
+		for i, f := range n.fields {
+			out.fields[i].node = c.effective(f.node, s.elem, env, appendPath(path, f.name), true)
+		}
+		out.index()
+		return out
+	case specList:
+		if n.kind != cue.ListKind {
+			return c.wrongShape(n, s, env, path, "a list")
+		}
+		out := n.shallowCopy()
+		for i, e := range n.list {
+			out.list[i] = c.effective(e, s.elem, env, appendPath(path, fmt.Sprint(i)), true)
+		}
+		return out
+	}
+	return c.effectiveLeaf(n, s, env, path)
+}
+
+// missing is the effective value of a field nobody wrote.
+func (c *checker) missing(s *spec, env string, path []string, required bool) *gnode {
+	if !required {
+		return nil
+	}
+	if s.hasDefault {
+		return c.defaultNode(s)
+	}
+	switch s.kind {
+	case specStruct:
+		// A required struct (scale, deploy, logs): its fields' defaults.
+		return c.effectiveStruct(&gnode{kind: cue.StructKind, concrete: true}, s, env, path)
+	case specMap:
+		return &gnode{kind: cue.StructKind, concrete: true}
+	case specList:
+		return &gnode{kind: cue.ListKind, concrete: true}
+	}
+	c.notSetAt(env, path, token.NoPos, "")
+	return nil
+}
+
+// defaultNode is a spec's default as a node, read once.
+func (c *checker) defaultNode(s *spec) *gnode {
+	if c.defaults == nil {
+		c.defaults = map[*spec]*gnode{}
+	}
+	if d, ok := c.defaults[s]; ok {
+		return d
+	}
+	d := readNode(s.def)
+	d.isDefault = true
+	c.defaults[s] = d
+	return d
+}
+
+func (c *checker) effectiveStruct(n *gnode, s *spec, env string, path []string) *gnode {
+	if n.kind != cue.StructKind {
+		return c.wrongShape(n, s, env, path, "a struct")
+	}
+	out := n.shallowCopy()
+	out.fields = out.fields[:0]
+	for _, f := range n.fields {
+		sf := s.fields[f.name]
+		if sf == nil {
+			c.unknownField(f.node, s, env, appendPath(path, f.name))
+			c.markStructural(env, path)
+			continue
+		}
+		out.fields = append(out.fields, gfield{f.name, c.effective(f.node, sf.spec, env, appendPath(path, f.name), true)})
+	}
+	for _, name := range s.names {
+		if n.field(name) != nil {
+			continue
+		}
+		sf := s.fields[name]
+		if e := c.effective(nil, sf.spec, env, appendPath(path, name), !sf.optional); e != nil {
+			out.fields = append(out.fields, gfield{name, e})
+		}
+	}
+	out.index()
+	return out
+}
+
+func (c *checker) effectiveLeaf(n *gnode, s *spec, env string, path []string) *gnode {
+	if n.kind == cue.StructKind || n.kind == cue.ListKind {
+		return c.wrongShape(n, s, env, path, "a single value")
+	}
+	if !n.concrete {
+		// Only constraints were written: the schema's default may satisfy
+		// them.
+		u := s.v.Unify(n.v)
+		if err := u.Err(); err != nil {
+			c.errorAtNode(n, env, path, c.l.simplifiedMessages(err))
+			return c.fail(env, path, u)
+		}
+		d, _ := u.Default()
+		if !d.IsConcrete() {
+			if s.hasDefault {
+				c.errorAt(c.l.index.nearest(env, path), env, path,
+					fmt.Sprintf("is not set, and the default %v does not satisfy %v", s.def, n.v))
+				return c.fail(env, path, u)
+			}
+			c.notSetAt(env, path, token.NoPos, fmt.Sprint(n.v))
+			return c.fail(env, path, u)
+		}
+		e := readNode(d)
+		e.v = n.v
+		return e
+	}
+	if msgs := c.l.checkLeaf(s, n.d, n.lit, leafKey(n)); len(msgs) > 0 {
+		c.errorAtNode(n, env, path, msgs)
+		return c.fail(env, path, n.v)
+	}
+	return n
+}
+
+// wrongShape reports a value of the wrong kind (a number where the schema
+// has a struct, ...).
+func (c *checker) wrongShape(n *gnode, s *spec, env string, path []string, want string) *gnode {
+	got := n.kind.String()
+	if n.concrete && n.kind != cue.StructKind && n.kind != cue.ListKind {
+		got = fmt.Sprint(n.d)
+	}
+	c.errorAt(c.nodePos(n, env, path), env, path, fmt.Sprintf("want %s, got %s", want, got))
+	c.markStructural(env, path)
+	return c.fail(env, path, n.v)
+}
+
+// unknownField reports a field the schema does not have, suggesting the
+// closest one.
+func (c *checker) unknownField(n *gnode, s *spec, env string, path []string) {
+	name := path[len(path)-1]
+	msg := fmt.Sprintf("unknown field %q", name)
+	if sug := suggest(name, s.names); sug != "" {
+		msg += fmt.Sprintf("; did you mean %q?", sug)
+	} else if len(s.names) <= 24 {
+		names := slices.Clone(s.names)
+		slices.Sort(names)
+		msg += " (allowed: " + strings.Join(names, ", ") + ")"
+	}
+	pos, ok := c.l.index.first(path)
+	if !ok {
+		if env != "" && len(path) > 0 && entityKinds[path[0]] {
+			pos, ok = c.l.index.first(append([]string{"environments", env}, path...))
+		}
+	}
+	if !ok {
+		pos = c.nodePos(n, env, path)
+	}
+	c.errorAt(pos, env, path, msg)
+}
+
+// errorAtNode reports messages about a node's value at its position.
+func (c *checker) errorAtNode(n *gnode, env string, path []string, msgs []string) {
+	pos := c.nodePos(n, env, path)
+	for _, m := range msgs {
+		c.errorAt(pos, env, path, m)
+	}
+}
+
+// nodePos is the user's position of a node's value: the literal written
+// rather than a constraint or a default, else the nearest written
+// ancestor.
+func (c *checker) nodePos(n *gnode, env string, path []string) token.Pos {
+	if n != nil && (n.kind == cue.StructKind || n.kind == cue.ListKind) {
+		// A struct or list is best shown where its label is written: the
+		// top-level definition, else the environment's refinement.
+		if pos, ok := c.l.index.first(path); ok {
+			return pos
+		}
+		if env != "" && len(path) > 0 && entityKinds[path[0]] {
+			if pos, ok := c.l.index.first(append([]string{"environments", env}, path...)); ok {
+				return pos
+			}
+		}
+	}
+	if n != nil && !n.isDefault {
+		// The values the user wrote at this very path, statically: the
+		// environment's and the top level's; a literal beats a default
+		// beats a constraint, and on a tie the environment's wins.
+		var written []token.Pos
+		written = append(written, c.l.index.valuesAt(path)...)
+		if env != "" && len(path) > 0 && entityKinds[path[0]] {
+			written = append(written, c.l.index.valuesAt(append([]string{"environments", env}, path...))...)
+		}
+		if len(written) > 0 {
+			return c.l.pickPrimary(written)
+		}
+		var user []token.Pos
+		for _, v := range []cue.Value{n.v, n.alt} {
+			if !v.Exists() {
+				continue
+			}
+			for _, p := range valuePositions(v) {
+				if !isSchemaPos(p) {
+					user = append(user, p)
+				}
+			}
+		}
+		if len(user) > 0 {
+			return c.l.pickPrimary(user)
+		}
+	}
+	return c.l.index.nearest(env, path)
+}
+
+// notSetAt reports a value that must reach AWS but is not concrete in an
+// environment. have is the non-concrete value, if any.
+func (c *checker) notSetAt(env string, path []string, pos token.Pos, have string) {
+	c.markFailed(env, path)
+	msg := "is not set"
+	written := len(c.l.index.valuesAt(path)) > 0
+	if env != "" && len(path) > 0 && entityKinds[path[0]] {
+		written = written || len(c.l.index.valuesAt(append([]string{"environments", env}, path...))) > 0
+	}
+	if have != "" && !isBareType(have) && written {
+		msg = "has no concrete value (only " + have + ")"
+	}
+	if !pos.IsValid() {
+		pos = c.l.index.nearest(env, path)
+	}
+	c.errorAt(pos, env, path, msg)
+}
+
+func isBareType(s string) bool {
+	switch s {
+	case "string", "int", "number", "bool", "float", "bytes", "_":
+		return true
+	}
+	return false
+}
+
+// shallowCopy copies a node's own slices so the copy can be changed.
+func (n *gnode) shallowCopy() *gnode {
+	out := *n
+	out.fields = slices.Clone(n.fields)
+	out.list = slices.Clone(n.list)
+	out.byName = nil
+	out.patternKnown = false
+	return &out
+}
+
+// fail records that the value at a logical path is in error and returns a
+// failed node for it.
+func (c *checker) fail(env string, path []string, v cue.Value) *gnode {
+	c.markFailed(env, path)
+	return &gnode{v: v, failed: true, kind: cue.BottomKind}
+}
+
+func failedKey(env string, path []string) string { return env + pathSep + pathKey(path) }
+
+// markFailed records an error in a value: Go checks that read it are
+// skipped, since they would only repeat the error.
+func (c *checker) markFailed(env string, path []string) {
+	c.failed[failedKey(env, path)] = true
+}
+
+// markStructural records an error in the shape of an entity (an unknown
+// field, a value of the wrong kind): a misspelt field leaves another one
+// missing, so no Go check runs on the entity.
+func (c *checker) markStructural(env string, path []string) {
+	if len(path) >= 2 {
+		c.broken[brokenKey(env, path[0], path[1])] = true
+	}
+}
+
+// inputsOK reports whether none of the values at the given logical paths
+// (or their ancestors) is in error in an environment.
+func (c *checker) inputsOK(env string, paths ...[]string) bool {
+	for _, p := range paths {
+		for i := 1; i <= len(p); i++ {
+			if c.failed[failedKey(env, p[:i])] {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,197 @@
+package compiler
+
+import (
+	"strconv"
+
+	"cuelang.org/go/cue"
+)
+
+// gnode is an evaluated CUE value read into Go once: the structure of the
+// configuration (fields, list elements) and its concrete scalars, with the
+// CUE value kept for positions, defaults and unification.
+//
+// Reading CUE through its Go API is costly; gantry reads each top-level
+// definition once and reuses it for every environment.
+type gnode struct {
+	// v is the value as written (defaults not applied), for unification
+	// and positions; d is its default (scalars only).
+	v cue.Value
+	d cue.Value
+	// alt is a second source of a merged struct (the top-level definition
+	// when v is the environment's refinement), for positions.
+	alt    cue.Value
+	hasAlt bool
+	// kind is the concrete kind (after defaults) or, when the value is not
+	// concrete, its incomplete kind.
+	kind     cue.Kind
+	concrete bool
+	failed   bool // the value is an error (reported by validation)
+	// isDefault marks a schema default filled in by gantry: it has no
+	// user position.
+	isDefault bool
+	lit       any // string, int64, float64, bool or nil for concrete scalars
+
+	fields []gfield // structs, in CUE order
+	byName map[string]*gnode
+	list   []*gnode
+
+	// pattern is the struct's [string] constraint, looked up lazily.
+	pattern      cue.Value
+	patternKnown bool
+}
+
+type gfield struct {
+	name string
+	node *gnode
+}
+
+// readNode reads v (and everything below it) into a gnode.
+func readNode(v cue.Value) *gnode {
+	n := &gnode{v: v}
+	d, _ := v.Default()
+	k := d.Kind()
+	if k == cue.BottomKind {
+		// Not concrete, or an error.
+		n.kind = d.IncompleteKind()
+		if n.kind == cue.BottomKind {
+			n.failed = true
+			return n
+		}
+		if n.kind != cue.StructKind && n.kind != cue.ListKind {
+			n.d = d
+			return n
+		}
+		k = n.kind
+	}
+	n.kind = k
+	switch k {
+	case cue.StructKind:
+		n.concrete = true
+		it, err := d.Fields()
+		if err != nil {
+			n.failed = true
+			return n
+		}
+		for it.Next() {
+			n.fields = append(n.fields, gfield{it.Selector().Unquoted(), readNode(it.Value())})
+		}
+		n.index()
+	case cue.ListKind:
+		n.concrete = true
+		it, err := d.List()
+		if err != nil {
+			n.failed = true
+			return n
+		}
+		for it.Next() {
+			n.list = append(n.list, readNode(it.Value()))
+		}
+	default:
+		n.d = d
+		n.concrete = true
+		switch k {
+		case cue.StringKind:
+			n.lit, _ = d.String()
+		case cue.IntKind:
+			n.lit, _ = d.Int64()
+		case cue.FloatKind:
+			n.lit, _ = d.Float64()
+		case cue.BoolKind:
+			n.lit, _ = d.Bool()
+		}
+	}
+	return n
+}
+
+func (n *gnode) index() {
+	if len(n.fields) > 8 {
+		n.byName = make(map[string]*gnode, len(n.fields))
+		for _, f := range n.fields {
+			n.byName[f.name] = f.node
+		}
+	}
+}
+
+// field returns the named field of a struct node, or nil.
+func (n *gnode) field(name string) *gnode {
+	if n == nil {
+		return nil
+	}
+	if n.byName != nil {
+		return n.byName[name]
+	}
+	for _, f := range n.fields {
+		if f.name == name {
+			return f.node
+		}
+	}
+	return nil
+}
+
+// path returns the node at a path below n, or nil.
+func (n *gnode) path(p ...string) *gnode {
+	for _, s := range p {
+		if n != nil && n.kind == cue.ListKind {
+			i, err := strconv.Atoi(s)
+			if err != nil || i < 0 || i >= len(n.list) {
+				return nil
+			}
+			n = n.list[i]
+			continue
+		}
+		n = n.field(s)
+		if n == nil {
+			return nil
+		}
+	}
+	return n
+}
+
+// patternValue returns the struct's pattern constraint ([string]: X), if
+// it has one.
+func (n *gnode) patternValue() (cue.Value, bool) {
+	if !n.patternKnown {
+		n.patternKnown = true
+		if n.kind == cue.StructKind {
+			n.pattern = n.v.LookupPath(cue.MakePath(cue.AnyString))
+		}
+	}
+	return n.pattern, n.pattern.Exists()
+}
+
+func (n *gnode) str() string {
+	if s, ok := n.lit.(string); ok {
+		return s
+	}
+	return ""
+}
+
+func (n *gnode) int() int {
+	switch x := n.lit.(type) {
+	case int64:
+		return int(x)
+	case float64:
+		return int(x)
+	}
+	return 0
+}
+
+func (n *gnode) float() float64 {
+	switch x := n.lit.(type) {
+	case int64:
+		return float64(x)
+	case float64:
+		return x
+	}
+	return 0
+}
+
+func (n *gnode) bool() bool {
+	b, _ := n.lit.(bool)
+	return b
+}
+
+// appendPath returns p with s appended, never sharing p's array.
+func appendPath(p []string, s string) []string {
+	return append(p[:len(p):len(p)], s)
+}

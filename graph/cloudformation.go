@@ -1,0 +1,271 @@
+package graph
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// CloudFormation renders the graph as a CloudFormation template, an escape
+// hatch for users who deploy with CloudFormation instead of gantry apply:
+//   - each resource becomes a logical ID made of its address's words
+//     ("service/api/rule-https" → "ServiceApiRuleHttps");
+//   - Ref values become {"Ref": id} or {"Fn::GetAtt": [id, attribute]},
+//     whichever CloudFormation offers for that attribute; Join values
+//     become {"Fn::Join": ["", [...]]};
+//   - tags go into each type's own tag property (a list of Key/Value, the
+//     Auto Scaling group's PropagateAtLaunch list, a launch template's
+//     TagSpecifications); types without a Tags property in CloudFormation
+//     carry none in the template;
+//   - sensitive values are never written into the template: each becomes a
+//     NoEcho parameter that the deployer supplies;
+//   - DependsOn lists the ordering-only dependencies (those not already
+//     implied by a reference).
+//
+// The result marshals (encoding/json) to a template that
+// `aws cloudformation validate-template` accepts.
+func CloudFormation(g *Graph) (map[string]any, error) {
+	ids := logicalIDs(g)
+	types := make(map[string]string, len(g.Resources))
+	for _, r := range g.Resources {
+		types[r.Address] = r.Type
+	}
+	resources := map[string]any{}
+	params := map[string]any{}
+	for _, r := range g.Resources {
+		id := ids[r.Address]
+		conv := &cfnConverter{ids: ids, types: types, params: params, owner: r.Address, ownerID: id}
+		props, err := conv.value(map[string]any(r.Properties))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", r.Address, err)
+		}
+		pm, _ := props.(map[string]any)
+		if pm == nil {
+			pm = map[string]any{}
+		}
+		addCFNTags(r, pm)
+		res := map[string]any{"Type": r.Type, "Properties": pm}
+		refd := map[string]bool{}
+		for _, ref := range Refs(map[string]any(r.Properties)) {
+			refd[ref.Address] = true
+		}
+		var deps []any
+		for _, d := range r.DependsOn {
+			if refd[d] {
+				continue
+			}
+			did, ok := ids[d]
+			if !ok {
+				return nil, fmt.Errorf("%s depends on %s, which is not in the graph", r.Address, d)
+			}
+			deps = append(deps, did)
+		}
+		if len(deps) > 0 {
+			res["DependsOn"] = deps
+		}
+		resources[id] = res
+	}
+	tmpl := map[string]any{
+		"AWSTemplateFormatVersion": "2010-09-09",
+		"Description": fmt.Sprintf("gantry: project %s, environment %s (account %s, %s)",
+			g.Project, g.Environment, g.Account, g.Region),
+		"Resources": resources,
+	}
+	if len(params) > 0 {
+		tmpl["Parameters"] = params
+	}
+	return tmpl, nil
+}
+
+// logicalIDs maps every address to a unique alphanumeric logical ID.
+func logicalIDs(g *Graph) map[string]string {
+	ids := make(map[string]string, len(g.Resources))
+	count := map[string]int{}
+	for _, r := range g.Resources {
+		id := logicalID(r.Address)
+		ids[r.Address] = id
+		count[id]++
+	}
+	// Two addresses that differ only in punctuation ("a-1" and "a1") would
+	// share an ID: both get a hash of their address appended.
+	for addr, id := range ids {
+		if count[id] > 1 {
+			sum := sha256.Sum256([]byte(addr))
+			ids[addr] = id + strings.ToUpper(hex.EncodeToString(sum[:])[:6])
+		}
+	}
+	return ids
+}
+
+// logicalID turns an address into CamelCase words, alphanumerics only.
+func logicalID(addr string) string {
+	var b strings.Builder
+	upper := true
+	for _, c := range addr {
+		if c > unicode.MaxASCII || !(unicode.IsLetter(c) || unicode.IsDigit(c)) {
+			upper = true
+			continue
+		}
+		if upper {
+			c = unicode.ToUpper(c)
+			upper = false
+		}
+		b.WriteRune(c)
+	}
+	if b.Len() == 0 || !unicode.IsLetter(rune(b.String()[0])) {
+		return "R" + b.String()
+	}
+	return b.String()
+}
+
+// cfnRefAttributes lists, per type, the attributes that CloudFormation
+// returns through Ref rather than Fn::GetAtt. (An Auto Scaling group's Ref
+// is its name, which every property gantry sets from its "Arn" accepts.)
+var cfnRefAttributes = map[string]map[string]bool{
+	"AWS::ElasticLoadBalancingV2::LoadBalancer": {"LoadBalancerArn": true},
+	"AWS::ElasticLoadBalancingV2::TargetGroup":  {"TargetGroupArn": true},
+	"AWS::ElasticLoadBalancingV2::Listener":     {"ListenerArn": true},
+	"AWS::ElasticLoadBalancingV2::ListenerRule": {"RuleArn": true},
+	"AWS::ECS::TaskDefinition":                  {"TaskDefinitionArn": true},
+	"AWS::ECS::Service":                         {"ServiceArn": true},
+	"AWS::AutoScaling::AutoScalingGroup":        {"Arn": true, "AutoScalingGroupName": true},
+	"AWS::IAM::Role":                            {"RoleName": true},
+	"AWS::IAM::InstanceProfile":                 {"InstanceProfileName": true},
+	"AWS::ECS::Cluster":                         {"ClusterName": true},
+	"AWS::ECS::CapacityProvider":                {"Name": true},
+	"AWS::Logs::LogGroup":                       {"LogGroupName": true},
+	"AWS::ECR::Repository":                      {"RepositoryName": true},
+	"AWS::CloudWatch::Alarm":                    {"AlarmName": true},
+}
+
+type cfnConverter struct {
+	ids     map[string]string
+	types   map[string]string
+	params  map[string]any
+	owner   string
+	ownerID string
+	nParams int
+}
+
+func (c *cfnConverter) refValue(r Ref) (any, error) {
+	id, ok := c.ids[r.Address]
+	if !ok {
+		return nil, fmt.Errorf("reference to %s, which is not in the graph", r)
+	}
+	if cfnRefAttributes[c.types[r.Address]][r.Attribute] {
+		return map[string]any{"Ref": id}, nil
+	}
+	return map[string]any{"Fn::GetAtt": []any{id, r.Attribute}}, nil
+}
+
+func (c *cfnConverter) value(v any) (any, error) {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			x, err := c.value(e)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = x
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			x, err := c.value(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = x
+		}
+		return out, nil
+	case Ref:
+		return c.refValue(v)
+	case Join:
+		parts := make([]any, len(v.Parts))
+		for i, p := range v.Parts {
+			switch p := p.(type) {
+			case Ref:
+				x, err := c.refValue(p)
+				if err != nil {
+					return nil, err
+				}
+				parts[i] = x
+			default:
+				parts[i] = p
+			}
+		}
+		return map[string]any{"Fn::Join": []any{"", parts}}, nil
+	case Sensitive:
+		c.nParams++
+		name := fmt.Sprintf("%sSensitive%d", c.ownerID, c.nParams)
+		c.params[name] = map[string]any{
+			"Type":        "String",
+			"NoEcho":      true,
+			"Description": fmt.Sprintf("sensitive value %d of %s", c.nParams, c.owner),
+		}
+		return map[string]any{"Ref": name}, nil
+	}
+	return v, nil
+}
+
+// cfnTagStyle says how a type carries tags in CloudFormation.
+type cfnTagStyle int
+
+const (
+	cfnTagsNone           cfnTagStyle = iota // no Tags property
+	cfnTagsList                              // Tags: [{Key, Value}]
+	cfnTagsPropagate                         // Tags: [{Key, Value, PropagateAtLaunch}]
+	cfnTagsSpecifications                    // TagSpecifications: [{ResourceType, Tags}]
+)
+
+var cfnTagStyles = map[string]cfnTagStyle{
+	"AWS::IAM::Role":                            cfnTagsList,
+	"AWS::EC2::SecurityGroup":                   cfnTagsList,
+	"AWS::ECR::Repository":                      cfnTagsList,
+	"AWS::Logs::LogGroup":                       cfnTagsList,
+	"AWS::ElasticLoadBalancingV2::LoadBalancer": cfnTagsList,
+	"AWS::ElasticLoadBalancingV2::TargetGroup":  cfnTagsList,
+	"AWS::ECS::Cluster":                         cfnTagsList,
+	"AWS::ECS::CapacityProvider":                cfnTagsList,
+	"AWS::ECS::TaskDefinition":                  cfnTagsList,
+	"AWS::ECS::Service":                         cfnTagsList,
+	"AWS::CloudWatch::Alarm":                    cfnTagsList,
+	"AWS::AutoScaling::AutoScalingGroup":        cfnTagsPropagate,
+	"AWS::EC2::LaunchTemplate":                  cfnTagsSpecifications,
+}
+
+// addCFNTags writes r's tags into props in the shape r's type takes.
+func addCFNTags(r *Resource, props map[string]any) {
+	if len(r.Tags) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(r.Tags))
+	for k := range r.Tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	list := func(propagate bool) []any {
+		out := make([]any, len(keys))
+		for i, k := range keys {
+			t := map[string]any{"Key": k, "Value": r.Tags[k]}
+			if propagate {
+				t["PropagateAtLaunch"] = true
+			}
+			out[i] = t
+		}
+		return out
+	}
+	switch cfnTagStyles[r.Type] {
+	case cfnTagsList:
+		props["Tags"] = list(false)
+	case cfnTagsPropagate:
+		props["Tags"] = list(true)
+	case cfnTagsSpecifications:
+		props["TagSpecifications"] = []any{map[string]any{"ResourceType": "launch-template", "Tags": list(false)}}
+	}
+}

@@ -1,0 +1,498 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/graph"
+	"github.com/gantry-gitops/gantry/provider"
+)
+
+// Options are the facts a plan records about where it came from.
+type Options struct {
+	Provider      string // provider name, "sandbox" or "aws"
+	GantryVersion string
+	Commit        string // git commit of the configuration, "" outside git
+	Dirty         bool   // the work tree had uncommitted changes
+	// Now returns the plan's creation time (time.Now when nil).
+	Now func() time.Time
+}
+
+// CompileFunc compiles the environment's desired graph, keeping the given
+// listener rule priorities (address → priority) of rules that are live.
+// The CLI passes a closure over compiler.Compile, so the planner never
+// depends on the configuration, only on the graph.
+type CompileFunc func(pinned map[string]int) (*graph.Graph, error)
+
+// Make is the whole plan flow for one environment: read live state, compile
+// with the live rules' priorities pinned, diff.
+func Make(ctx context.Context, prov provider.Provider, scope provider.Scope, compile CompileFunc, opts Options) (*Plan, error) {
+	live, err := Read(ctx, prov, scope)
+	if err != nil {
+		return nil, err
+	}
+	desired, err := compile(Pinned(live))
+	if err != nil {
+		return nil, err
+	}
+	if opts.Provider == "" {
+		opts.Provider = prov.Name()
+	}
+	return Diff(desired, live, scope, opts)
+}
+
+// Read returns what scope owns, as the provider lists it, sorted by
+// address. It drops (and logs) anything whose ownership tags do not name
+// scope: the provider is supposed to filter, and a resource without
+// gantry's tags must never reach a plan, where it could be deleted.
+func Read(ctx context.Context, prov provider.Provider, scope provider.Scope) ([]*provider.Observed, error) {
+	all, err := prov.ListOwned(ctx, scope)
+	if err != nil {
+		return nil, fmt.Errorf("read live state of %s/%s: %w", scope.Project, scope.Environment, err)
+	}
+	out := make([]*provider.Observed, 0, len(all))
+	seen := map[string]bool{}
+	for _, o := range all {
+		if !owned(o, scope) {
+			slog.Warn("provider listed a resource this project does not own; ignoring it",
+				"address", o.Address, "type", o.Type, "id", o.ID)
+			continue
+		}
+		if seen[o.Address] {
+			return nil, fmt.Errorf("read live state: two live resources claim address %s (the second is %s %s); "+
+				"remove the gantry tags from the one that is not gantry's", o.Address, o.Type, o.ID)
+		}
+		seen[o.Address] = true
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Address < out[j].Address })
+	return out, nil
+}
+
+// owned reports whether o carries scope's ownership tags. Types that hold
+// no tags are trusted to the provider's listing.
+func owned(o *provider.Observed, scope provider.Scope) bool {
+	if o.Address == "" {
+		return false
+	}
+	t, ok := catalog.Lookup(o.Type)
+	if !ok || !t.Tagged {
+		return ok
+	}
+	return o.Tags[graph.TagProject] == scope.Project && o.Tags[graph.TagEnvironment] == scope.Environment &&
+		o.Tags[graph.TagAddress] == o.Address
+}
+
+// Pinned returns the pinned values (catalog.Type.Pin: listener rule
+// priorities) of live resources, by address, for CompileOptions.
+func Pinned(live []*provider.Observed) map[string]int {
+	out := map[string]int{}
+	for _, o := range live {
+		t, ok := catalog.Lookup(o.Type)
+		if !ok || t.Pin == "" {
+			continue
+		}
+		switch v := catalog.Copy(o.Properties[t.Pin]).(type) {
+		case float64:
+			out[o.Address] = int(v)
+		case string:
+			var n int
+			if _, err := fmt.Sscan(v, &n); err == nil {
+				out[o.Address] = n
+			}
+		}
+	}
+	return out
+}
+
+// Diff plans desired against live (as Read returns it).
+func Diff(desired *graph.Graph, live []*provider.Observed, scope provider.Scope, opts Options) (*Plan, error) {
+	if err := desired.Check(); err != nil {
+		return nil, err
+	}
+	order, err := desired.TopoOrder()
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	liveSorted := append([]*provider.Observed(nil), live...)
+	sort.Slice(liveSorted, func(i, j int) bool { return liveSorted[i].Address < liveSorted[j].Address })
+	p := &Plan{
+		FormatVersion: FormatVersion,
+		GantryVersion: opts.GantryVersion,
+		CreatedAt:     now().UTC().Truncate(time.Second),
+		Commit:        opts.Commit,
+		Dirty:         opts.Dirty,
+		Provider:      opts.Provider,
+		Scope:         scope,
+		Desired:       desired,
+		Live:          liveSorted,
+	}
+	d := &differ2{
+		desired: desired.Index(),
+		live:    map[string]*provider.Observed{},
+		changes: map[string]*Change{},
+		owners:  ownersOf(desired),
+	}
+	for _, o := range liveSorted {
+		d.live[o.Address] = o
+	}
+	for _, addr := range order {
+		c, err := d.plan(d.desired[addr])
+		if err != nil {
+			return nil, err
+		}
+		d.changes[addr] = c
+		p.Changes = append(p.Changes, c)
+	}
+	for _, o := range liveSorted {
+		if d.desired[o.Address] != nil {
+			continue
+		}
+		t, ok := catalog.Lookup(o.Type)
+		if !ok {
+			return nil, fmt.Errorf("%s: live resource of unknown type %s", o.Address, o.Type)
+		}
+		p.Changes = append(p.Changes, &Change{
+			Address: o.Address, Type: o.Type, Action: Delete, Stage: t.Stage,
+			Cause: CauseRemoved, Reason: "no longer in the configuration", Impact: ImpactDelete,
+			LiveID: o.ID, Fingerprint: Fingerprint(o),
+		})
+	}
+	sortChanges(p.Changes)
+	return p, nil
+}
+
+// sortChanges puts changes in apply order: stage, then address; deletions
+// last in reverse stage order, dependents (higher catalog rank) first.
+func sortChanges(cs []*Change) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		ad, bd := a.Action == Delete, b.Action == Delete
+		if ad != bd {
+			return bd
+		}
+		if ad {
+			if a.Stage != b.Stage {
+				return a.Stage > b.Stage
+			}
+			if ra, rb := catalog.Rank(a.Type), catalog.Rank(b.Type); ra != rb {
+				return ra > rb
+			}
+			return a.Address < b.Address
+		}
+		if a.Stage != b.Stage {
+			return a.Stage < b.Stage
+		}
+		return a.Address < b.Address
+	})
+}
+
+// ownersOf maps each address to the types of the resources that depend on
+// it (by reference or dependsOn), for catalog.Type.OwnedBy.
+func ownersOf(g *graph.Graph) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	add := func(target, typ string) {
+		if out[target] == nil {
+			out[target] = map[string]bool{}
+		}
+		out[target][typ] = true
+	}
+	for _, r := range g.Resources {
+		for _, dep := range r.DependsOn {
+			add(dep, r.Type)
+		}
+		for _, ref := range graph.Refs(r.Properties) {
+			add(ref.Address, r.Type)
+		}
+	}
+	return out
+}
+
+// differ2 carries one Diff's state: the decisions taken so far decide
+// whether a reference resolves (an unchanged or updated resource keeps its
+// ARN) or is known only after apply.
+type differ2 struct {
+	desired map[string]*graph.Resource
+	live    map[string]*provider.Observed
+	changes map[string]*Change
+	owners  map[string]map[string]bool
+}
+
+func (d *differ2) plan(r *graph.Resource) (*Change, error) {
+	t, ok := catalog.Lookup(r.Type)
+	if !ok {
+		return nil, fmt.Errorf("%s: unknown resource type %s", r.Address, r.Type)
+	}
+	c := &Change{Address: r.Address, Type: r.Type, Stage: t.Stage}
+	for _, ow := range t.OwnedBy {
+		if d.owners[r.Address][ow.By] {
+			c.Owned = append(c.Owned, ow.Property)
+		}
+	}
+	o := d.live[r.Address]
+	if o == nil {
+		c.Action, c.Cause, c.Reason, c.Impact = Create, CauseNew, "not in AWS yet", ImpactCreate
+		return c, nil
+	}
+	c.LiveID = o.ID
+	c.Fingerprint = Fingerprint(o)
+	if o.Type != r.Type {
+		c.Action, c.Cause, c.Impact = Replace, CauseConfig, ImpactReplace
+		c.Reason = fmt.Sprintf("type changes from %s to %s", o.Type, r.Type)
+		return c, nil
+	}
+
+	resolved, known := d.resolve(r.Properties)
+	want := t.Canonical(resolved)
+	have := t.Canonical(o.Properties)
+	for _, prop := range c.Owned {
+		delete(want, prop)
+		delete(have, prop)
+	}
+	if t.Reconcile != nil {
+		t.Reconcile(want, have)
+	}
+	c.Diffs = diffProps(t, have, want)
+	wantTags, haveTags := map[string]string(nil), map[string]string(nil)
+	if t.Tagged || r.Tags != nil {
+		wantTags, haveTags = filterTags(t, r.Tags), filterTags(t, o.Tags)
+		c.Diffs = append(c.Diffs, diffTags(haveTags, wantTags)...)
+	}
+	if len(c.Diffs) == 0 {
+		c.Action, c.Reason, c.Impact = NoOp, "up to date", ImpactNone
+		return c, nil
+	}
+	c.Cause = cause(o.Tags[TagApplied], known, hashForm(want, wantTags), hashForm(have, haveTags))
+
+	for _, f := range t.ForceNew {
+		if catalog.Equal(lookup(want, f), lookup(have, f)) {
+			continue
+		}
+		c.ForceNew = append(c.ForceNew, f)
+		for i := range c.Diffs {
+			if under(c.Diffs[i].Path, f) || strings.HasPrefix(f, c.Diffs[i].Path+".") {
+				c.Diffs[i].ForceNew = true
+			}
+		}
+	}
+	switch {
+	case t.Revisioned:
+		c.Action, c.Impact = Update, ImpactRevision
+		c.Reason = "changed: " + changedNames(c.Diffs) + "; registers a new revision"
+		c.ForceNew = nil
+		for i := range c.Diffs {
+			c.Diffs[i].ForceNew = false
+		}
+	case len(c.ForceNew) > 0:
+		c.Action = Replace
+		c.Impact = ImpactReplace
+		if t.NameProperty != "" && catalog.Equal(want[t.NameProperty], have[t.NameProperty]) {
+			c.Impact = ImpactReplaceDeleteFirst
+		}
+		c.Reason = strings.Join(c.ForceNew, ", ") + map[bool]string{true: " forces", false: " force"}[len(c.ForceNew) == 1] + " replacement"
+	default:
+		c.Action, c.Impact = Update, ImpactInPlace
+		c.Reason = "changed: " + changedNames(c.Diffs)
+		for _, df := range c.Diffs {
+			for _, rp := range t.Redeploys {
+				if !under(df.Path, rp) {
+					continue
+				}
+				if c.Impact != ImpactNewRevision {
+					c.Impact = ImpactRolling
+				}
+				if df.After == NewRevision {
+					c.Impact = ImpactNewRevision
+				}
+			}
+		}
+	}
+	return c, nil
+}
+
+// cause tells config changes from drift with the gantry:applied tag, the
+// hash of what the last apply sent (see AppliedHash).
+func cause(applied string, desiredKnown bool, want, have string) Cause {
+	if applied == "" {
+		return CauseUnknown
+	}
+	drift := hashString(have) != applied
+	config := !desiredKnown || hashString(want) != applied
+	switch {
+	case drift && config:
+		return CauseBoth
+	case drift:
+		return CauseDrift
+	case config:
+		return CauseConfig
+	}
+	// Both match the applied hash yet differ from each other: only
+	// possible when the hash does not cover the difference.
+	return CauseUnknown
+}
+
+// changedNames lists the changed top-level properties, for a reason line.
+func changedNames(diffs []PropertyDiff) string {
+	var names []string
+	seen := map[string]bool{}
+	for _, df := range diffs {
+		n := topLevel(df.Path)
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	if len(names) > 4 {
+		return strings.Join(names[:3], ", ") + fmt.Sprintf(" and %d more", len(names)-3)
+	}
+	return strings.Join(names, ", ")
+}
+
+// resolve replaces references with the live attributes of the resources
+// they point at, or with placeholders when only apply will know them. It
+// reports whether every reference was known.
+func (d *differ2) resolve(v map[string]any) (map[string]any, bool) {
+	known := true
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case graph.Ref:
+			s, ok := d.attr(x)
+			if !ok {
+				known = false
+				return unknown{d.placeholder(x)}
+			}
+			return s
+		case graph.Join:
+			var b strings.Builder
+			for _, part := range x.Parts {
+				switch p := part.(type) {
+				case string:
+					b.WriteString(p)
+				case graph.Ref:
+					s, ok := d.attr(p)
+					if !ok {
+						known = false
+						return unknown{KnownAfterApply}
+					}
+					b.WriteString(s)
+				}
+			}
+			return b.String()
+		case graph.Sensitive:
+			return graph.Sensitive{Value: walk(x.Value)}
+		case map[string]any:
+			m := make(map[string]any, len(x))
+			for k, e := range x {
+				m[k] = walk(e)
+			}
+			return m
+		case []any:
+			l := make([]any, len(x))
+			for i, e := range x {
+				l[i] = walk(e)
+			}
+			return l
+		}
+		return v
+	}
+	out, _ := walk(v).(map[string]any)
+	return out, known
+}
+
+// attr returns the live value of a referenced attribute when the planned
+// change keeps it.
+func (d *differ2) attr(ref graph.Ref) (string, bool) {
+	c := d.changes[ref.Address]
+	o := d.live[ref.Address]
+	if c == nil || o == nil {
+		return "", false
+	}
+	switch c.Action {
+	case NoOp:
+	case Update:
+		t := catalog.MustLookup(c.Type)
+		if t.Revisioned {
+			return "", false
+		}
+		for _, a := range t.UpdatedAttributes {
+			if a == ref.Attribute {
+				return "", false
+			}
+		}
+	default:
+		return "", false
+	}
+	s, ok := o.Attributes[ref.Attribute]
+	if !ok {
+		slog.Warn("live resource lacks a referenced attribute", "address", ref.Address, "attribute", ref.Attribute)
+	}
+	return s, ok
+}
+
+func (d *differ2) placeholder(ref graph.Ref) string {
+	if c := d.changes[ref.Address]; c != nil && c.Action == Update && catalog.MustLookup(c.Type).Revisioned {
+		return NewRevision
+	}
+	return KnownAfterApply
+}
+
+// filterTags drops the tags that are never diffed: gantry:applied, AWS's
+// own (aws:*) and the type's IgnoreTags.
+func filterTags(t *catalog.Type, tags map[string]string) map[string]string {
+	out := make(map[string]string, len(tags))
+	for k, v := range tags {
+		if k == TagApplied || strings.HasPrefix(k, "aws:") {
+			continue
+		}
+		ignored := false
+		for _, ig := range t.IgnoreTags {
+			if k == ig {
+				ignored = true
+			}
+		}
+		if !ignored {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func diffTags(have, want map[string]string) []PropertyDiff {
+	keys := make([]string, 0, len(have)+len(want))
+	for k := range have {
+		keys = append(keys, k)
+	}
+	for k := range want {
+		if _, ok := have[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var out []PropertyDiff
+	for _, k := range keys {
+		h, hok := have[k]
+		w, wok := want[k]
+		if hok && wok && h == w {
+			continue
+		}
+		pd := PropertyDiff{Path: "Tags[" + k + "]"}
+		if hok {
+			pd.Before = h
+		}
+		if wok {
+			pd.After = w
+		}
+		out = append(out, pd)
+	}
+	return out
+}

@@ -1,0 +1,257 @@
+package planner
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hexops/gotextdiff"
+	"github.com/hexops/gotextdiff/myers"
+
+	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/graph"
+)
+
+// Format is a plan rendering.
+type Format string
+
+// The formats gantry plan and gantry show write.
+const (
+	FormatText     Format = "text"
+	FormatMarkdown Format = "markdown"
+	FormatJSON     Format = "json"
+)
+
+// Formats lists every format, for flag help.
+var Formats = []Format{FormatText, FormatMarkdown, FormatJSON}
+
+// RenderOptions tune a rendering.
+type RenderOptions struct {
+	// Color adds ANSI colours (text only).
+	Color bool
+	// IncludeNoOp lists unchanged resources too (text and JSON).
+	IncludeNoOp bool
+	// MaxMarkdown is the markdown size limit (MarkdownLimit when 0).
+	MaxMarkdown int
+}
+
+// Render writes p in format f.
+func Render(w io.Writer, p *Plan, f Format, opts RenderOptions) error {
+	switch f {
+	case FormatText, "":
+		return RenderText(w, p, opts)
+	case FormatMarkdown:
+		return RenderMarkdown(w, p, opts)
+	case FormatJSON:
+		return RenderJSON(w, p, opts)
+	}
+	return fmt.Errorf("unknown format %q (want text, markdown or json)", f)
+}
+
+// placeholders are shown as they are, never quoted.
+var placeholders = map[string]bool{Masked: true, KnownAfterApply: true, NewRevision: true}
+
+// formatValue renders a diff value on one line when it fits, else as a
+// multi-line block (and multi reports which).
+func formatValue(v any) (s string, multi bool) {
+	switch x := v.(type) {
+	case nil:
+		return "(none)", false
+	case string:
+		if placeholders[x] {
+			return x, false
+		}
+		if strings.Contains(x, "\n") {
+			return x, true
+		}
+		b, _ := json.Marshal(x)
+		return string(b), false
+	case map[string]any, []any:
+		b, _ := json.Marshal(x)
+		if len(b) <= 80 {
+			return string(b), false
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(x)
+		return strings.TrimRight(buf.String(), "\n"), true
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v), false
+	}
+	return string(b), false
+}
+
+// unified returns the unified diff of two multi-line texts, without the
+// file header lines.
+func unified(before, after string) []string {
+	if !strings.HasSuffix(before, "\n") {
+		before += "\n"
+	}
+	if !strings.HasSuffix(after, "\n") {
+		after += "\n"
+	}
+	edits := myers.ComputeEdits("", before, after)
+	u := gotextdiff.ToUnified("before", "after", before, edits)
+	var lines []string
+	hunks := 0
+	for _, l := range strings.Split(strings.TrimRight(fmt.Sprint(u), "\n"), "\n") {
+		switch {
+		case strings.HasPrefix(l, "--- "), strings.HasPrefix(l, "+++ "):
+			continue
+		case strings.HasPrefix(l, "@@"):
+			// Line numbers mean nothing to a reviewer of a property value;
+			// only a gap between two hunks is worth marking.
+			hunks++
+			if hunks > 1 {
+				lines = append(lines, " …")
+			}
+			continue
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+// diffLines renders one property diff as lines of a diff: a header naming
+// the path, then "-" and "+" lines, or a unified diff for multi-line
+// values.
+func diffLines(d PropertyDiff) (header string, body []string) {
+	header = d.Path
+	if d.ForceNew {
+		header += " (forces replacement)"
+	}
+	b, bm := formatValue(d.Before)
+	a, am := formatValue(d.After)
+	if (bm || am) && d.Before != nil && d.After != nil {
+		return header, unified(b, a)
+	}
+	if d.Before != nil {
+		for _, l := range strings.Split(b, "\n") {
+			body = append(body, "- "+l)
+		}
+	}
+	if d.After != nil {
+		for _, l := range strings.Split(a, "\n") {
+			body = append(body, "+ "+l)
+		}
+	}
+	return header, body
+}
+
+// actionVerb is how a change's action reads in a sentence.
+func actionVerb(c *Change) string {
+	switch c.Action {
+	case Update:
+		if c.Impact == ImpactRevision {
+			return "new revision"
+		}
+		return "update"
+	}
+	return string(c.Action)
+}
+
+// impactText is a change's impact as it reads after its action verb.
+func impactText(c *Change) string {
+	switch c.Action {
+	case Replace:
+		return strings.TrimPrefix(string(c.Impact), "replacement, ")
+	case Update:
+		if c.Impact == ImpactRevision {
+			return ""
+		}
+		return string(c.Impact)
+	}
+	return ""
+}
+
+// short is the type's short noun.
+func short(typ string) string {
+	if t, ok := catalog.Lookup(typ); ok && t.Short != "" {
+		return t.Short
+	}
+	return typ
+}
+
+// summaryLine says what a plan does in one sentence.
+func summaryLine(p *Plan) string {
+	s := p.Summary()
+	if s.Changed() == 0 {
+		return fmt.Sprintf("No changes. %d resources are up to date.", s[NoOp])
+	}
+	return fmt.Sprintf("%d to create, %d to update, %d to replace, %d to delete, %d unchanged.",
+		s[Create], s[Update], s[Replace], s[Delete], s[NoOp])
+}
+
+// origin names where the plan came from: project, environment, provider,
+// account, region, commit.
+func origin(p *Plan) string {
+	parts := []string{p.Scope.Project + "/" + p.Scope.Environment}
+	if p.Provider != "" {
+		parts = append(parts, p.Provider)
+	}
+	if p.Scope.Account != "" {
+		parts = append(parts, "account "+p.Scope.Account)
+	}
+	if p.Scope.Region != "" {
+		parts = append(parts, p.Scope.Region)
+	}
+	if p.Commit != "" {
+		c := p.Commit
+		if len(c) > 12 {
+			c = c[:12]
+		}
+		if p.Dirty {
+			c += " (uncommitted changes)"
+		}
+		parts = append(parts, "commit "+c)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// createdProperties is what a created resource will hold, for JSON:
+// references shown as ${address.Attribute}, sensitive values masked.
+func createdProperties(r *graph.Resource) map[string]any {
+	if r == nil {
+		return nil
+	}
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case graph.Ref:
+			return "${" + x.String() + "}"
+		case graph.Join:
+			var b strings.Builder
+			for _, p := range x.Parts {
+				if ref, ok := p.(graph.Ref); ok {
+					b.WriteString("${" + ref.String() + "}")
+				} else {
+					fmt.Fprint(&b, p)
+				}
+			}
+			return b.String()
+		case graph.Sensitive:
+			return Masked
+		case map[string]any:
+			m := make(map[string]any, len(x))
+			for k, e := range x {
+				m[k] = walk(e)
+			}
+			return m
+		case []any:
+			l := make([]any, len(x))
+			for i, e := range x {
+				l[i] = walk(e)
+			}
+			return l
+		}
+		return v
+	}
+	out, _ := walk(r.Properties).(map[string]any)
+	return out
+}

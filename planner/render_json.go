@@ -1,0 +1,121 @@
+package planner
+
+import (
+	"encoding/json"
+	"io"
+)
+
+// JSONVersion is the version of the plan's JSON rendering (gantry plan
+// --format json), documented in docs/plan.md. It changes only when a field
+// is removed or changes meaning; new fields may appear in any version.
+const JSONVersion = 1
+
+// JSONPlan is the JSON rendering of a plan.
+type JSONPlan struct {
+	FormatVersion int          `json:"formatVersion"`
+	GantryVersion string       `json:"gantryVersion"`
+	Project       string       `json:"project"`
+	Environment   string       `json:"environment"`
+	Account       string       `json:"account,omitempty"`
+	Region        string       `json:"region,omitempty"`
+	Provider      string       `json:"provider"`
+	Commit        string       `json:"commit,omitempty"`
+	Dirty         bool         `json:"dirty,omitempty"`
+	CreatedAt     string       `json:"createdAt"`
+	Summary       JSONSummary  `json:"summary"`
+	Changes       []JSONChange `json:"changes"`
+}
+
+// JSONSummary counts the changes per action (no-ops included).
+type JSONSummary struct {
+	Create  int `json:"create"`
+	Update  int `json:"update"`
+	Replace int `json:"replace"`
+	Delete  int `json:"delete"`
+	NoOp    int `json:"noop"`
+}
+
+// JSONChange is one change in the JSON rendering. Before and After map
+// each changed property path to its value (for a create, After holds every
+// property, references as "${address.Attribute}"; a delete has neither).
+type JSONChange struct {
+	Address   string         `json:"address"`
+	Type      string         `json:"type"`
+	Action    Action         `json:"action"`
+	Stage     int            `json:"stage"`
+	StageName string         `json:"stageName"`
+	Cause     Cause          `json:"cause"`
+	Reason    string         `json:"reason"`
+	Impact    Impact         `json:"impact"`
+	ForceNew  []string       `json:"forceNew,omitempty"`
+	Before    map[string]any `json:"before,omitempty"`
+	After     map[string]any `json:"after,omitempty"`
+}
+
+// JSON returns the JSON rendering of p.
+func JSON(p *Plan, opts RenderOptions) *JSONPlan {
+	out := &JSONPlan{
+		FormatVersion: JSONVersion,
+		GantryVersion: p.GantryVersion,
+		Project:       p.Scope.Project,
+		Environment:   p.Scope.Environment,
+		Account:       p.Scope.Account,
+		Region:        p.Scope.Region,
+		Provider:      p.Provider,
+		Commit:        p.Commit,
+		Dirty:         p.Dirty,
+		CreatedAt:     p.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
+		Summary:       jsonSummary(p.Summary()),
+		Changes:       []JSONChange{},
+	}
+	emit := func(c *Change) {
+		jc := JSONChange{
+			Address: c.Address, Type: c.Type, Action: c.Action, Stage: int(c.Stage),
+			StageName: c.Stage.String(), Cause: c.Cause, Reason: c.Reason, Impact: c.Impact,
+			ForceNew: c.ForceNew,
+		}
+		if c.Action == Create && p.Desired != nil {
+			jc.After = createdProperties(p.Desired.Get(c.Address))
+		}
+		for _, d := range c.Diffs {
+			if d.Before != nil {
+				if jc.Before == nil {
+					jc.Before = map[string]any{}
+				}
+				jc.Before[d.Path] = d.Before
+			}
+			if d.After != nil {
+				if jc.After == nil {
+					jc.After = map[string]any{}
+				}
+				jc.After[d.Path] = d.After
+			}
+		}
+		out.Changes = append(out.Changes, jc)
+	}
+	for _, ph := range p.Phases() {
+		for _, c := range ph.Changes {
+			emit(c)
+		}
+	}
+	if opts.IncludeNoOp {
+		for _, c := range p.Changes {
+			if c.Action == NoOp {
+				emit(c)
+			}
+		}
+	}
+	return out
+}
+
+// RenderJSON writes the JSON rendering of p, indented.
+func RenderJSON(w io.Writer, p *Plan, opts RenderOptions) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(JSON(p, opts))
+}
+
+func jsonSummary(s Summary) JSONSummary {
+	return JSONSummary{Create: s[Create], Update: s[Update], Replace: s[Replace], Delete: s[Delete], NoOp: s[NoOp]}
+}

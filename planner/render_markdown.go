@@ -1,0 +1,243 @@
+package planner
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/gantry-gitops/gantry/catalog"
+)
+
+// MarkdownLimit is the most characters a markdown plan may have: a GitHub
+// comment holds 65,536, and the rest is margin for whatever CI wraps
+// around it.
+const MarkdownLimit = 65000
+
+// markdown detail levels, from the full plan down to counts. The first
+// that fits the limit is used, so the same plan always renders the same.
+const (
+	mdFull    = iota // every change with its property diffs
+	mdFolded         // one line per change
+	mdGrouped        // addresses only, grouped by type and action
+	mdCounts         // counts per stage and type; replacements and deletions by address
+	mdMinimal        // counts per stage and type only
+)
+
+var mdSymbols = map[Action]string{Create: "🟢", Update: "🟡", Replace: "🔴", Delete: "❌", NoOp: "⚪"}
+
+// RenderMarkdown writes the plan for a pull-request comment: a summary
+// table first, then one collapsible section per phase with the property
+// diffs in diff code blocks. It always fits in opts.MaxMarkdown
+// (MarkdownLimit) characters: when the full plan would not, details are
+// folded to one line per change, then to counts per stage and type, and
+// the comment says so.
+func RenderMarkdown(w io.Writer, p *Plan, opts RenderOptions) error {
+	limit := opts.MaxMarkdown
+	if limit <= 0 {
+		limit = MarkdownLimit
+	}
+	var out string
+	for level := mdFull; level <= mdMinimal; level++ {
+		out = markdown(p, level)
+		if len([]rune(out)) <= limit {
+			break
+		}
+	}
+	if r := []rune(out); len(r) > limit {
+		// Only a limit far below any real comment gets here.
+		note := "\n\n_(cut at the size limit)_\n"
+		out = string(r[:limit-len([]rune(note))]) + note
+	}
+	_, err := io.WriteString(w, out)
+	return err
+}
+
+func markdown(p *Plan, level int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### gantry plan: `%s` / `%s`\n\n", p.Scope.Project, p.Scope.Environment)
+	s := p.Summary()
+	b.WriteString("| create | update | replace | delete | unchanged |\n|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d |\n\n", s[Create], s[Update], s[Replace], s[Delete], s[NoOp])
+	fmt.Fprintf(&b, "<sub>%s · gantry %s</sub>\n\n", origin(p), p.GantryVersion)
+	if s.Changed() == 0 {
+		b.WriteString("**No changes.** The environment matches the configuration.\n")
+		return b.String()
+	}
+	switch level {
+	case mdFolded:
+		b.WriteString("> [!NOTE]\n> This plan is too long for one comment in full: each change is folded to one line. " +
+			"`gantry show` on the plan file prints every property diff.\n\n")
+	case mdGrouped:
+		b.WriteString("> [!NOTE]\n> This plan is too long for one comment in full: changes are listed by address only, grouped by type and action. " +
+			"`gantry show` on the plan file prints every property diff.\n\n")
+	case mdCounts, mdMinimal:
+		b.WriteString("> [!NOTE]\n> This plan is too long for one comment: it is shortened to counts per stage and type" +
+			map[bool]string{true: ", with every replacement and deletion listed", false: ""}[level == mdCounts] +
+			". `gantry show` on the plan file prints every change.\n\n")
+	}
+	phases := p.Phases()
+	for i, ph := range phases {
+		fmt.Fprintf(&b, "<details><summary><b>%d. %s</b> — %s</summary>\n\n", i+1, ph.Title(), phaseCounts(ph))
+		switch level {
+		case mdFull:
+			for _, c := range ph.Changes {
+				writeMarkdownChange(&b, c)
+			}
+		case mdFolded:
+			for _, c := range ph.Changes {
+				fmt.Fprintf(&b, "- %s `%s` %s%s\n", mdSymbols[c.Action], c.Address, changeSummary(c), foldedProps(c))
+			}
+		case mdGrouped:
+			writeGrouped(&b, ph)
+		default:
+			writeCounts(&b, ph, level == mdCounts)
+		}
+		b.WriteString("\n</details>\n\n")
+	}
+	return b.String()
+}
+
+// phaseCounts is "3 to create, 1 to update" for a phase.
+func phaseCounts(ph Phase) string {
+	n := map[Action]int{}
+	for _, c := range ph.Changes {
+		n[c.Action]++
+	}
+	var parts []string
+	for _, a := range Actions {
+		if n[a] > 0 {
+			parts = append(parts, fmt.Sprintf("%d to %s", n[a], a))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// changeSummary is the one-line description of a change: type, action,
+// impact and cause.
+func changeSummary(c *Change) string {
+	parts := []string{short(c.Type), actionVerb(c)}
+	if it := impactText(c); it != "" {
+		parts = append(parts, it)
+	}
+	if c.Cause != "" && c.Cause != CauseNew && c.Cause != CauseRemoved {
+		parts = append(parts, "cause: "+string(c.Cause))
+	}
+	return "— " + strings.Join(parts, ", ")
+}
+
+// foldedProps names the changed properties, for a folded line.
+func foldedProps(c *Change) string {
+	if len(c.Diffs) == 0 {
+		return ""
+	}
+	return " (" + changedNames(c.Diffs) + ")"
+}
+
+func writeMarkdownChange(b *strings.Builder, c *Change) {
+	fmt.Fprintf(b, "- %s **`%s`** %s\n", mdSymbols[c.Action], c.Address, changeSummary(c))
+	if c.Action == Replace {
+		fmt.Fprintf(b, "  <br>%s\n", c.Reason)
+	}
+	if len(c.Diffs) == 0 {
+		return
+	}
+	var lines []string
+	for _, d := range c.Diffs {
+		header, body := diffLines(d)
+		lines = append(lines, "@@ "+header+" @@")
+		lines = append(lines, body...)
+	}
+	fence := codeFence(lines)
+	b.WriteString("\n  " + fence + "diff\n")
+	for _, l := range lines {
+		b.WriteString("  " + l + "\n")
+	}
+	b.WriteString("  " + fence + "\n")
+}
+
+// codeFence returns a backtick fence longer than any run of backticks in
+// lines, so values can never close the code block early.
+func codeFence(lines []string) string {
+	longest := 0
+	for _, l := range lines {
+		run := 0
+		for _, r := range l {
+			if r == '`' {
+				run++
+				if run > longest {
+					longest = run
+				}
+			} else {
+				run = 0
+			}
+		}
+	}
+	if longest < 3 {
+		return "```"
+	}
+	return strings.Repeat("`", longest+1)
+}
+
+// writeCounts writes a phase as a table of counts per type and action,
+// then (when full) every replacement and deletion by address.
+func writeCounts(b *strings.Builder, ph Phase, listDestructive bool) {
+	counts := map[string]map[Action]int{}
+	var types []string
+	for _, c := range ph.Changes {
+		if counts[c.Type] == nil {
+			counts[c.Type] = map[Action]int{}
+			types = append(types, c.Type)
+		}
+		counts[c.Type][c.Action]++
+	}
+	sort.Slice(types, func(i, j int) bool {
+		if ri, rj := catalog.Rank(types[i]), catalog.Rank(types[j]); ri != rj {
+			return ri < rj
+		}
+		return types[i] < types[j]
+	})
+	b.WriteString("| type | create | update | replace | delete |\n|---|---:|---:|---:|---:|\n")
+	for _, t := range types {
+		n := counts[t]
+		fmt.Fprintf(b, "| %s | %d | %d | %d | %d |\n", short(t), n[Create], n[Update], n[Replace], n[Delete])
+	}
+	if !listDestructive {
+		return
+	}
+	first := true
+	for _, c := range ph.Changes {
+		if c.Action != Replace && c.Action != Delete {
+			continue
+		}
+		if first {
+			b.WriteString("\n")
+			first = false
+		}
+		fmt.Fprintf(b, "- %s `%s` %s\n", mdSymbols[c.Action], c.Address, changeSummary(c))
+	}
+}
+
+// writeGrouped lists a phase's changes by address only, one line per group
+// of changes of the same type, action, impact and cause.
+func writeGrouped(b *strings.Builder, ph Phase) {
+	type group struct {
+		head  string
+		addrs []string
+	}
+	var groups []*group
+	idx := map[string]*group{}
+	for _, c := range ph.Changes {
+		head := mdSymbols[c.Action] + " " + strings.TrimPrefix(changeSummary(c), "— ")
+		g := idx[head]
+		if g == nil {
+			g = &group{head: head}
+			idx[head] = g
+			groups = append(groups, g)
+		}
+		g.addrs = append(g.addrs, "`"+c.Address+"`")
+	}
+	for _, g := range groups {
+		fmt.Fprintf(b, "- %s (%d): %s\n", g.head, len(g.addrs), strings.Join(g.addrs, ", "))
+	}
+}

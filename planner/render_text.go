@@ -1,0 +1,92 @@
+package planner
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// ANSI colours for the text format.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+	ansiDim    = "\x1b[2m"
+)
+
+// symbols mark each action at the start of a change line.
+var symbols = map[Action]string{Create: "+", Update: "~", Replace: "±", Delete: "-", NoOp: "="}
+
+var actionColors = map[Action]string{Create: ansiGreen, Update: ansiYellow, Replace: ansiRed, Delete: ansiRed, NoOp: ansiDim}
+
+// RenderText writes the plan for a terminal or a CI log: a summary line,
+// then each phase with its changes and, under each change, only the
+// properties that change.
+func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
+	bw := bufio.NewWriter(w)
+	c := func(code, s string) string {
+		if !opts.Color {
+			return s
+		}
+		return code + s + ansiReset
+	}
+	fmt.Fprintf(bw, "Plan for %s\n", origin(p))
+	fmt.Fprintln(bw, c(ansiBold, summaryLine(p)))
+	phases := p.Phases()
+	for i, ph := range phases {
+		fmt.Fprintf(bw, "\n%s\n", c(ansiBold+ansiCyan, fmt.Sprintf("[%d/%d] %s", i+1, len(phases), ph.Title())))
+		for _, ch := range ph.Changes {
+			writeTextChange(bw, ch, c)
+		}
+	}
+	if opts.IncludeNoOp {
+		var noops []*Change
+		for _, ch := range p.Changes {
+			if ch.Action == NoOp {
+				noops = append(noops, ch)
+			}
+		}
+		if len(noops) > 0 {
+			fmt.Fprintf(bw, "\n%s\n", c(ansiBold, "unchanged"))
+			for _, ch := range noops {
+				fmt.Fprintf(bw, "  %s %s  %s\n", c(ansiDim, "="), ch.Address, c(ansiDim, "("+short(ch.Type)+")"))
+			}
+		}
+	}
+	return bw.Flush()
+}
+
+func writeTextChange(w io.Writer, ch *Change, c func(code, s string) string) {
+	col := actionColors[ch.Action]
+	line := fmt.Sprintf("  %s %s %s", c(col, symbols[ch.Action]), c(ansiBold, ch.Address), c(ansiDim, "("+short(ch.Type)+")"))
+	detail := []string{actionVerb(ch)}
+	if it := impactText(ch); it != "" {
+		detail = append(detail, it)
+	}
+	if ch.Cause != "" && ch.Cause != CauseNew && ch.Cause != CauseRemoved {
+		detail = append(detail, "cause: "+string(ch.Cause))
+	}
+	fmt.Fprintf(w, "%s %s\n", line, c(col, strings.Join(detail, ", ")))
+	if ch.Action == Replace {
+		fmt.Fprintf(w, "      %s\n", c(ansiDim, ch.Reason))
+	}
+	for _, d := range ch.Diffs {
+		header, body := diffLines(d)
+		fmt.Fprintf(w, "      %s\n", header)
+		for _, l := range body {
+			switch {
+			case strings.HasPrefix(l, "+"):
+				l = c(ansiGreen, l)
+			case strings.HasPrefix(l, "-"):
+				l = c(ansiRed, l)
+			case strings.HasPrefix(l, "@@"):
+				l = c(ansiCyan, l)
+			}
+			fmt.Fprintf(w, "        %s\n", l)
+		}
+	}
+}

@@ -1,0 +1,441 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/gantry-gitops/gantry/provider"
+)
+
+// write runs fn in a write transaction for scope's account and region,
+// with the transaction context naming the call.
+func (s *Sandbox) write(scope provider.Scope, op, typ, address string, fn func(c *txc) error) error {
+	account, region := scopeAccount(scope)
+	return s.st.update(func(tx *bolt.Tx) error {
+		c := s.newTxc(tx, account, region)
+		c.op, c.typ, c.addr = op, typ, address
+		return fn(c)
+	})
+}
+
+// read runs fn in a read transaction.
+func (s *Sandbox) read(account, region string, fn func(c *txc) error) error {
+	return s.st.view(func(tx *bolt.Tx) error {
+		return fn(s.newTxc(tx, account, region))
+	})
+}
+
+// Create creates the resource req describes, or adopts one that exists
+// with the same identity and this scope's ownership tags (and address),
+// updating it to req: a retried create never duplicates anything. For
+// task definitions it registers a new revision (or returns the latest one
+// when it already is exactly req).
+func (s *Sandbox) Create(ctx context.Context, scope provider.Scope, req provider.Request) (*provider.Observed, error) {
+	h, err := handlerFor(req.Type, "Create")
+	if err != nil {
+		return nil, err
+	}
+	props, err := plainProps(req.Properties)
+	if err != nil {
+		return nil, &provider.OpError{Address: req.Address, Type: req.Type, Operation: h.CreateOp, Code: "ValidationError", Message: err.Error()}
+	}
+	if h.Prepare != nil {
+		h.Prepare(props)
+	}
+	after, err := s.call(ctx, h.CreateOp, req.Type, req.Address, true)
+	if err != nil {
+		return nil, err
+	}
+	var obs *provider.Observed
+	err = s.write(scope, h.CreateOp, req.Type, req.Address, func(c *txc) error {
+		r, err := c.create(h, scope, req, props)
+		if err != nil {
+			return err
+		}
+		obs = c.observe(r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if after != nil {
+		return nil, after
+	}
+	return obs, nil
+}
+
+// create is Create inside the transaction.
+func (c *txc) create(h *handler, scope provider.Scope, req provider.Request, props map[string]any) (*record, error) {
+	if h.NameProp != "" && str(props, h.NameProp) == "" {
+		name, err := c.generateName(h, scope, req.Address)
+		if err != nil {
+			return nil, err
+		}
+		props[h.NameProp] = name
+	}
+	if h.Revisioned {
+		var own *owner
+		if !h.Taggable && scope.Project != "" {
+			own = &owner{Project: scope.Project, Environment: scope.Environment, Address: req.Address}
+		}
+		return c.register(h, scope, req.Address, props, req.Tags, own)
+	}
+	k := ""
+	if h.Key != nil {
+		var err error
+		if k, err = h.Key(c, props); err != nil {
+			return nil, err
+		}
+	}
+	if k != "" {
+		ex, err := c.byAlias(h.Type, k)
+		if err != nil {
+			return nil, err
+		}
+		if ex != nil && ex.Key == k && indexed(ex) && !drained(ex, c.now) {
+			if ex.live() && adoptable(ex, scope, req.Address) {
+				return c.update(h, ex, props, req.Tags)
+			}
+			return nil, h.Duplicate(c, ex)
+		}
+	}
+	r := &record{Type: h.Type, Key: k, Props: props, Tags: copyStrings(req.Tags)}
+	if !h.Taggable && scope.Project != "" {
+		r.Owner = &owner{Project: scope.Project, Environment: scope.Environment, Address: req.Address}
+	}
+	if h.Validate != nil {
+		if err := h.Validate(c, r, nil); err != nil {
+			return nil, err
+		}
+	}
+	if err := h.Create(c, r); err != nil {
+		return nil, err
+	}
+	if old, err := c.get(h.Type, r.ID); err != nil {
+		return nil, err
+	} else if old != nil {
+		// A deleted resource with the same identifier (a recreated cluster
+		// or service has the same ARN): the new one replaces it.
+		if err := c.remove(old); err != nil {
+			return nil, err
+		}
+	}
+	return r, c.put(nil, r)
+}
+
+// adoptable reports whether an existing resource is the one a create is
+// retrying: it carries scope's ownership tags and the same address.
+func adoptable(ex *record, scope provider.Scope, address string) bool {
+	if scope.Project == "" || !ex.ownedBy(scope.Project, scope.Environment) {
+		return false
+	}
+	a := ex.address()
+	return address == "" || a == "" || a == address
+}
+
+// Update changes the live resource to req in place. Properties AWS cannot
+// change in place fail with NotUpdatable; a task definition registers a
+// new revision (unless only its tags change).
+func (s *Sandbox) Update(ctx context.Context, scope provider.Scope, live *provider.Observed, req provider.Request) (*provider.Observed, error) {
+	if live == nil {
+		return nil, fmt.Errorf("sandbox: Update without the live resource")
+	}
+	typ := req.Type
+	if typ == "" {
+		typ = live.Type
+	}
+	h, err := handlerFor(typ, "Update")
+	if err != nil {
+		return nil, err
+	}
+	address := req.Address
+	if address == "" {
+		address = live.Address
+	}
+	props, err := plainProps(req.Properties)
+	if err != nil {
+		return nil, &provider.OpError{Address: address, Type: typ, Operation: h.UpdateOp, Code: "ValidationError", Message: err.Error()}
+	}
+	if h.Prepare != nil {
+		h.Prepare(props)
+	}
+	after, err := s.call(ctx, h.UpdateOp, typ, address, true)
+	if err != nil {
+		return nil, err
+	}
+	var obs *provider.Observed
+	err = s.write(scope, h.UpdateOp, typ, address, func(c *txc) error {
+		old, err := c.get(typ, live.ID)
+		if err != nil {
+			return err
+		}
+		if old == nil || !old.live() {
+			return h.NotFound(c, live.ID)
+		}
+		if !old.ownedBy(scope.Project, scope.Environment) {
+			s.countUnownedWrite(old, c.op)
+		}
+		r, err := c.update(h, old, props, req.Tags)
+		if err != nil {
+			return err
+		}
+		obs = c.observe(r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if after != nil {
+		return nil, after
+	}
+	return obs, nil
+}
+
+func (s *Sandbox) countUnownedWrite(r *record, op string) {
+	s.mu.Lock()
+	s.stats.UnownedWrites++
+	s.mu.Unlock()
+	s.log.Warn("sandbox: write to a resource without this scope's ownership tags",
+		"operation", op, "type", r.Type, "id", r.ID)
+}
+
+// update is Update inside the transaction: old becomes props and tags
+// (tags nil keeps the old tags).
+func (c *txc) update(h *handler, old *record, props map[string]any, tags map[string]string) (*record, error) {
+	if h.NameProp != "" && str(props, h.NameProp) == "" {
+		props[h.NameProp] = old.Props[h.NameProp]
+	}
+	if tags == nil {
+		tags = old.Tags
+	}
+	if err := c.checkCreateOnly(h, old, props); err != nil {
+		return nil, err
+	}
+	if h.Revisioned {
+		if jsonEqual(old.Props, props) {
+			r := *old
+			r.Tags = copyStrings(tags)
+			return &r, c.put(old, &r)
+		}
+		return c.register(h, provider.Scope{}, "", props, tags, old.Owner)
+	}
+	k := old.Key
+	if h.Key != nil {
+		var err error
+		if k, err = h.Key(c, props); err != nil {
+			return nil, err
+		}
+		if k != old.Key {
+			if ex, err := c.byAlias(h.Type, k); err != nil {
+				return nil, err
+			} else if ex != nil && ex.ID != old.ID && ex.Key == k && indexed(ex) {
+				return nil, h.Duplicate(c, ex)
+			}
+		}
+	}
+	r := *old
+	r.Key = k
+	r.Props = props
+	r.Tags = copyStrings(tags)
+	if h.Validate != nil {
+		if err := h.Validate(c, &r, old); err != nil {
+			return nil, err
+		}
+	}
+	if h.Update != nil {
+		if err := h.Update(c, old, &r); err != nil {
+			return nil, err
+		}
+	}
+	return &r, c.put(old, &r)
+}
+
+// checkCreateOnly refuses an in-place change of a create-only property,
+// comparing both sides as AWS reads them back (so a cluster named by name
+// or ARN is the same cluster).
+func (c *txc) checkCreateOnly(h *handler, old *record, props map[string]any) error {
+	if len(h.CreateOnly) == 0 {
+		return nil
+	}
+	quiet := *c
+	quiet.knobs.NoShuffle = true
+	a := quiet.observe(old).Properties
+	tmp := *old
+	tmp.Props = props
+	b := quiet.observe(&tmp).Properties
+	for _, p := range h.CreateOnly {
+		if !jsonEqual(a[p], b[p]) {
+			return c.errorf("NotUpdatable", "Resource of type '%s' with identifier '%s' cannot be updated in place: property %s is create-only (replace the resource)", h.Type, old.ID, p)
+		}
+	}
+	return nil
+}
+
+// Delete deletes the live resource. A resource that is already gone is
+// not an error; one still in use fails with AWS's error for it.
+func (s *Sandbox) Delete(ctx context.Context, scope provider.Scope, live *provider.Observed) error {
+	if live == nil {
+		return fmt.Errorf("sandbox: Delete without the live resource")
+	}
+	h, err := handlerFor(live.Type, "Delete")
+	if err != nil {
+		return err
+	}
+	after, err := s.call(ctx, h.DeleteOp, live.Type, live.Address, true)
+	if err != nil {
+		return err
+	}
+	err = s.write(scope, h.DeleteOp, live.Type, live.Address, func(c *txc) error {
+		r, err := c.get(live.Type, live.ID)
+		if err != nil || r == nil || !r.live() {
+			return err
+		}
+		if !r.ownedBy(scope.Project, scope.Environment) {
+			s.countUnownedWrite(r, c.op)
+		}
+		return c.delete(h, r)
+	})
+	if err != nil {
+		return err
+	}
+	if after != nil {
+		return after
+	}
+	return nil
+}
+
+func (c *txc) delete(h *handler, r *record) error {
+	if h.CheckDelete != nil {
+		if err := h.CheckDelete(c, r); err != nil {
+			return err
+		}
+	}
+	if h.Delete != nil {
+		return h.Delete(c, r)
+	}
+	return c.remove(r)
+}
+
+// observe returns r as the API reads it back.
+func (c *txc) observe(r *record) *provider.Observed {
+	h := handlers[r.Type]
+	p := copyMap(r.Props)
+	if h != nil && h.Read != nil {
+		h.Read(c, r, p)
+	}
+	return &provider.Observed{
+		Address:    r.address(),
+		Type:       r.Type,
+		ID:         r.ID,
+		Properties: p,
+		Attributes: copyStrings(r.Attrs),
+		Tags:       copyStrings(r.Tags),
+	}
+}
+
+// ListOwned returns every live resource tagged as owned by scope's project
+// and environment in its account and region, sorted by address (then id):
+// for task definitions the latest ACTIVE revision of each family.
+//
+// The read is one snapshot of the database; the API calls an AWS
+// provider would need (see handler.Reads: paginated describes, a few
+// per-item calls) are simulated, with latency, injected failures and the
+// SDK's retries, in parallel up to Options.ReadConcurrency.
+func (s *Sandbox) ListOwned(ctx context.Context, scope provider.Scope) ([]*provider.Observed, error) {
+	account, region := scopeAccount(scope)
+	byType := map[string][]*provider.Observed{}
+	err := s.read(account, region, func(c *txc) error {
+		latest := map[string]*record{} // task definition family → latest revision
+		// This region's resources, then the account's global ones (IAM).
+		for _, rg := range []string{region, ""} {
+			if err := scanPrefix(c.tx.Bucket(bOwners), prefix(scope.Project, scope.Environment, account, rg), func(k, _ []byte) error {
+				parts := splitKey(k)
+				typ, id := parts[4], parts[5]
+				r, err := c.getIn(rg, typ, id)
+				if err != nil || r == nil || !r.live() {
+					return err
+				}
+				if h := handlers[typ]; h != nil && h.Revisioned {
+					fam := str(r.Props, "Family")
+					if prev := latest[fam]; prev != nil {
+						if prev.Revision > r.Revision {
+							return nil
+						}
+						byType[typ] = removeObserved(byType[typ], prev.ID)
+					}
+					latest[fam] = r
+				}
+				byType[typ] = append(byType[typ], c.observe(r))
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.simulateReads(ctx, byType); err != nil {
+		return nil, err
+	}
+	var out []*provider.Observed
+	for _, obs := range byType {
+		out = append(out, obs...)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Address != out[j].Address {
+			return out[i].Address < out[j].Address
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+func removeObserved(l []*provider.Observed, id string) []*provider.Observed {
+	for i, o := range l {
+		if o.ID == id {
+			return append(l[:i], l[i+1:]...)
+		}
+	}
+	return l
+}
+
+// simulateReads makes the API calls listing these resources would take:
+// for every type, its paginated calls one page after another, and its
+// per-item calls, all types and items in parallel up to ReadConcurrency.
+func (s *Sandbox) simulateReads(ctx context.Context, byType map[string][]*provider.Observed) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.opts.ReadConcurrency)
+	for _, typ := range Types() {
+		h := handlers[typ]
+		items := byType[typ]
+		for _, rc := range h.Reads {
+			rc := rc
+			if rc.PerItem {
+				for _, o := range items {
+					addr := o.Address
+					g.Go(func() error { return s.readCall(ctx, rc.Op, typ, addr) })
+				}
+				continue
+			}
+			pages := (len(items) + rc.Page - 1) / rc.Page
+			if pages == 0 {
+				pages = 1
+			}
+			g.Go(func() error {
+				for i := 0; i < pages; i++ {
+					if err := s.readCall(ctx, rc.Op, typ, ""); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+	}
+	return g.Wait()
+}
