@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -331,7 +332,9 @@ func TestReplaceCreatesBeforeDeletingAfterDrain(t *testing.T) {
 		t.Fatal(res.Err(), res.Failed)
 	}
 	got := strings.Join(f.calls, "\n")
-	want := "Create svc/tg\nUpdate svc/rule\nUpdate svc/service\nHealth svc/service\nDelete svc/tg " + oldTG.ID
+	// The old group is set aside (re-tagged) first, then the new one is
+	// created, the rule and the service move, the old one goes last.
+	want := "Update svc/tg\nCreate svc/tg\nUpdate svc/rule\nUpdate svc/service\nHealth svc/service\nDelete svc/tg " + oldTG.ID
 	if got != want {
 		t.Errorf("calls:\n%s\nwant:\n%s", got, want)
 	}
@@ -661,7 +664,7 @@ func TestTerminalProgressRedraws(t *testing.T) {
 	p.Event(Event{Kind: EventGateDone, Change: c, Time: time.Now(), Health: &provider.Health{RolloutState: "COMPLETED", Desired: 2, Running: 2}})
 	p.Close()
 	out := b.String()
-	if !strings.Contains(out, "deploying   svc/service  IN_PROGRESS, 1/2 running") {
+	if !regexp.MustCompile(`deploying   svc/service  \d+s  1/2 running  IN_PROGRESS`).MatchString(out) {
 		t.Errorf("no live line:\n%q", out)
 	}
 	if !strings.Contains(out, "\x1b[1A\x1b[J") {

@@ -30,22 +30,32 @@ func orderDeletions(items []*item) {
 			}
 		}
 	}
-	owner := map[string]*item{}
+	// Several resources may share an identifier (an instance profile and
+	// its role are both named after the cluster), so an identifier maps to
+	// every resource it names; a resource's own name property names itself
+	// and references nothing.
+	owners := map[string][]*item{}
 	for _, it := range items {
 		for _, id := range identifiers(it.old) {
-			owner[id] = it
+			owners[id] = append(owners[id], it)
 		}
 	}
 	for _, it := range items {
 		seen := map[*item]bool{}
-		walkStrings(it.old.Properties, func(s string) {
-			target := owner[s]
-			if target == nil || target == it || seen[target] {
-				return
+		for name, v := range it.old.Properties {
+			if t, ok := catalog.Lookup(it.old.Type); ok && t.NameProperty == name {
+				continue
 			}
-			seen[target] = true
-			target.after = append(target.after, it)
-		})
+			walkStrings(v, func(s string) {
+				for _, target := range owners[s] {
+					if target == it || seen[target] {
+						continue
+					}
+					seen[target] = true
+					target.after = append(target.after, it)
+				}
+			})
+		}
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gantry-gitops/gantry/provider"
 )
 
 // Printer renders apply progress. On a terminal it prints finished work
@@ -162,7 +164,7 @@ func (p *Printer) Event(e Event) {
 	case EventGate:
 		state := describeHealth(e.Health)
 		if a := p.active[addr]; a != nil {
-			a.state = state
+			a.state = liveHealth(e.Health)
 		}
 		if !p.tty && (p.said[addr] != state || e.Time.Sub(p.saidAt[addr]) >= p.heartbeat) {
 			p.said[addr], p.saidAt[addr] = state, e.Time
@@ -273,11 +275,12 @@ func (p *Printer) block() []string {
 			out = append(out, fmt.Sprintf("  … and %d more in flight", len(all)-maxLive))
 			break
 		}
-		l := fmt.Sprintf("  %-11s %s", a.verb, a.address)
+		// Elapsed before the state, so that a narrow terminal cuts the
+		// details, not the numbers.
+		l := fmt.Sprintf("  %-11s %s  %s", a.verb, a.address, now.Sub(a.since).Round(time.Second))
 		if a.state != "" {
 			l += "  " + a.state
 		}
-		l += fmt.Sprintf("  %s", now.Sub(a.since).Round(time.Second))
 		out = append(out, p.dim(truncate(l, p.width-1)))
 	}
 	return out
@@ -310,4 +313,29 @@ func (p *Printer) dim(s string) string {
 		return s
 	}
 	return "\x1b[2m" + s + "\x1b[0m"
+}
+
+// liveHealth is the short state of a deployment for the live block:
+// running/desired and rollout state first.
+func liveHealth(h *provider.Health) string {
+	state := h.RolloutState
+	if state == "" {
+		state = "unknown"
+	}
+	s := fmt.Sprintf("%d/%d running  %s", h.Running, h.Desired, state)
+	if h.Pending > 0 {
+		s += fmt.Sprintf("  %d pending", h.Pending)
+	}
+	if len(h.Targets) > 0 {
+		keys := make([]string, 0, len(h.Targets))
+		for k := range h.Targets {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		s += "  targets"
+		for _, k := range keys {
+			s += fmt.Sprintf(" %d %s", h.Targets[k], k)
+		}
+	}
+	return s
 }

@@ -71,7 +71,7 @@ type run struct {
 
 	mu      sync.Mutex
 	live    map[string]*provider.Observed // current state by address
-	byID    map[string]*provider.Observed // state before the apply, by id
+	byID    map[string]*provider.Observed // state before the apply, by liveKey
 	retired []*item
 	stopped bool
 	cancel  context.CancelCauseFunc // the running phase's gates
@@ -89,7 +89,7 @@ func newRun(p provider.Provider, plan *planner.Plan, live []*provider.Observed, 
 		byID:    make(map[string]*provider.Observed, len(live)),
 	}
 	for _, o := range live {
-		r.byID[o.ID] = o
+		r.byID[liveKey(o.Type, o.ID)] = o
 		// With two live resources at one address (a replacement that was
 		// interrupted), references resolve to the one the plan saw.
 		if prev, dup := r.live[o.Address]; dup && !r.planSaw(o) && r.planSaw(prev) {
@@ -304,7 +304,7 @@ func (r *run) liveFor(c *planner.Change) *provider.Observed {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if c.LiveID != "" {
-		if o := r.byID[c.LiveID]; o != nil {
+		if o := r.byID[liveKey(c.Type, c.LiveID)]; o != nil {
 			return o
 		}
 	}
@@ -509,7 +509,14 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 	var err error
 	switch it.op {
 	case OpCreate, OpNewRevision, OpReplace:
-		f.obs, f.want, f.out.Attempts, err = r.create(ctx, it)
+		if it.op == OpReplace {
+			if f.out.Attempts, err = r.setAside(ctx, it); err != nil {
+				break
+			}
+		}
+		var n int
+		f.obs, f.want, n, err = r.create(ctx, it)
+		f.out.Attempts += n
 		if err == nil && it.old != nil && it.old.ID != f.obs.ID && it.op != OpCreate {
 			r.retire(it)
 		}
@@ -591,6 +598,56 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 	f.out.Duration = r.opts.Now().Sub(start)
 	r.emit(Event{Kind: EventDone, Change: it.change, Op: it.op, ID: f.out.ID, Err: err, Elapsed: f.out.Duration, Attempt: f.out.Attempts, Kept: f.kept})
 	return f
+}
+
+// setAside moves the resource a create-before-delete replacement replaces
+// to an address of its own (its gantry:address tag gets a "#" suffix)
+// before the replacement is created at the address. Between the two
+// creates and the old one's deletion an apply may be killed; the next plan
+// then reads one resource at the address (the new one, or none yet) and
+// the old one as an owned resource no longer in the configuration, which
+// it plans to delete: exactly the remaining work. Types without tags keep
+// their address (the provider records their owner apart).
+func (r *run) setAside(ctx context.Context, it *item) (int, error) {
+	if it.old == nil {
+		return 0, nil
+	}
+	if t, ok := catalog.Lookup(it.old.Type); !ok || !t.Tagged || strings.Contains(it.old.Address, "#") {
+		return 0, nil
+	}
+	aside := it.old.Address + "#" + shortID(it.old.ID)
+	tags := maps.Clone(it.old.Tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	tags[graph.TagAddress] = aside
+	req := provider.Request{Address: it.old.Address, Type: it.old.Type, Properties: maps.Clone(it.old.Properties), Tags: tags}
+	var obs *provider.Observed
+	n, err := r.attempt(ctx, it, false, func(c context.Context) error {
+		o, e := r.p.Update(c, r.scope, it.old, req)
+		obs = o
+		return e
+	})
+	if err != nil {
+		return n, fmt.Errorf("%s: setting the old resource aside before its replacement: %w", it.change.Address, err)
+	}
+	if obs != nil {
+		it.old = obs
+	}
+	return n, nil
+}
+
+// shortID is a short, stable suffix for an id: its last 8 letters and
+// digits.
+func shortID(id string) string {
+	var b []byte
+	for i := len(id) - 1; i >= 0 && len(b) < 8; i-- {
+		c := id[i]
+		if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			b = append([]byte{c}, b...)
+		}
+	}
+	return string(b)
 }
 
 func (r *run) create(ctx context.Context, it *item) (obs *provider.Observed, want string, attempts int, err error) {

@@ -373,6 +373,12 @@ func TestSandboxDestroyKeepsDataUnlessAsked(t *testing.T) {
 	if err := w.sb.PushImage(ctx, f, "repository/api", "1.0.0"); err != nil {
 		t.Fatal(err)
 	}
+	// Someone else's log group in the same account: never touched.
+	if _, err := w.sb.CreateUnowned(ctx, w.scope.Account, w.scope.Region, provider.Request{
+		Address: "theirs", Type: catalog.LogGroup, Properties: map[string]any{"LogGroupName": "/theirs"}, Tags: map[string]string{"team": "other"},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	live, err := planner.Read(ctx, w.sb, w.scope)
 	if err != nil {
 		t.Fatal(err)
@@ -411,5 +417,100 @@ func TestSandboxDestroyKeepsDataUnlessAsked(t *testing.T) {
 	}
 	if rs := w.resources(catalog.ECRRepository); len(rs) != 0 {
 		t.Errorf("repository not deleted: %+v", rs[0])
+	}
+	if rs := w.resources(catalog.LogGroup); len(rs) != 1 || rs[0].ID != "/theirs" {
+		t.Errorf("log groups left: %v, want only the unowned /theirs", rs)
+	}
+}
+
+func TestSandboxTargetGroupReplacementCreatesBeforeDelete(t *testing.T) {
+	w := newWorld(t, quickKnobs())
+	if res := w.apply(w.plan(), Options{}); res.Err() != nil {
+		t.Fatal(res.Err(), res.Failed)
+	}
+	oldTG := w.plan().LiveAt("service/api/target-group")
+	// A new port changes the target group's port, which AWS cannot change
+	// in place: the compiler gives the group a new name.
+	w.write("overrides.cue", "services: api: port: 9090\n")
+	plan := w.plan()
+	tg := plan.Change("service/api/target-group")
+	if tg.Action != planner.Replace || tg.Impact != planner.ImpactReplace {
+		t.Fatalf("target group: %s (%s), want a create-before-delete replacement; plan: %v", tg.Action, tg.Impact, changesOf(plan))
+	}
+	var order []string
+	opts := Options{Progress: ProgressFunc(func(e Event) {
+		if e.Kind == EventDone && e.Err == nil {
+			order = append(order, string(e.Op)+" "+e.Change.Address)
+		}
+	})}
+	res := w.apply(plan, opts)
+	if err := res.Err(); err != nil {
+		t.Fatal(err, res.Failed)
+	}
+	pos := func(s string) int {
+		for i, o := range order {
+			if o == s {
+				return i
+			}
+		}
+		t.Fatalf("%q not done: %v", s, order)
+		return -1
+	}
+	if !(pos("replace (create before delete) service/api/target-group") < pos("update service/api/rule-http") &&
+		pos("update service/api/rule-http") < pos("retire service/api/target-group") &&
+		pos("update service/api") < pos("retire service/api/target-group")) {
+		t.Errorf("order: %v", order)
+	}
+	after := w.plan()
+	if after.HasChanges() {
+		t.Errorf("plan after the replacement: %v", changesOf(after))
+	}
+	newTG := after.LiveAt("service/api/target-group")
+	if newTG.ID == oldTG.ID {
+		t.Fatalf("target group not replaced")
+	}
+	n := 0
+	for _, r := range w.resources(catalog.TargetGroup) {
+		if r.Status != "INACTIVE" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d target groups live, want 1 (the old one deleted)", n)
+	}
+}
+
+// A replacement interrupted before the old target group is deleted (here:
+// its deletion fails) leaves the old group set aside at an address of its
+// own: the next plan deletes it and nothing else, and converges.
+func TestSandboxInterruptedReplacementPlansTheRest(t *testing.T) {
+	w := newWorld(t, quickKnobs())
+	if res := w.apply(w.plan(), Options{}); res.Err() != nil {
+		t.Fatal(res.Err(), res.Failed)
+	}
+	oldTG := w.plan().LiveAt("service/api/target-group")
+	w.write("overrides.cue", "services: api: port: 9090\n")
+	k := quickKnobs()
+	k.Failures = []sandbox.Failure{{Operation: "elasticloadbalancing:DeleteTargetGroup", Code: "AccessDenied", Message: "not allowed"}}
+	if err := w.sb.SetKnobs(k); err != nil {
+		t.Fatal(err)
+	}
+	res := w.apply(w.plan(), Options{})
+	if len(res.Failed) != 1 || !strings.Contains(res.Failed[0].Err.Error(), "DeleteTargetGroup: AccessDenied") {
+		t.Fatalf("failed: %+v", res.Failed)
+	}
+	if err := w.sb.SetKnobs(quickKnobs()); err != nil {
+		t.Fatal(err)
+	}
+	rest := w.plan()
+	got := changesOf(rest)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "delete service/api/target-group#") || rest.Changes[len(rest.Changes)-1].LiveID != oldTG.ID {
+		t.Fatalf("plan after the failed retirement: %v", got)
+	}
+	if res := w.apply(rest, Options{}); res.Err() != nil {
+		t.Fatal(res.Err(), res.Failed)
+	}
+	if p := w.plan(); p.HasChanges() {
+		t.Errorf("plan after converging: %v", changesOf(p))
 	}
 }

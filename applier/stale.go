@@ -58,7 +58,7 @@ func CheckPlan(plan *planner.Plan, live []*provider.Observed, fingerprint func(*
 	byID := map[string]*provider.Observed{}
 	byAddr := map[string][]*provider.Observed{}
 	for _, o := range live {
-		byID[o.ID] = o
+		byID[liveKey(o.Type, o.ID)] = o
 		byAddr[o.Address] = append(byAddr[o.Address], o)
 	}
 	known := map[string]bool{}
@@ -67,7 +67,7 @@ func CheckPlan(plan *planner.Plan, live []*provider.Observed, fingerprint func(*
 	for _, c := range plan.Changes {
 		known[c.Address] = true
 		if c.LiveID != "" {
-			seenIDs[c.LiveID] = true
+			seenIDs[liveKey(c.Type, c.LiveID)] = true
 		}
 		switch {
 		case c.Action == planner.Create:
@@ -75,7 +75,7 @@ func CheckPlan(plan *planner.Plan, live []*provider.Observed, fingerprint func(*
 				problems = append(problems, fmt.Sprintf("%s: exists now (%s); the plan would create it", c.Address, found[0].ID))
 			}
 		case c.Fingerprint != "" || c.LiveID != "":
-			o := byID[c.LiveID]
+			o := byID[liveKey(c.Type, c.LiveID)]
 			if o == nil && c.LiveID == "" && len(byAddr[c.Address]) == 1 {
 				o = byAddr[c.Address][0]
 			}
@@ -89,10 +89,10 @@ func CheckPlan(plan *planner.Plan, live []*provider.Observed, fingerprint func(*
 		}
 	}
 	for _, p := range plan.Live {
-		seenIDs[p.ID] = true
+		seenIDs[liveKey(p.Type, p.ID)] = true
 	}
 	for _, o := range live {
-		if !known[o.Address] && !seenIDs[o.ID] {
+		if !known[o.Address] && !seenIDs[liveKey(o.Type, o.ID)] {
 			problems = append(problems, fmt.Sprintf("%s: appeared since the plan was made (%s)", o.Address, o.ID))
 		}
 	}
@@ -109,3 +109,7 @@ func orUnknown(id string) string {
 	}
 	return id
 }
+
+// liveKey identifies a live resource: ids are unique only within a type
+// (an instance profile and its role may share a name).
+func liveKey(typ, id string) string { return typ + "|" + id }

@@ -3,9 +3,11 @@ package compiler
 import (
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"cuelang.org/go/cue"
@@ -35,6 +37,7 @@ var entityOrder = []string{"clusters", "loadBalancers", "services"}
 //
 // Every problem becomes a diagnostic at the user's position.
 type checker struct {
+	mu    sync.Mutex // guards eff, broken and failed while environments are checked in parallel
 	l     *loader
 	root  cue.Value
 	specs *specs
@@ -57,7 +60,6 @@ type checker struct {
 	// failed marks values (env, logical path) in error.
 	failed map[string]bool
 
-	defaults     map[*spec]*gnode
 	repositories []*config.Repository
 }
 
@@ -103,8 +105,12 @@ func (n *gnode) names() []string {
 func (c *checker) run() *config.Project {
 	t := time.Now()
 	c.specs = compileSpecs(c.root, c.l.schemaFile)
+	slog.Debug("gantry: compiled schema", "took", time.Since(t))
+	t = time.Now()
 	rawErr := c.root.Validate()
-	c.tree = readNode(c.root)
+	slog.Debug("gantry: validated", "took", time.Since(t))
+	t = time.Now()
+	c.tree = readRoot(c.root)
 	slog.Debug("gantry: read configuration", "took", time.Since(t))
 	t = time.Now()
 
@@ -138,10 +144,15 @@ func (c *checker) run() *config.Project {
 			}
 		}
 	}
+	p.Environments = make([]*config.Environment, len(c.envNames))
 	for _, e := range c.envNames {
-		p.Environments = append(p.Environments, c.environment(e, envs.field(e)))
+		c.disabled[e] = map[string]bool{}
 	}
+	parallel(len(c.envNames), func(i int) {
+		p.Environments[i] = c.environment(c.envNames[i], envs.field(c.envNames[i]))
+	})
 	if len(c.envNames) == 0 {
+		c.warnAt(c.pos("", "project"), "", []string{"environments"}, "no environments: nothing is deployed anywhere")
 		// Nothing is deployed, but the definitions are still checked.
 		for _, kind := range entityOrder {
 			for _, name := range c.tree.field(kind).names() {
@@ -150,6 +161,7 @@ func (c *checker) run() *config.Project {
 		}
 	}
 	slog.Debug("gantry: unified and decoded environments", "took", time.Since(t))
+
 	t = time.Now()
 
 	if rawErr != nil {
@@ -174,8 +186,9 @@ func (c *checker) entitySpec(kind string) *spec {
 // environment builds, checks and decodes one environment.
 func (c *checker) environment(name string, en *gnode) *config.Environment {
 	env := &gnode{kind: cue.StructKind, concrete: true}
+	c.mu.Lock()
 	c.eff[name] = env
-	c.disabled[name] = map[string]bool{}
+	c.mu.Unlock()
 	path := []string{"environments", name}
 
 	// The environment's own fields, against #Environment (refinements are
@@ -211,20 +224,22 @@ func (c *checker) environment(name string, en *gnode) *config.Environment {
 			}
 			lpath := []string{kind, n}
 			var merged *gnode
-			if c.l.index.dynamic || c.l.index.refsUnder(lpath) || c.l.index.refsUnder(append([]string{"environments", name}, lpath...)) {
+			if forceWholeMerge || c.l.index.dynamic || c.l.index.refsUnder(lpath) || c.l.index.refsUnder(append([]string{"environments", name}, lpath...)) {
 				merged = c.mergeWhole(t, v, name, lpath)
 			} else {
 				merged = c.merge(t, v, name, lpath)
 			}
 			if kind == "services" && merged != nil && !merged.failed {
-				if en := merged.field("enabled"); en != nil && en.concrete && !en.bool() {
-					c.disabled[name][n] = true
+				if en := merged.field("enabled"); en != nil && en.concrete && en.kind == cue.BoolKind && !en.bool() {
+					c.disabled[name][n] = true // this environment's own map
 					continue
 				}
 			}
 			e := c.effective(merged, c.entitySpec(kind), name, lpath, true)
 			if e == nil || e.failed {
+				c.mu.Lock()
 				c.broken[brokenKey(name, kind, n)] = true
+				c.mu.Unlock()
 			}
 			if e != nil {
 				effKind.fields = append(effKind.fields, gfield{n, e})
@@ -262,7 +277,7 @@ func (c *checker) warnAt(pos token.Pos, env string, path []string, msg string) {
 
 func (c *checker) report(pos token.Pos, env string, path []string, msg string, sev Severity) {
 	if !pos.IsValid() {
-		c.l.add(token.NoPos, c.l.fallbackFile(), formatPath(path), env, msg, sev)
+		c.l.addAtFileStart(formatPath(path), env, msg, sev)
 		return
 	}
 	c.l.add(pos, "", formatPath(path), env, msg, sev)
@@ -375,23 +390,72 @@ func brokenKey(env, kind, name string) string { return env + "\x00" + kind + "\x
 // isBroken reports whether an entity's effective value has errors.
 func (c *checker) isBroken(env, kind, name string) bool { return c.broken[brokenKey(env, kind, name)] }
 
-// hasFailed reports whether any value in a tree is in error.
-func hasFailed(n *gnode) bool {
-	if n == nil {
-		return false
+// parallel calls f(0) .. f(n-1) on up to GOMAXPROCS goroutines. cue.Value
+// methods may be called concurrently; the checker's shared state is
+// guarded by its mutexes.
+func parallel(n int, f func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
 	}
-	if n.failed {
-		return true
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
 	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// readRoot reads the package's regular fields, the entries of each
+// top-level map (services, environments, ...) in parallel.
+func readRoot(root cue.Value) *gnode {
+	n := &gnode{v: root, kind: cue.StructKind, concrete: true}
+	it, err := root.Fields()
+	if err != nil {
+		return readNode(root)
+	}
+	type job struct {
+		parent *gnode
+		i      int
+		v      cue.Value
+	}
+	var jobs []job
+	for it.Next() {
+		v := it.Value()
+		child := &gnode{v: v}
+		if v.Kind() == cue.StructKind {
+			child.kind, child.concrete, child.pat = cue.StructKind, true, &patternCache{}
+			if cit, err := v.Fields(); err == nil {
+				for cit.Next() {
+					child.fields = append(child.fields, gfield{cit.Selector().Unquoted(), nil})
+					jobs = append(jobs, job{child, len(child.fields) - 1, cit.Value()})
+				}
+			}
+		} else {
+			child = readNode(v)
+		}
+		n.fields = append(n.fields, gfield{it.Selector().Unquoted(), child})
+	}
+	parallel(len(jobs), func(i int) {
+		j := jobs[i]
+		j.parent.fields[j.i].node = readNode(j.v)
+	})
 	for _, f := range n.fields {
-		if hasFailed(f.node) {
-			return true
-		}
+		f.node.index()
 	}
-	for _, e := range n.list {
-		if hasFailed(e) {
-			return true
-		}
-	}
-	return false
+	n.index()
+	return n
 }

@@ -122,13 +122,9 @@ func (c *checker) checkRouting(e *config.Environment) {
 		paths = slices.Compact(paths)
 		key := r.LoadBalancer + "\x00" + strings.ToLower(r.Host) + "\x00" + strings.Join(paths, "\x00")
 		if other, dup := byMatch[key]; dup {
-			host := r.Host
-			if host == "" {
-				host = "any host"
-			}
 			c.errorf(e.Name, svcPath(s.Name, "route", "paths"), fmt.Sprintf(
-				"service %s already routes %s %s on load balancer %s: one of them would never receive a request (see %s)",
-				other, host, strings.Join(paths, " "), r.LoadBalancer, c.l.posString(c.pos(e.Name, svcPath(other, "route", "paths")...))))
+				"service %s (%s) already routes the same host and paths on load balancer %s: one of them would never receive a request",
+				other, c.l.posString(c.pos(e.Name, svcPath(other, "route", "paths")...)), r.LoadBalancer))
 		} else {
 			byMatch[key] = s.Name
 		}

@@ -29,12 +29,6 @@ func isSchemaPos(pos token.Pos) bool {
 	return pos.IsValid() && pos.Filename() == schema.Filename
 }
 
-// addOneCUEError is addCUEError for a single error; used for errors that do
-// not come in a group (parse and build errors).
-func (l *loader) addOneCUEError(e cueerrors.Error, env string) {
-	l.addCUEErrors([]cueerrors.Error{e}, env)
-}
-
 // addCUEErrors converts CUE errors into diagnostics:
 //
 //   - the summary of a failed disjunction ("N errors in empty disjunction")
@@ -57,7 +51,10 @@ func (l *loader) addCUEErrors(errs []cueerrors.Error, env string) {
 // path is the logical path given, when not nil.
 func (l *loader) addCUEErrorsAt(errs []cueerrors.Error, env string, path []string) {
 	for _, r := range l.groupErrors(errs) {
-		if path != nil {
+		// CUE names the path of one of the unified values (the top-level
+		// definition's, say); keep it when it is inside the same entity, as
+		// it is more precise than the path gantry asked about.
+		if lp, _ := logicalPath(r.path); path != nil && (len(lp) < 2 || len(path) < 2 || lp[0] != path[0] || lp[1] != path[1] || len(lp) < len(path)) {
 			r.path = path
 		}
 		l.emitRaw(r, env)
@@ -204,6 +201,7 @@ func dedupRaw(rs []rawErr) []rawErr {
 
 // emitRaw records one simplified CUE error at the user's position.
 func (l *loader) emitRaw(r rawErr, env string) {
+	l.waitIndex()
 	if l.skipErr != nil && l.skipErr(r.path) {
 		return
 	}
@@ -240,19 +238,23 @@ func (l *loader) emitRaw(r rawErr, env string) {
 		msg += " (see also " + strings.Join(also, ", ") + ")"
 	}
 	if !primary.IsValid() {
-		l.add(token.NoPos, l.fallbackFile(), strings.Join(logical, "."), env, msg, SeverityError)
+		l.addAtFileStart(formatPath(logical), env, msg, SeverityError)
 		return
 	}
 	l.add(primary, "", formatPath(logical), env, msg, SeverityError)
 }
 
-// fallbackFile is where a diagnostic goes when no user position is known at
-// all: the first file of the configuration.
-func (l *loader) fallbackFile() string {
+// addAtFileStart records a diagnostic for which no user position is known
+// at all (a required top-level field nobody wrote): at the start of the
+// configuration's first file.
+func (l *loader) addAtFileStart(path, env, msg string, sev Severity) {
+	d := Diagnostic{File: l.displayName(l.dir), Path: path, Environment: env, Message: msg, Severity: sev}
 	if len(l.files) > 0 {
-		return l.files[0].Filename
+		d.File, d.Line, d.Column = l.files[0].Filename, 1, 1
 	}
-	return l.displayName(l.dir)
+	l.mu.Lock()
+	l.diags = append(l.diags, d)
+	l.mu.Unlock()
 }
 
 func (l *loader) posString(p token.Pos) string {

@@ -73,7 +73,9 @@ type loader struct {
 
 	files   []*ast.File
 	sources map[string][]byte // by display file name
+	absPath map[string]string // display file name → absolute path
 	index   *declIndex
+	indexed chan *declIndex // the index being built, until waitIndex
 	pkg     string
 
 	schemaSrc  []byte
@@ -83,6 +85,7 @@ type loader struct {
 	// that is disabled in that environment).
 	skipErr func(path []string) bool
 
+	mu    sync.Mutex // guards diags and the spec memos: environments are checked in parallel
 	diags Diagnostics
 }
 
@@ -110,7 +113,7 @@ func newLoader(dir string, opts LoadOptions) (*loader, error) {
 	if rel, err = filepath.Abs(rel); err != nil {
 		return nil, err
 	}
-	return &loader{dir: abs, relTo: rel, sources: map[string][]byte{}}, nil
+	return &loader{dir: abs, relTo: rel, sources: map[string][]byte{}, absPath: map[string]string{}}, nil
 }
 
 // displayName is a file name relative to the current directory when that
@@ -190,11 +193,12 @@ func (l *loader) readFiles() error {
 	}
 	close(next)
 	wg.Wait()
-	for _, r := range results {
+	for i, r := range results {
 		if r.err != nil {
 			return r.err
 		}
 		l.sources[r.name] = r.src
+		l.absPath[r.name] = paths[i]
 		if r.perr != nil {
 			l.addCUEError(r.perr, "")
 			continue
@@ -209,6 +213,7 @@ func (l *loader) readFiles() error {
 // package clause or with another package name are errors at their first
 // line.
 func (l *loader) packageName() (string, bool) {
+	l.dropImportedPackages()
 	counts := map[string]int{}
 	for _, f := range l.files {
 		if n := f.PackageName(); n != "" {
@@ -237,6 +242,61 @@ func (l *loader) packageName() (string, bool) {
 	return pkg, ok
 }
 
+// dropImportedPackages leaves out the files of packages of the user's CUE
+// module that the configuration imports (a library in lib/, say): they are
+// loaded as imports, not as part of the configuration.
+func (l *loader) dropImportedPackages() {
+	module := l.modulePath()
+	if module == "" {
+		return
+	}
+	imported := map[string]bool{}
+	for _, f := range l.files {
+		for spec := range f.ImportSpecs() {
+			if p, err := strconv.Unquote(spec.Path.Value); err == nil {
+				path, _, _ := strings.Cut(p, ":")
+				imported[path] = true
+			}
+		}
+	}
+	if len(imported) == 0 {
+		return
+	}
+	l.files = slices.DeleteFunc(l.files, func(f *ast.File) bool {
+		rel, err := filepath.Rel(l.dir, filepath.Dir(l.absPath[f.Filename]))
+		if err != nil || rel == "." {
+			return false
+		}
+		return imported[module+"/"+filepath.ToSlash(rel)]
+	})
+}
+
+// modulePath is the path of the CUE module at the configuration's root
+// (cue.mod/module.cue), without its major version; "" without a module.
+func (l *loader) modulePath() string {
+	src, err := os.ReadFile(filepath.Join(l.dir, "cue.mod", "module.cue"))
+	if err != nil {
+		return ""
+	}
+	f, err := parser.ParseFile("module.cue", src)
+	if err != nil {
+		return ""
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.Field); ok {
+			if name, ok := staticLabel(fd.Label); ok && name == "module" {
+				if lit, ok := fd.Value.(*ast.BasicLit); ok {
+					if m, err := strconv.Unquote(lit.Value); err == nil {
+						m, _, _ = strings.Cut(m, "@")
+						return m
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
 func loadOr(a, b string) string {
 	if a != "" {
 		return a
@@ -259,7 +319,16 @@ func (l *loader) evaluate() *config.Project {
 		return nil
 	}
 	l.pkg = pkg
-	l.index = buildDeclIndex(l.files)
+	// The declaration index only reads the syntax trees; it is built on
+	// the other core while CUE evaluates (which is single-threaded).
+	l.indexed = make(chan *declIndex, 1)
+	go func() {
+		t0 := time.Now()
+		ix := buildDeclIndex(l.files)
+		slog.Debug("gantry: indexed declarations", "took", time.Since(t0))
+		l.indexed <- ix
+	}()
+	defer l.waitIndex()
 
 	l.schemaSrc = []byte(schema.ForPackage(pkg))
 	schemaFile, err := parser.ParseFile(schema.Filename, l.schemaSrc)
@@ -285,9 +354,10 @@ func (l *loader) evaluate() *config.Project {
 	}
 
 	t := time.Now()
-	ctx := cuecontext.New()
+	ctx := cuecontext.New(cuecontext.CUE_DEBUG("sortfields"))
 	root := ctx.BuildInstance(inst)
 	slog.Debug("gantry: built", "took", time.Since(t))
+	l.waitIndex()
 	if err := root.Err(); err != nil {
 		l.addCUEError(err, "")
 		return nil
@@ -358,7 +428,9 @@ func (l *loader) add(pos token.Pos, file, path, env, msg string, sev Severity) {
 		d.Line = pos.Line()
 		d.Column = pos.Column()
 	}
+	l.mu.Lock()
 	l.diags = append(l.diags, d)
+	l.mu.Unlock()
 }
 
 // addCUEError converts a CUE error (possibly a list) into diagnostics at
@@ -367,13 +439,10 @@ func (l *loader) addCUEError(err error, env string) {
 	l.addCUEErrors(cueerrors.Errors(err), env)
 }
 
-// errorCount is the number of error diagnostics so far.
-func (l *loader) errorCount() int {
-	n := 0
-	for _, d := range l.diags {
-		if d.Severity == SeverityError {
-			n++
-		}
+// waitIndex waits for the declaration index, if it is being built.
+func (l *loader) waitIndex() {
+	if l.index == nil && l.indexed != nil {
+		l.index = <-l.indexed
+		l.indexed = nil
 	}
-	return n
 }

@@ -50,7 +50,7 @@ func (n *gnode) optFloat(name string) *float64 {
 
 func (n *gnode) strs(name string) []string {
 	c := n.field(name)
-	if c == nil || c.kind != cue.ListKind {
+	if c == nil || c.kind != cue.ListKind || len(c.list) == 0 {
 		return nil
 	}
 	out := make([]string, 0, len(c.list))

@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -37,7 +38,7 @@ func (c *checker) effective(n *gnode, s *spec, env string, path []string, requir
 		}
 		out := n.shallowCopy()
 		for i, f := range n.fields {
-			out.fields[i].node = c.effective(f.node, s.elem, env, appendPath(path, f.name), true)
+			out.fields[i].node = c.effective(f.node, s.elem, env, childPath(path, f.name), true)
 		}
 		out.index()
 		return out
@@ -47,7 +48,7 @@ func (c *checker) effective(n *gnode, s *spec, env string, path []string, requir
 		}
 		out := n.shallowCopy()
 		for i, e := range n.list {
-			out.list[i] = c.effective(e, s.elem, env, appendPath(path, fmt.Sprint(i)), true)
+			out.list[i] = c.effective(e, s.elem, env, childPath(path, strconv.Itoa(i)), true)
 		}
 		return out
 	}
@@ -60,7 +61,7 @@ func (c *checker) missing(s *spec, env string, path []string, required bool) *gn
 		return nil
 	}
 	if s.hasDefault {
-		return c.defaultNode(s)
+		return s.defNode
 	}
 	switch s.kind {
 	case specStruct:
@@ -75,41 +76,49 @@ func (c *checker) missing(s *spec, env string, path []string, required bool) *gn
 	return nil
 }
 
-// defaultNode is a spec's default as a node, read once.
-func (c *checker) defaultNode(s *spec) *gnode {
-	if c.defaults == nil {
-		c.defaults = map[*spec]*gnode{}
-	}
-	if d, ok := c.defaults[s]; ok {
-		return d
-	}
-	d := readNode(s.def)
-	d.isDefault = true
-	c.defaults[s] = d
-	return d
-}
-
 func (c *checker) effectiveStruct(n *gnode, s *spec, env string, path []string) *gnode {
 	if n.kind != cue.StructKind {
 		return c.wrongShape(n, s, env, path, "a struct")
 	}
 	out := n.shallowCopy()
 	out.fields = out.fields[:0]
+	var misspelt map[string]bool // fields an unknown field probably meant
+	for _, f := range n.fields {
+		if s.fields[f.name] == nil {
+			if sug := suggest(f.name, s.names); sug != "" {
+				if misspelt == nil {
+					misspelt = map[string]bool{}
+				}
+				misspelt[sug] = true
+			}
+		}
+	}
 	for _, f := range n.fields {
 		sf := s.fields[f.name]
 		if sf == nil {
-			c.unknownField(f.node, s, env, appendPath(path, f.name))
+			c.unknownField(f.node, s, env, childPath(path, f.name))
 			c.markStructural(env, path)
 			continue
 		}
-		out.fields = append(out.fields, gfield{f.name, c.effective(f.node, sf.spec, env, appendPath(path, f.name), true)})
+		if misspelt[f.name] && !f.node.concrete {
+			// Only constraints (a policy) where the misspelt field meant
+			// to give the value: the misspelling is the error.
+			c.markFailed(env, childPath(path, f.name))
+			continue
+		}
+		out.fields = append(out.fields, gfield{f.name, c.effective(f.node, sf.spec, env, childPath(path, f.name), true)})
 	}
 	for _, name := range s.names {
 		if n.field(name) != nil {
 			continue
 		}
 		sf := s.fields[name]
-		if e := c.effective(nil, sf.spec, env, appendPath(path, name), !sf.optional); e != nil {
+		if misspelt[name] && !sf.spec.hasDefault {
+			// "imgae" was reported; "image is not set" would say it again.
+			c.markFailed(env, childPath(path, name))
+			continue
+		}
+		if e := c.effective(nil, sf.spec, env, childPath(path, name), !sf.optional); e != nil {
 			out.fields = append(out.fields, gfield{name, e})
 		}
 	}
@@ -272,7 +281,6 @@ func (n *gnode) shallowCopy() *gnode {
 	out.fields = slices.Clone(n.fields)
 	out.list = slices.Clone(n.list)
 	out.byName = nil
-	out.patternKnown = false
 	return &out
 }
 
@@ -288,7 +296,9 @@ func failedKey(env string, path []string) string { return env + pathSep + pathKe
 // markFailed records an error in a value: Go checks that read it are
 // skipped, since they would only repeat the error.
 func (c *checker) markFailed(env string, path []string) {
+	c.mu.Lock()
 	c.failed[failedKey(env, path)] = true
+	c.mu.Unlock()
 }
 
 // markStructural records an error in the shape of an entity (an unknown
@@ -296,7 +306,9 @@ func (c *checker) markFailed(env string, path []string) {
 // missing, so no Go check runs on the entity.
 func (c *checker) markStructural(env string, path []string) {
 	if len(path) >= 2 {
+		c.mu.Lock()
 		c.broken[brokenKey(env, path[0], path[1])] = true
+		c.mu.Unlock()
 	}
 }
 

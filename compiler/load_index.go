@@ -56,54 +56,67 @@ func buildDeclIndex(files []*ast.File) *declIndex {
 	return ix
 }
 
-func (ix *declIndex) walkDecls(prefix []string, decls []ast.Decl) {
+// walkDecls indexes declarations under prefix and reports whether any of
+// them refers to something (see hasRefs).
+func (ix *declIndex) walkDecls(prefix []string, decls []ast.Decl) bool {
+	any := false
 	for _, d := range decls {
 		switch x := d.(type) {
 		case *ast.Field:
 			name, ok := staticLabel(x.Label)
 			if !ok {
-				if !isHiddenOrDef(x.Label) && ix.hasRefs(x.Value) {
-					ix.dynamic = true
-				}
+				refs := ix.hasRefs(x.Value)
 				if _, isAlias := x.Label.(*ast.Alias); isAlias {
+					refs = true
+				}
+				if refs && !isHiddenOrDef(x.Label) {
 					ix.dynamic = true
 				}
+				any = any || refs
 				continue
 			}
 			p := append(prefix[:len(prefix):len(prefix)], name)
 			k := pathKey(p)
 			ix.labels[k] = append(ix.labels[k], x.Label.Pos())
 			ix.values[k] = append(ix.values[k], x.Value.Pos())
-			if ix.hasRefs(x.Value) {
+			if ix.walkExpr(p, x.Value) {
+				any = true
 				ix.refs[k] = true
 				for i := 1; i < len(p); i++ {
 					ix.refPrefixes[pathKey(p[:i])] = true
 				}
 			}
-			ix.walkExpr(p, x.Value)
 		case *ast.EmbedDecl:
-			if ix.hasRefs(x.Expr) {
+			if ix.walkExpr(prefix, x.Expr) {
 				ix.dynamic = true
+				any = true
 			}
-			ix.walkExpr(prefix, x.Expr)
 		case *ast.Comprehension:
 			ix.dynamic = true
+			any = true
+		case *ast.LetClause:
+			any = any || ix.hasRefs(x.Expr)
 		}
 	}
+	return any
 }
 
-func (ix *declIndex) walkExpr(p []string, e ast.Expr) {
+// walkExpr indexes the static fields of a value and reports whether it
+// refers to something.
+func (ix *declIndex) walkExpr(p []string, e ast.Expr) bool {
 	switch x := e.(type) {
 	case *ast.StructLit:
-		ix.walkDecls(p, x.Elts)
+		return ix.walkDecls(p, x.Elts)
 	case *ast.BinaryExpr:
 		if x.Op == token.AND {
-			ix.walkExpr(p, x.X)
-			ix.walkExpr(p, x.Y)
+			l := ix.walkExpr(p, x.X)
+			r := ix.walkExpr(p, x.Y)
+			return l || r
 		}
 	case *ast.ParenExpr:
-		ix.walkExpr(p, x.X)
+		return ix.walkExpr(p, x.X)
 	}
+	return ix.hasRefs(e)
 }
 
 // staticLabel returns the name of a regular field label: identifiers and

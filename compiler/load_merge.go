@@ -66,7 +66,7 @@ func (c *checker) mergeStructs(t, v *gnode, env string, path []string) *gnode {
 			}
 			vc = vp
 		}
-		out.fields = append(out.fields, gfield{f.name, c.merge(f.node, vc, env, appendPath(path, f.name))})
+		out.fields = append(out.fields, gfield{f.name, c.merge(f.node, vc, env, childPath(path, f.name))})
 	}
 	var tp *gnode
 	for _, f := range v.fields {
@@ -80,11 +80,15 @@ func (c *checker) mergeStructs(t, v *gnode, env string, path []string) *gnode {
 			}
 			tc = tp
 		}
-		out.fields = append(out.fields, gfield{f.name, c.merge(tc, f.node, env, appendPath(path, f.name))})
+		out.fields = append(out.fields, gfield{f.name, c.merge(tc, f.node, env, childPath(path, f.name))})
 	}
 	out.index()
 	return out
 }
+
+// forceWholeMerge makes every definition merge whole; tests use it to show
+// that the field-by-field merge gives the same result.
+var forceWholeMerge = false
 
 // mergeWhole unifies two definitions in CUE as a whole and reads the
 // result: used when either refers to other fields, so that references

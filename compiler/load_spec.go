@@ -30,6 +30,7 @@ type spec struct {
 	kind       specKind
 	v          cue.Value // the schema value (leaves: constraint and default)
 	def        cue.Value // the default, when hasDefault
+	defNode    *gnode    // the default, read (shared, never modified)
 	hasDefault bool
 
 	fields map[string]*specField // specStruct
@@ -70,6 +71,8 @@ func (b *predBuilder) compileSpec(v cue.Value, depth int) *spec {
 	s := &spec{v: v}
 	if d, ok := v.Default(); ok && d.IsConcrete() {
 		s.def, s.hasDefault = d, true
+		s.defNode = readNode(d)
+		s.defNode.isDefault = true
 	}
 	if depth > 12 {
 		return s
@@ -129,21 +132,25 @@ func (b *predBuilder) compileSpec(v cue.Value, depth int) *spec {
 // checkLeaf checks a concrete value against a leaf of the schema and
 // returns CUE's messages (simplified), or nil when it is valid.
 func (l *loader) checkLeaf(s *spec, v cue.Value, lit any, key string) []string {
-	if s.memo == nil {
-		s.memo = map[string][]string{}
-	}
 	if s.pred != nil && s.pred(lit) {
 		return nil
 	}
-	if msgs, ok := s.memo[key]; ok {
+	l.mu.Lock()
+	msgs, ok := s.memo[key]
+	l.mu.Unlock()
+	if ok {
 		return msgs
 	}
-	var msgs []string
 	u := s.v.Unify(v)
 	if err := u.Validate(cue.Concrete(true)); err != nil {
 		msgs = l.simplifiedMessages(err)
 	}
+	l.mu.Lock()
+	if s.memo == nil {
+		s.memo = map[string][]string{}
+	}
 	s.memo[key] = msgs
+	l.mu.Unlock()
 	return msgs
 }
 

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"strconv"
+	"sync"
 
 	"cuelang.org/go/cue"
 )
@@ -35,9 +36,9 @@ type gnode struct {
 	byName map[string]*gnode
 	list   []*gnode
 
-	// pattern is the struct's [string] constraint, looked up lazily.
-	pattern      cue.Value
-	patternKnown bool
+	// pat is the struct's [string] constraint, looked up on first use;
+	// nil for structs gantry builds (merged, copied with defaults).
+	pat *patternCache
 }
 
 type gfield struct {
@@ -48,8 +49,12 @@ type gfield struct {
 // readNode reads v (and everything below it) into a gnode.
 func readNode(v cue.Value) *gnode {
 	n := &gnode{v: v}
-	d, _ := v.Default()
-	k := d.Kind()
+	d, k := v, v.Kind()
+	if k == cue.BottomKind {
+		// Not concrete: a default may make it so.
+		d, _ = v.Default()
+		k = d.Kind()
+	}
 	if k == cue.BottomKind {
 		// Not concrete, or an error.
 		n.kind = d.IncompleteKind()
@@ -67,6 +72,7 @@ func readNode(v cue.Value) *gnode {
 	switch k {
 	case cue.StructKind:
 		n.concrete = true
+		n.pat = &patternCache{}
 		it, err := d.Fields()
 		if err != nil {
 			n.failed = true
@@ -150,13 +156,23 @@ func (n *gnode) path(p ...string) *gnode {
 // patternValue returns the struct's pattern constraint ([string]: X), if
 // it has one.
 func (n *gnode) patternValue() (cue.Value, bool) {
-	if !n.patternKnown {
-		n.patternKnown = true
-		if n.kind == cue.StructKind {
-			n.pattern = n.v.LookupPath(cue.MakePath(cue.AnyString))
-		}
+	if n.pat == nil {
+		return cue.Value{}, false
 	}
-	return n.pattern, n.pattern.Exists()
+	// Looked up on first use (most structs are never asked), once: nodes
+	// read from the package are shared by environments merged in parallel.
+	n.pat.once.Do(func() {
+		n.pat.v = n.v.LookupPath(cue.MakePath(cue.AnyString))
+		n.pat.ok = n.pat.v.Exists()
+	})
+	return n.pat.v, n.pat.ok
+}
+
+// patternCache holds a struct's pattern constraint, looked up once.
+type patternCache struct {
+	once sync.Once
+	v    cue.Value
+	ok   bool
 }
 
 func (n *gnode) str() string {
@@ -194,4 +210,12 @@ func (n *gnode) bool() bool {
 // appendPath returns p with s appended, never sharing p's array.
 func appendPath(p []string, s string) []string {
 	return append(p[:len(p):len(p)], s)
+}
+
+// childPath returns p with s appended, reusing p's spare capacity: for the
+// recursive walks, where a child's path is only used until the walk
+// returns (anything kept is copied: pathKey, formatPath). Siblings share
+// the slot; that is what makes it cheap.
+func childPath(p []string, s string) []string {
+	return append(p, s)
 }

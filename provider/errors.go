@@ -18,7 +18,7 @@ type OpError struct {
 	Retryable bool
 	// NotFound marks a resource that does not exist.
 	NotFound bool
-	Err       error
+	Err      error
 }
 
 func (e *OpError) Error() string {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -34,8 +35,9 @@ problem (file names relative to the current directory), then a summary.
 Warnings are marked "warning:" and do not fail validation unless
 --strict. With --format json, stdout is a JSON list of
 {file, line, column, path, environment, message, severity}.
-When GITHUB_ACTIONS=true, GitHub annotation lines (::error file=...) are
-printed too, so problems show on the pull request's diff.
+When GITHUB_ACTIONS=true (and the format is text), GitHub annotation
+lines (::error file=...) are printed too, so problems show on the pull
+request's diff.
 
 Exit codes: 0 valid, 1 invalid, 2 usage or internal error.`,
 		Example: `  gantry validate
@@ -60,6 +62,10 @@ func runValidate(cmd *cobra.Command, dir string, f *validateFlags) error {
 	if f.format != "text" && f.format != "json" {
 		return usage(fmt.Errorf("--format %q: want text or json", f.format))
 	}
+	if os.Getenv("GANTRY_DEBUG") != "" {
+		// Timings of each phase, for performance work.
+		slog.SetDefault(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelDebug})))
+	}
 	p, diags, err := compiler.Load(dir)
 	if err != nil {
 		return usage(err)
@@ -78,7 +84,8 @@ func runValidate(cmd *cobra.Command, dir string, f *validateFlags) error {
 		}
 		fmt.Fprintln(out, validateSummary(p, nErr, nWarn, f.strict))
 	}
-	if os.Getenv("GITHUB_ACTIONS") == "true" {
+	if os.Getenv("GITHUB_ACTIONS") == "true" && f.format == "text" {
+		// Not with --format json: stdout stays one JSON document.
 		writeGitHubAnnotations(out, diags, f.strict)
 	}
 	if fail {
@@ -105,9 +112,11 @@ func validateSummary(p *config.Project, nErr, nWarn int, strict bool) string {
 			services[s.Name] = true
 		}
 	}
-	s := fmt.Sprintf("valid: project %s, %s (%s), %s", p.Name,
-		countNoun(len(p.Environments), "environment"), strings.Join(p.EnvNames(), ", "),
-		countNoun(len(services), "service"))
+	envs := countNoun(len(p.Environments), "environment")
+	if len(p.Environments) > 0 {
+		envs += " (" + strings.Join(p.EnvNames(), ", ") + ")"
+	}
+	s := fmt.Sprintf("valid: project %s, %s, %s", p.Name, envs, countNoun(len(services), "service"))
 	if nWarn > 0 {
 		s += ", " + countNoun(nWarn, "warning")
 	}
@@ -121,6 +130,7 @@ func writeDiagnosticsJSON(w io.Writer, diags compiler.Diagnostics) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(diags)
 }
 

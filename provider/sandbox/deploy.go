@@ -335,18 +335,18 @@ func targetStates(r *record, statuses []DeploymentStatus, now time.Time) map[str
 			t["initial"] += primary.Running
 		}
 	}
-	for _, st := range statuses[1:] {
+	// The deployment the primary replaces: serving while the primary
+	// rolls, draining for a while after it completed.
+	if len(statuses) > 1 {
+		prev := statuses[1]
 		switch {
-		case st.Status == "ACTIVE":
-			t["healthy"] += st.Running
-		case st.Status == "INACTIVE" && st.RolloutState == "COMPLETED" && primary.RolloutState == "COMPLETED":
-			// Drain for the deregistration window after the new tasks
-			// took over.
-			if d := deploymentByID(r, primary.ID, now); d != nil && now.Before(d.due().Add(d.Duration.D())) && d.Duration > 0 {
+		case prev.Status == "ACTIVE":
+			t["healthy"] += prev.Running
+		case prev.RolloutState == "COMPLETED" && primary.RolloutState == "COMPLETED":
+			if d := deploymentByID(r, primary.ID, now); d != nil && d.Duration > 0 && now.Before(d.due().Add(d.Duration.D())) {
 				t["draining"] += primary.Desired
 			}
 		}
-		break
 	}
 	for k, v := range t {
 		if v == 0 {
