@@ -11,8 +11,9 @@ import (
 )
 
 // ALB listener rule conditions: path patterns and host headers are at most
-// 128 characters of a limited set, and a rule has at most 5 condition
-// values in all.
+// 128 characters of a limited set. A rule takes at most 5 condition values,
+// but that is no limit on a route: the compiler spreads a route's paths
+// over as many rules as it needs.
 var (
 	pathPatternRE = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]*$`)
 	hostPatternRE = regexp.MustCompile(`^[A-Za-z0-9\-.*?]+$`)
@@ -20,7 +21,6 @@ var (
 
 const (
 	maxPatternLength     = 128
-	maxConditionValues   = 5
 	minHealthCheckStatus = 200
 	maxHealthCheckStatus = 499
 )
@@ -63,13 +63,6 @@ func (c *checker) checkRoute(e *config.Environment, s *config.Service) {
 		case !hostPatternRE.MatchString(r.Host):
 			c.errorf(env, p("host"), fmt.Sprintf("host %q: want letters, digits, '-' and '.', with * and ? wildcards", r.Host))
 		}
-	}
-	values := len(r.Paths)
-	if r.Host != "" {
-		values++
-	}
-	if values > maxConditionValues {
-		c.errorf(env, p("paths"), fmt.Sprintf("the listener rule would have %d condition values (host and paths); ALB allows %d per rule", values, maxConditionValues))
 	}
 	hc := r.HealthCheck
 	if hc.TimeoutSeconds >= hc.IntervalSeconds {
