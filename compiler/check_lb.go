@@ -67,14 +67,20 @@ func (c *checker) checkLoadBalancer(e *config.Environment, lb *config.LoadBalanc
 	} else if len(lb.IngressCIDRs) == 0 {
 		c.errorf(e.Name, path("ingressCidrs"), "ingressCidrs is empty: nothing could reach the load balancer")
 	}
+	seenCIDR := map[netip.Prefix]bool{}
 	for i, cidr := range lb.IngressCIDRs {
 		p, err := netip.ParsePrefix(cidr)
 		switch {
-		case err != nil:
-			c.errorf(e.Name, path("ingressCidrs", fmt.Sprint(i)), fmt.Sprintf("%q is not an IPv4 CIDR block: %v", cidr, err))
+		case err != nil || !p.Addr().Is4():
+			c.errorf(e.Name, path("ingressCidrs", fmt.Sprint(i)), fmt.Sprintf("%q is not an IPv4 CIDR block such as 10.0.0.0/16", cidr))
+		case seenCIDR[p]:
+			c.errorf(e.Name, path("ingressCidrs", fmt.Sprint(i)), fmt.Sprintf("%s is listed twice; AWS rejects a duplicate security group rule", cidr))
 		case p.Masked() != p:
 			c.errorf(e.Name, path("ingressCidrs", fmt.Sprint(i)),
 				fmt.Sprintf("%q has host bits set; security groups take the network address: %s", cidr, p.Masked()))
+		}
+		if err == nil {
+			seenCIDR[p] = true
 		}
 	}
 	envOK := c.inputsOK(e.Name, []string{"environments", e.Name, "region"}, []string{"environments", e.Name, "account"})

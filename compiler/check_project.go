@@ -10,7 +10,9 @@ import (
 // position of the value it is about; the same problem in several
 // environments is merged into one diagnostic naming them.
 func (c *checker) checkProject(p *config.Project) {
+	c.checkSharedAccounts(p)
 	for _, e := range p.Environments {
+		c.checkRegion(e)
 		c.checkEnvironment(e)
 		for _, cl := range e.Clusters {
 			if !c.isBroken(e.Name, "clusters", cl.Name) {

@@ -127,23 +127,30 @@ func compareDiag(a, b Diagnostic) int {
 // normalize merges duplicates and sorts. The same problem at the same user
 // line in several environments becomes one diagnostic naming all of them;
 // a problem also reported without an environment (it holds everywhere)
-// absorbs the per-environment copies.
+// absorbs the per-environment copies. The same problem at the same line
+// for several values (a shared default such as services: [_]: logs: ...,
+// checked once per service) is one diagnostic whose path has a * where
+// the values' paths differ.
 func normalize(ds Diagnostics) Diagnostics {
 	type key struct {
 		file      string
 		line, col int
-		path, msg string
+		msg       string
 		severity  Severity
 	}
 	envs := map[key]map[string]bool{}
+	paths := map[key]string{}
 	var order []key
 	for _, d := range ds {
-		k := key{d.File, d.Line, d.Column, d.Path, d.Message, d.Severity}
+		k := key{d.File, d.Line, d.Column, d.Message, d.Severity}
 		set, seen := envs[k]
 		if !seen {
 			set = map[string]bool{}
 			envs[k] = set
 			order = append(order, k)
+			paths[k] = d.Path
+		} else {
+			paths[k] = mergePaths(paths[k], d.Path)
 		}
 		if d.Environment == "" {
 			set[""] = true
@@ -167,10 +174,28 @@ func normalize(ds Diagnostics) Diagnostics {
 		}
 		out = append(out, Diagnostic{
 			File: k.file, Line: k.line, Column: k.col,
-			Path: k.path, Message: k.msg, Severity: k.severity,
+			Path: paths[k], Message: k.msg, Severity: k.severity,
 			Environment: env,
 		})
 	}
 	slices.SortFunc(out, compareDiag)
 	return out
+}
+
+// mergePaths generalises two paths of the same problem: segments that
+// differ become *; paths of different lengths keep the first.
+func mergePaths(a, b string) string {
+	if a == b {
+		return a
+	}
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	if len(as) != len(bs) {
+		return a
+	}
+	for i := range as {
+		if as[i] != bs[i] {
+			as[i] = "*"
+		}
+	}
+	return strings.Join(as, ".")
 }

@@ -58,7 +58,10 @@ func LoadWithOptions(dir string, opts LoadOptions) (*config.Project, Diagnostics
 		return nil, nil, err
 	}
 	p := l.evaluate()
+	marks := sensitiveVars(l.files)
+	markSensitive(p, marks)
 	ds := normalize(l.diags)
+	maskSensitiveDiagnostics(ds, marks)
 	if ds.HasErrors() {
 		return nil, ds, nil
 	}
