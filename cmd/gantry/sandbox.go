@@ -146,14 +146,16 @@ func writeResourceTable(w io.Writer, res []*sandbox.Resource) {
 		fmt.Fprintln(w, "No resources.")
 		return
 	}
+	// The id goes last: ARNs run to 200 characters and would pad every
+	// column after them.
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ADDRESS\tTYPE\tID\tSTATUS\tOWNER")
+	fmt.Fprintln(tw, "ADDRESS\tTYPE\tSTATUS\tOWNER\tID")
 	for _, r := range res {
 		addr, owner := r.Address, r.Project+"/"+r.Environment
 		if addr == "" {
 			addr, owner = "-", "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", addr, r.Type, r.ID, r.Status, owner)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", addr, r.Type, r.Status, owner, r.ID)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "%d resource(s).\n", len(res))
