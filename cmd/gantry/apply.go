@@ -100,10 +100,7 @@ given. docs/apply.md has the details.`,
   gantry apply --env prod --auto-approve --lock-timeout 10m --timeout 20m`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := "."
-			if len(args) == 1 {
-				dir = args[0]
-			}
+			dir := dirArg(args)
 			if err := f.check(); err != nil {
 				return err
 			}
@@ -120,23 +117,11 @@ given. docs/apply.md has the details.`,
 
 // runApply plans under the lock, shows the plan, asks, applies.
 func runApply(cmd *cobra.Command, dir string, f *applyFlags) error {
-	p, err := loadProject(cmd, dir)
+	ws, err := f.target.workspace(cmd, dir)
 	if err != nil {
-		return asFailure(err)
+		return err
 	}
-	env, err := f.target.environment(p)
-	if err != nil {
-		return failed(err)
-	}
-	prov, err := f.target.open()
-	if err != nil {
-		return failed(err)
-	}
-	sc := scope(p, env)
-	git, err := gitinfo.Read(dir)
-	if err != nil {
-		slog.Warn("cannot read the git commit of the configuration", "dir", dir, "err", err)
-	}
+	p, env, prov, sc, git := ws.project, ws.env, ws.prov, ws.scope, ws.git
 	release, err := takeLock(cmd, prov, sc, "apply", git.Commit, f.lockTimeout)
 	if err != nil {
 		return err
@@ -181,7 +166,7 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 	}
 	prov, err := f.target.open()
 	if err != nil {
-		return failed(err)
+		return err
 	}
 	if plan.Provider != "" && plan.Provider != prov.Name() {
 		return failed(fmt.Errorf("%s was made against the %s provider; this apply targets %s", f.planFile, plan.Provider, prov.Name()))
@@ -261,8 +246,11 @@ func confirm(cmd *cobra.Command, question, verb string) error {
 
 func askConfirmation(in io.Reader, out io.Writer, tty bool, question, verb string) error {
 	if !tty {
-		return failed(fmt.Errorf("refusing to %s without confirmation: stdin is not a terminal; "+
-			"review the plan and pass --auto-approve, or %s a saved plan with --plan FILE", verb, verb))
+		hint := "review the plan and pass --auto-approve"
+		if verb == "apply" {
+			hint += ", or apply a saved plan with --plan FILE"
+		}
+		return failed(fmt.Errorf("refusing to %s without confirmation: stdin is not a terminal; %s", verb, hint))
 	}
 	fmt.Fprintf(out, "\n%s\n  Only 'yes' is accepted: ", question)
 	line, err := bufio.NewReader(in).ReadString('\n')

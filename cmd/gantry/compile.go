@@ -52,10 +52,7 @@ priority algorithm.`,
   gantry compile --env prod | jq '.resources[] | select(.type == "AWS::ECS::Service") | .address'`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := "."
-			if len(args) == 1 {
-				dir = args[0]
-			}
+			dir := dirArg(args)
 			return runCompile(cmd, dir, f)
 		},
 	}
@@ -70,7 +67,7 @@ func runCompile(cmd *cobra.Command, dir string, f *compileFlags) error {
 	default:
 		return usage(fmt.Errorf("--format %q: want json, yaml or cloudformation", f.format))
 	}
-	p, err := loadProject(cmd, dir)
+	p, err := loadProject(cmd, dir, f.env)
 	if err != nil {
 		return err
 	}

@@ -3,14 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-gitops/gantry/applier"
 	"github.com/gantry-gitops/gantry/catalog"
-	"github.com/gantry-gitops/gantry/internal/gitinfo"
 	"github.com/gantry-gitops/gantry/planner"
 )
 
@@ -42,10 +40,7 @@ A destroy that fails part way is finished by running it again.`,
   gantry destroy --env staging --auto-approve --include-data`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := "."
-			if len(args) == 1 {
-				dir = args[0]
-			}
+			dir := dirArg(args)
 			if err := f.check(); err != nil {
 				return err
 			}
@@ -58,24 +53,12 @@ A destroy that fails part way is finished by running it again.`,
 }
 
 func runDestroy(cmd *cobra.Command, dir string, f *destroyFlags) error {
-	p, err := loadProject(cmd, dir)
+	ws, err := f.target.workspace(cmd, dir)
 	if err != nil {
-		return asFailure(err)
+		return err
 	}
-	env, err := f.target.environment(p)
-	if err != nil {
-		return failed(err)
-	}
-	prov, err := f.target.open()
-	if err != nil {
-		return failed(err)
-	}
-	sc := scope(p, env)
-	git, err := gitinfo.Read(dir)
-	if err != nil {
-		slog.Warn("cannot read the git commit of the configuration", "dir", dir, "err", err)
-	}
-	release, err := takeLock(cmd, prov, sc, "destroy", git.Commit, f.lockTimeout)
+	prov, sc := ws.prov, ws.scope
+	release, err := takeLock(cmd, prov, sc, "destroy", ws.git.Commit, f.lockTimeout)
 	if err != nil {
 		return err
 	}

@@ -39,10 +39,7 @@ configuration prints the validation diagnostics and exits 1.`,
   { echo '` + "```mermaid" + `'; gantry graph --env prod; echo '` + "```" + `'; } >> README.md`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := "."
-			if len(args) == 1 {
-				dir = args[0]
-			}
+			dir := dirArg(args)
 			return runGraph(cmd, dir, f)
 		},
 	}
@@ -55,7 +52,7 @@ func runGraph(cmd *cobra.Command, dir string, f *graphFlags) error {
 	if f.format != "mermaid" && f.format != "dot" {
 		return usage(fmt.Errorf("--format %q: want mermaid or dot", f.format))
 	}
-	p, err := loadProject(cmd, dir)
+	p, err := loadProject(cmd, dir, f.env)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -10,16 +11,21 @@ import (
 )
 
 // loadProject loads and validates the configuration in dir for the commands
-// that need it (compile, plan, apply). Every diagnostic, warnings too, is
-// printed to stderr in the human format (file:line:col: message). With
-// errors it returns failed(nil): the diagnostics were the message.
-func loadProject(cmd *cobra.Command, dir string) (*config.Project, error) {
+// that need it (compile, plan, apply). Every error, and every warning about
+// env (every warning when env is ""), is printed to stderr in the human
+// format (file:line:col: message); errors in any environment stop the
+// command, since the configuration is one. With errors it returns
+// failed(nil): the diagnostics were the message.
+func loadProject(cmd *cobra.Command, dir, env string) (*config.Project, error) {
 	p, diags, err := compiler.Load(dir)
 	if err != nil {
 		return nil, usage(err)
 	}
 	w := cmd.ErrOrStderr()
 	for _, d := range diags {
+		if d.Severity == compiler.SeverityWarning && !concerns(d, env) {
+			continue
+		}
 		fmt.Fprintln(w, d.String())
 	}
 	if diags.HasErrors() {
@@ -36,4 +42,18 @@ func countNoun(n int, noun string) string {
 		return fmt.Sprintf("%d %s", n, noun)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// concerns reports whether diagnostic d is about environment env: it names
+// env, names no environment, or env is "" (all of them).
+func concerns(d compiler.Diagnostic, env string) bool {
+	if env == "" || d.Environment == "" {
+		return true
+	}
+	for _, e := range strings.Split(d.Environment, ",") {
+		if e == env {
+			return true
+		}
+	}
+	return false
 }

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -12,7 +12,6 @@ import (
 
 	"github.com/gantry-gitops/gantry/compiler"
 	"github.com/gantry-gitops/gantry/graph"
-	"github.com/gantry-gitops/gantry/internal/gitinfo"
 	"github.com/gantry-gitops/gantry/planner"
 )
 
@@ -55,14 +54,16 @@ Exit codes: 0 success; 1 invalid configuration or a failed read; with
 		Example: `  gantry plan --env prod --sandbox ./.sandbox
   GANTRY_SANDBOX=./.sandbox gantry plan ./deploy --env staging --out staging.plan
   gantry plan --env prod --format markdown > plan.md
-  gantry plan --env prod --detailed-exitcode || [ $? -eq 2 ] && echo "changes pending"`,
+  gantry plan --env prod --detailed-exitcode; case $? in 0) echo "up to date";; 2) echo "changes pending";; *) exit 1;; esac`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := "."
-			if len(args) == 1 {
-				dir = args[0]
+			dir := dirArg(args)
+			err := runPlan(cmd, dir, f)
+			if f.detailedExitCode {
+				// 2 means "changes" here, so a usage error is exit 1.
+				err = usageAsFailure(err)
 			}
-			return runPlan(cmd, dir, f)
+			return err
 		},
 	}
 	f.target.register(cmd)
@@ -79,36 +80,24 @@ Exit codes: 0 success; 1 invalid configuration or a failed read; with
 func runPlan(cmd *cobra.Command, dir string, f *planFlags) error {
 	format, err := parseFormat(f.format)
 	if err != nil {
-		return failed(err)
+		return usage(err)
 	}
-	p, err := loadProject(cmd, dir)
+	ws, err := f.target.workspace(cmd, dir)
 	if err != nil {
-		return asFailure(err)
-	}
-	env, err := f.target.environment(p)
-	if err != nil {
-		return failed(err)
-	}
-	prov, err := f.target.open()
-	if err != nil {
-		return failed(err)
-	}
-	git, err := gitinfo.Read(dir)
-	if err != nil {
-		slog.Warn("cannot read the git commit of the configuration", "dir", dir, "err", err)
+		return err
 	}
 	compile := func(pinned map[string]int) (*graph.Graph, error) {
-		return compiler.Compile(env, p.Name, compiler.CompileOptions{PinnedPriorities: pinned})
+		return compiler.Compile(ws.env, ws.project.Name, compiler.CompileOptions{PinnedPriorities: pinned})
 	}
 	now, err := planTime()
 	if err != nil {
 		return failed(err)
 	}
-	plan, err := planner.Make(cmd.Context(), prov, scope(p, env), compile, planner.Options{
-		Provider:      prov.Name(),
+	plan, err := planner.Make(cmd.Context(), ws.prov, ws.scope, compile, planner.Options{
+		Provider:      ws.prov.Name(),
 		GantryVersion: gantryVersion(),
-		Commit:        git.Commit,
-		Dirty:         git.Dirty,
+		Commit:        ws.git.Commit,
+		Dirty:         ws.git.Dirty,
 		Now:           now,
 	})
 	if err != nil {
@@ -164,10 +153,12 @@ func parseFormat(s string) (planner.Format, error) {
 	return "", fmt.Errorf("--format %q: want %s", s, strings.Join(names, ", "))
 }
 
-// asFailure turns any error into exit 1, keeping its message.
-func asFailure(err error) error {
-	if ee, ok := err.(*exitError); ok {
+// usageAsFailure turns a usage error (exit 2) into exit 1, keeping its
+// message; the bare exit 2 of "there are changes" is left alone.
+func usageAsFailure(err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.code == 2 && ee.err != nil {
 		return failed(ee.err)
 	}
-	return failed(err)
+	return err
 }

@@ -32,7 +32,7 @@ Exit codes: 0 success, 1 the file cannot be read.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := parseFormat(f.format)
 			if err != nil {
-				return failed(err)
+				return usage(err)
 			}
 			plan, err := planner.ReadFile(args[0])
 			if err != nil {

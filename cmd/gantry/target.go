@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/gantry-gitops/gantry/config"
+	"github.com/gantry-gitops/gantry/internal/gitinfo"
 	"github.com/gantry-gitops/gantry/provider"
 	"github.com/gantry-gitops/gantry/provider/sandbox"
 )
@@ -67,18 +69,61 @@ func (t *targetFlags) sandboxDir() string {
 }
 
 // open returns the provider the flags select. The aws provider is not part
-// of this version: without a sandbox, the error says how to choose one.
+// of this version: without a sandbox, the error says how to choose one
+// (a usage error, exit 2); a sandbox that cannot be opened is exit 1.
 func (t *targetFlags) open() (provider.Provider, error) {
 	dir := t.sandboxDir()
 	if dir == "" {
-		return nil, errors.New("no target account: this gantry has no AWS provider yet; " +
-			"use --sandbox DIR (or set " + EnvSandbox + "=DIR) to work against a local sandbox account")
+		return nil, usage(errors.New("no target account: this gantry has no AWS provider yet; " +
+			"use --sandbox DIR (or set " + EnvSandbox + "=DIR) to work against a local sandbox account"))
 	}
 	sb, err := sandbox.Open(dir, sandbox.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("open sandbox %s: %w", dir, err)
+		return nil, failed(fmt.Errorf("open sandbox %s: %w", dir, err))
 	}
 	return sb, nil
+}
+
+// workspace is one environment of a configuration and the account it
+// targets: what plan, apply, destroy and unlock start from.
+type workspace struct {
+	project *config.Project
+	env     *config.Environment
+	scope   provider.Scope
+	prov    provider.Provider
+	git     gitinfo.Info
+}
+
+// workspace loads the configuration in dir (printing its diagnostics),
+// picks the environment --env names and opens the provider. An invalid
+// configuration is exit 1; no such environment, or no target account, is a
+// usage error (exit 2).
+func (t *targetFlags) workspace(cmd *cobra.Command, dir string) (*workspace, error) {
+	p, err := loadProject(cmd, dir, t.env)
+	if err != nil {
+		return nil, err
+	}
+	env, err := t.environment(p)
+	if err != nil {
+		return nil, usage(err)
+	}
+	prov, err := t.open()
+	if err != nil {
+		return nil, err
+	}
+	git, err := gitinfo.Read(dir)
+	if err != nil {
+		slog.Warn("cannot read the git commit of the configuration", "dir", dir, "err", err)
+	}
+	return &workspace{project: p, env: env, scope: scope(p, env), prov: prov, git: git}, nil
+}
+
+// dirArg is the configuration directory a command was given, "." if none.
+func dirArg(args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
+	return "."
 }
 
 // useColor reports whether w is a terminal that wants colour: never with

@@ -40,10 +40,7 @@ plan shows whatever the crashed apply left undone.`,
   gantry unlock --env prod --force 3f2a9c1e0b7d4e65`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := "."
-			if len(args) == 1 {
-				dir = args[0]
-			}
+			dir := dirArg(args)
 			return runUnlock(cmd, dir, f)
 		},
 	}
@@ -53,19 +50,11 @@ plan shows whatever the crashed apply left undone.`,
 }
 
 func runUnlock(cmd *cobra.Command, dir string, f *unlockFlags) error {
-	p, err := loadProject(cmd, dir)
+	ws, err := f.target.workspace(cmd, dir)
 	if err != nil {
-		return asFailure(err)
+		return err
 	}
-	env, err := f.target.environment(p)
-	if err != nil {
-		return failed(err)
-	}
-	prov, err := f.target.open()
-	if err != nil {
-		return failed(err)
-	}
-	sc := scope(p, env)
+	prov, sc := ws.prov, ws.scope
 	out := cmd.OutOrStdout()
 	name := sc.Project + "/" + sc.Environment
 

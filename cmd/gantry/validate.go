@@ -46,10 +46,7 @@ Exit codes: 0 valid, 1 invalid, 2 usage or internal error.`,
   gantry validate --format json | jq '.[] | select(.severity == "error")'`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := "."
-			if len(args) == 1 {
-				dir = args[0]
-			}
+			dir := dirArg(args)
 			return runValidate(cmd, dir, f)
 		},
 	}
