@@ -104,6 +104,13 @@ const (
 	OpDelete       Op = "delete"
 	OpRetire       Op = "retire"
 	OpGate         Op = "health gate"
+	// OpHold is a router's first step in a traffic handover: it forwards
+	// to the new target group with no weight, so services can register
+	// in it, while traffic stays on the old one.
+	OpHold Op = "hold traffic"
+	// OpLeave is a service's last step in a handover: after traffic
+	// moved, it leaves the old target group (and is health-gated again).
+	OpLeave Op = "leave replaced"
 )
 
 // Outcome is what happened to one unit of work.

@@ -735,3 +735,25 @@ func TestDestroyKeepsRepositoriesThatHoldImages(t *testing.T) {
 		}
 	}
 }
+
+// Identifiers are unique only within a type: a retired role must be
+// deleted although an instance profile that stays has the same name, and
+// two retired resources of different types sharing an id are both
+// retired.
+func TestRetirementsKeyIdsByType(t *testing.T) {
+	profile := &provider.Observed{Address: "cluster/batch/instance-profile", Type: catalog.IAMInstanceProfile, ID: "demo-test-batch",
+		Properties: map[string]any{"InstanceProfileName": "demo-test-batch"}}
+	r := &run{live: map[string]*provider.Observed{profile.Address: profile}}
+	retire := func(typ, addr string) *item {
+		old := &provider.Observed{Address: addr + "#x", Type: typ, ID: "demo-test-batch"}
+		return &item{change: &planner.Change{Address: addr, Type: typ, Action: planner.Delete, LiveID: old.ID}, op: OpRetire, old: old}
+	}
+	r.retired = []*item{retire(catalog.IAMRole, "cluster/batch/instance-role"), retire(catalog.LogGroup, "cluster/batch/log-group")}
+	var got []string
+	for _, it := range r.retirements() {
+		got = append(got, it.change.Type)
+	}
+	if strings.Join(got, ",") != catalog.IAMRole+","+catalog.LogGroup {
+		t.Errorf("retired %v, want the role and the log group", got)
+	}
+}

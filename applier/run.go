@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -26,13 +27,17 @@ type item struct {
 	// drain is how long a retired resource stays after its stage ended.
 	drain     time.Duration
 	notBefore time.Time
-	// after lists the items that must succeed before this one starts.
-	after []*item
+	// after lists the items that must succeed before this one starts;
+	// afterGate those whose health gate must pass (a handover's router
+	// moves traffic only once the services are healthy in the new group).
+	after     []*item
+	afterGate []*item
 
 	// scheduler state, owned by runPhase
-	waiting    int
-	dependents []*item
-	started    bool
+	waiting        int
+	dependents     []*item
+	gateDependents []*item
+	started        bool
 }
 
 // finished is what a worker goroutine hands back to the scheduler.
@@ -154,12 +159,18 @@ func (r *run) run(ctx context.Context) *Result {
 			deletes = append(deletes, c)
 		default:
 			byStage[c.Stage] = append(byStage[c.Stage], c)
+			if st, ok := holdStage(c); ok {
+				byStage[st] = append(byStage[st], c)
+			}
 		}
 	}
 	for _, st := range sortedStages(byStage) {
 		var items, resume []*item
 		for _, c := range byStage[st] {
 			it := r.itemFor(c)
+			if hs, ok := holdStage(c); ok && hs == st {
+				it.op = OpHold
+			}
 			if c.Action == planner.NoOp {
 				if it.old != nil {
 					resume = append(resume, it)
@@ -173,6 +184,7 @@ func (r *run) run(ctx context.Context) *Result {
 			continue
 		}
 		orderByDependencies(items)
+		items = wireHandovers(items)
 		r.runPhase(ctx, st, false, items, resume)
 	}
 	r.runDeletions(ctx, deletes)
@@ -199,7 +211,14 @@ func (r *run) runDeletions(ctx context.Context, deletes []*planner.Change) {
 		}
 		return
 	}
+	planned := map[string]bool{}
+	for _, c := range deletes {
+		planned[liveKey(c.Type, c.LiveID)] = true
+	}
 	for _, it := range r.retirements() {
+		if planned[liveKey(it.old.Type, it.old.ID)] {
+			continue // the plan deletes it already (an older revision it saw)
+		}
 		byStage[it.change.Stage] = append(byStage[it.change.Stage], it)
 	}
 	stages := sortedStages(byStage)
@@ -226,11 +245,72 @@ func orderByDependencies(items []*item) {
 			continue
 		}
 		for _, d := range it.res.DependsOn {
-			if dep := byAddr[d]; dep != nil && dep != it {
-				it.after = append(it.after, dep)
+			dep := byAddr[d]
+			if dep == nil || dep == it {
+				continue
+			}
+			if h := dep.change.Handover; h != nil && dep.op != OpHold && slices.Contains(h.After, it.change.Address) {
+				// A router that moves traffic waits for this service,
+				// not the other way round; its hold step (an earlier
+				// stage) already associated the new group.
+				continue
+			}
+			it.after = append(it.after, dep)
+		}
+	}
+}
+
+// holdStage reports whether c is a router change of a traffic handover
+// (planner.Handover with registrars to wait for) and the stage of its
+// hold step: its type's own stage, before the registrars'.
+func holdStage(c *planner.Change) (catalog.Stage, bool) {
+	if c.Handover == nil || len(c.Handover.After) == 0 || len(c.Handover.From) == 0 {
+		return 0, false
+	}
+	t, ok := catalog.Lookup(c.Type)
+	if !ok || t.Hold == nil || t.Stage == c.Stage {
+		return 0, false
+	}
+	return t.Stage, true
+}
+
+// wireHandovers orders the steps of traffic handovers within a stage: a
+// router moves traffic after the health gates of the registrars it waits
+// for, and each registrar that registered in the old group too leaves it
+// (a second, gated update) after the routers moved.
+func wireHandovers(items []*item) []*item {
+	byAddr := map[string]*item{}
+	for _, it := range items {
+		if it.op != OpHold {
+			byAddr[it.change.Address] = it
+		}
+	}
+	var routers []*item
+	for _, it := range items {
+		if h := it.change.Handover; h != nil && len(h.After) > 0 && it.op != OpHold {
+			routers = append(routers, it)
+			for _, a := range h.After {
+				if reg := byAddr[a]; reg != nil {
+					it.afterGate = append(it.afterGate, reg)
+				}
 			}
 		}
 	}
+	out := items
+	for _, it := range items {
+		h := it.change.Handover
+		if h == nil || len(h.From) == 0 || len(h.After) > 0 || it.op != OpUpdate {
+			continue
+		}
+		leave := &item{change: it.change, op: OpLeave, res: it.res, old: it.old, afterGate: []*item{it}}
+		for _, rt := range routers {
+			if slices.Contains(rt.change.Handover.After, it.change.Address) {
+				leave.after = append(leave.after, rt)
+			}
+		}
+		out = append(out, leave)
+	}
+	return out
 }
 
 // retirements are the retired resources to delete: once each, and never
@@ -238,22 +318,35 @@ func orderByDependencies(items []*item) {
 func (r *run) retirements() []*item {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// A live resource's own name property names itself, not something it
+	// uses (an instance profile named like the role it replaced).
 	used := map[string]bool{}
 	for _, o := range r.live {
-		walkStrings(o.Properties, func(s string) { used[s] = true })
+		t, _ := catalog.Lookup(o.Type)
+		for k, v := range o.Properties {
+			if t != nil && k == t.NameProperty {
+				continue
+			}
+			walkStrings(v, func(s string) { used[s] = true })
+		}
 	}
+	// What answers to an address of the configuration stays; what is at
+	// a "#" address (set aside, an older revision) is what retirements
+	// are for.
 	current := map[string]bool{}
 	for _, o := range r.live {
-		current[o.ID] = true
+		if !strings.Contains(o.Address, "#") {
+			current[liveKey(o.Type, o.ID)] = true
+		}
 	}
 	seen := map[string]bool{}
 	var out []*item
 	for _, it := range r.retired {
-		id := it.old.ID
-		if seen[id] || used[id] || current[id] {
+		key := liveKey(it.old.Type, it.old.ID)
+		if seen[key] || used[it.old.ID] || current[key] {
 			continue
 		}
-		seen[id] = true
+		seen[key] = true
 		out = append(out, it)
 	}
 	return out
@@ -315,7 +408,7 @@ func (r *run) notStarted(items []*item) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, it := range items {
-		if !it.started {
+		if !it.started && !slices.Contains(r.res.NotStarted, it.change) {
 			r.res.NotStarted = append(r.res.NotStarted, it.change)
 		}
 	}
@@ -364,6 +457,12 @@ func (r *run) runPhase(ctx context.Context, st catalog.Stage, deletions bool, it
 			if inPhase[a] {
 				it.waiting++
 				a.dependents = append(a.dependents, it)
+			}
+		}
+		for _, a := range it.afterGate {
+			if inPhase[a] {
+				it.waiting++
+				a.gateDependents = append(a.gateDependents, it)
 			}
 		}
 		if it.waiting == 0 {
@@ -417,19 +516,27 @@ func (r *run) runPhase(ctx context.Context, st catalog.Stage, deletions bool, it
 			}
 			continue
 		}
+		release := func(ds []*item) {
+			for _, d := range ds {
+				d.waiting--
+				if d.waiting == 0 && !d.started {
+					ready = append(ready, d)
+				}
+			}
+			sortItems(ready)
+		}
 		if f.gate {
+			if !f.quiet {
+				release(f.it.gateDependents)
+			}
 			continue
 		}
 		if f.obs != nil && r.gated(f.it.change.Type) && !deletions {
 			startGate(f.it, f.obs, f.want, false)
+		} else {
+			release(f.it.gateDependents)
 		}
-		for _, d := range f.it.dependents {
-			d.waiting--
-			if d.waiting == 0 && !d.started {
-				ready = append(ready, d)
-			}
-		}
-		sortItems(ready)
+		release(f.it.dependents)
 	}
 	if ctx.Err() == nil && errors.As(context.Cause(stageCtx), new(*stageTimeout)) {
 		timedOut = true
@@ -520,7 +627,7 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 		if err == nil && it.old != nil && it.old.ID != f.obs.ID && it.op != OpCreate {
 			r.retire(it)
 		}
-	case OpUpdate:
+	case OpUpdate, OpHold, OpLeave:
 		if it.old == nil {
 			err = fmt.Errorf("%s: no live resource to update: it was deleted since the plan was made; plan again", it.change.Address)
 			break
@@ -530,6 +637,9 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 			break
 		}
 		f.want = handlerFor(req.Type).wantRevision(req.Properties)
+		if req, err = r.handoverStep(it, req); err != nil {
+			break
+		}
 		f.out.Attempts, err = r.attempt(ctx, it, false, func(c context.Context) error {
 			o, e := r.p.Update(c, r.scope, it.old, req)
 			f.obs = o
@@ -537,7 +647,9 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 		})
 		if err == nil {
 			r.setLive(f.obs)
-			r.retirePreviousRevision(it, req)
+			if it.op == OpUpdate {
+				r.retirePreviousRevision(it, req)
+			}
 		}
 	case OpReplaceFirst:
 		if it.old != nil {
@@ -815,4 +927,48 @@ func keptReason(o *provider.Observed) string {
 		return "repository holds images"
 	}
 	return "holds data"
+}
+
+// handoverStep shapes the request of a traffic handover's steps: a
+// router's hold forwards to the old groups with all the weight and to the
+// new ones with none; a registrar's update registers in the old groups
+// too (catalog.Handover.Bridge). The router's move and the registrar's
+// leave send the desired properties as they are.
+func (r *run) handoverStep(it *item, req provider.Request) (provider.Request, error) {
+	h := it.change.Handover
+	if h == nil || len(h.From) == 0 || (it.op != OpHold && it.op != OpUpdate) {
+		return req, nil
+	}
+	if it.op == OpUpdate && len(h.After) > 0 {
+		return req, nil // the router's move
+	}
+	var hold func(map[string]any, string, string) map[string]any
+	if it.op == OpHold {
+		hold = catalog.MustLookup(it.change.Type).Hold
+	}
+	for _, to := range h.To {
+		r.mu.Lock()
+		target := r.live[to]
+		r.mu.Unlock()
+		if target == nil {
+			return req, fmt.Errorf("%s: %s does not exist: cannot hand traffic over to it", it.change.Address, to)
+		}
+		t, ok := catalog.Lookup(target.Type)
+		if !ok || t.Handover == nil {
+			continue
+		}
+		for _, from := range h.From {
+			if hold != nil {
+				req.Properties = hold(req.Properties, from.ID, target.ID)
+			} else {
+				req.Properties = t.Handover.Bridge(req.Properties, from.ID, target.ID)
+			}
+		}
+	}
+	// The applied hash covers what is sent, so a plan made before the
+	// handover finished sees a configuration change, not drift.
+	if hash := it.change.AppliedHash(req.Properties, it.res.Tags); hash != "" {
+		req.Tags[planner.TagApplied] = hash
+	}
+	return req, nil
 }

@@ -104,6 +104,76 @@ type Type struct {
 	// rule's Priority): the planner reads it from live state and passes it
 	// to the compiler so deployed rules never move.
 	Pin string
+
+	// Handover, for types that receive traffic (target groups), says who
+	// registers targets in a resource of the type and who sends it
+	// traffic, so that when one is replaced (or a router moves to another
+	// one) traffic moves only once the new one has healthy targets: see
+	// Handover.
+	Handover *Handover
+	// Hold, for types that send traffic (listener rules, listeners),
+	// returns a copy of props in which every forward to the resource
+	// with id to goes to from with all the weight and to with none: the
+	// first step of a handover, which associates the new resource with
+	// the load balancer (ECS registers targets only in a target group
+	// that has one) while traffic stays where it is.
+	Hold func(props map[string]any, from, to string) map[string]any
+}
+
+// Handover is how traffic moves from a resource (the old target group) to
+// another (its replacement) without a moment in which it goes to one
+// without healthy targets:
+//
+//  1. the routers hold: they forward to the old one with all the weight
+//     and to the new one with none (Type.Hold);
+//  2. each registrar (an ECS service) registers in both: the entries of
+//     its List naming the new one are duplicated for the old one
+//     (Bridge), and its deployment is awaited until healthy;
+//  3. the routers move to the new one (their desired properties);
+//  4. the registrars leave the old one (their desired properties), and
+//     are awaited again;
+//  5. the old one is deleted after its deregistration delay.
+type Handover struct {
+	// Registrar is the type that registers targets; List the property of
+	// its objects naming the resource in Field (LoadBalancers[].TargetGroupArn).
+	Registrar string
+	List      string
+	Field     string
+	// Routers are the types that send traffic to the resource.
+	Routers []string
+}
+
+// Routes reports whether typ sends traffic to resources of this kind.
+func (h *Handover) Routes(typ string) bool {
+	for _, r := range h.Routers {
+		if r == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// Bridge returns a copy of a registrar's properties in which every entry
+// of List naming to is followed by the same entry naming from: the
+// registrar registers in both.
+func (h *Handover) Bridge(props map[string]any, from, to string) map[string]any {
+	out, _ := Copy(props).(map[string]any)
+	entries, _ := out[h.List].([]any)
+	var next []any
+	for _, e := range entries {
+		next = append(next, e)
+		m, ok := e.(map[string]any)
+		if !ok || m[h.Field] != to {
+			continue
+		}
+		dup, _ := Copy(m).(map[string]any)
+		dup[h.Field] = from
+		next = append(next, dup)
+	}
+	if entries != nil {
+		out[h.List] = next
+	}
+	return out
 }
 
 // Owner says that Property is owned by whoever manages a resource of type

@@ -31,6 +31,9 @@ func init() {
 		Reconcile: func(d, l map[string]any) {
 			DropUnlisted(d, l, "ListenerAttributes", "Key")
 		},
+		Hold: func(p map[string]any, from, to string) map[string]any {
+			return holdForwards(p, "DefaultActions", from, to)
+		},
 	})
 	Register(&Type{
 		Name:       ListenerRule,
@@ -42,6 +45,9 @@ func init() {
 		Tagged:     true,
 		Ignore:     []string{"RuleArn", "IsDefault"},
 		Normalise:  normaliseListenerRule,
+		Hold: func(p map[string]any, from, to string) map[string]any {
+			return holdForwards(p, "Actions", from, to)
+		},
 	})
 	Register(&Type{
 		Name:       TargetGroup,
@@ -57,6 +63,14 @@ func init() {
 		Normalise: normaliseTargetGroup,
 		Reconcile: func(d, l map[string]any) {
 			DropUnlisted(d, l, "TargetGroupAttributes", "Key")
+		},
+		// ECS services register their tasks in target groups; listeners
+		// and rules forward to them. ECS allows several target groups
+		// per service, which is what lets a service serve from the old
+		// group and the new one during a replacement.
+		Handover: &Handover{
+			Registrar: Service, List: "LoadBalancers", Field: "TargetGroupArn",
+			Routers: []string{ListenerRule, Listener},
 		},
 	})
 }
@@ -290,4 +304,54 @@ func normaliseTargetGroup(p map[string]any) {
 		p["HealthCheckPort"] = s
 	}
 	KeyValues(p, "TargetGroupAttributes", targetGroupAttributes)
+}
+
+// holdForwards rewrites the forward actions in props[key] that send
+// traffic to the target group to: they forward to from with weight 1 and
+// to with weight 0 (ForwardConfig; TargetGroupArn dropped, as the API
+// wants only one of them for several groups).
+func holdForwards(props map[string]any, key, from, to string) map[string]any {
+	out, _ := Copy(props).(map[string]any)
+	actions, _ := out[key].([]any)
+	for _, e := range actions {
+		a, ok := e.(map[string]any)
+		if !ok || !strings.EqualFold(stringOf(a["Type"]), "forward") {
+			continue
+		}
+		var groups []any
+		if fc, ok := a["ForwardConfig"].(map[string]any); ok {
+			groups, _ = fc["TargetGroups"].([]any)
+		}
+		if len(groups) == 0 {
+			groups = []any{map[string]any{"TargetGroupArn": a["TargetGroupArn"]}}
+		}
+		held := false
+		var next []any
+		for _, g := range groups {
+			m, ok := g.(map[string]any)
+			if !ok || m["TargetGroupArn"] != to {
+				next = append(next, g)
+				continue
+			}
+			held = true
+			next = append(next, map[string]any{"TargetGroupArn": to, "Weight": 0})
+		}
+		if !held {
+			continue
+		}
+		next = append(next, map[string]any{"TargetGroupArn": from, "Weight": 1})
+		fc, _ := a["ForwardConfig"].(map[string]any)
+		if fc == nil {
+			fc = map[string]any{}
+		}
+		fc["TargetGroups"] = next
+		a["ForwardConfig"] = fc
+		delete(a, "TargetGroupArn")
+	}
+	return out
+}
+
+func stringOf(v any) string {
+	s, _ := v.(string)
+	return s
 }

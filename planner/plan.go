@@ -56,6 +56,17 @@ const (
 	ImpactReplaceDeleteFirst Impact = "replacement, delete before create"
 	ImpactCreate             Impact = "new resource"
 	ImpactDelete             Impact = "deletion"
+	// ImpactSwitch: a listener or rule moves traffic to another (or a
+	// replaced) target group, only once the services registering in it
+	// are healthy there (Change.Handover.After); until then it holds
+	// traffic on the old group.
+	ImpactSwitch Impact = "traffic moves to the new target group once its targets are healthy"
+	// ImpactHandoverRolling and ImpactHandoverNewRevision: a service
+	// whose target group is replaced registers its tasks in the old and
+	// the new group (a rolling deployment), and leaves the old one (a
+	// second one) after traffic moved.
+	ImpactHandoverRolling     Impact = "rolling deployment into the old and the new target group, then off the old one"
+	ImpactHandoverNewRevision Impact = "new revision and rolling deployment into the old and the new target group, then off the old one"
 )
 
 // Value placeholders in diffs, shown unquoted by every renderer.
@@ -106,6 +117,30 @@ type Change struct {
 	// Fingerprint is the hash of the live resource the plan saw (see
 	// Fingerprint); apply refuses the plan if it no longer hashes the same.
 	Fingerprint string `json:"fingerprint,omitempty"`
+	// Handover is set on the changes that move traffic from one target
+	// group to another (catalog.Handover): the routers (listener rules,
+	// listeners) and the registrars (services) taking part.
+	Handover *Handover `json:"handover,omitempty"`
+}
+
+// Handover is one change's part in moving traffic without a gap (see
+// catalog.Handover for the steps).
+type Handover struct {
+	// From are the live resources traffic moves away from: on a router,
+	// those it sends traffic to now; on a registrar, those of them it
+	// registers in now (and keeps registering in until traffic moved).
+	From []Endpoint `json:"from,omitempty"`
+	// To are the addresses of the resources traffic moves to.
+	To []string `json:"to"`
+	// After (routers) lists the registrar changes whose health gates must
+	// pass before traffic moves.
+	After []string `json:"after,omitempty"`
+}
+
+// Endpoint is a live resource by address and identifier.
+type Endpoint struct {
+	Address string `json:"address"`
+	ID      string `json:"id"`
 }
 
 // Plan is everything gantry apply needs to make the account match the

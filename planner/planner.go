@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
@@ -51,7 +52,7 @@ func Make(ctx context.Context, prov provider.Provider, scope provider.Scope, com
 // scope: the provider is supposed to filter, and a resource without
 // gantry's tags must never reach a plan, where it could be deleted.
 func Read(ctx context.Context, prov provider.Provider, scope provider.Scope) ([]*provider.Observed, error) {
-	all, err := prov.ListOwned(ctx, scope)
+	all, err := listOwned(ctx, prov, scope)
 	if err != nil {
 		return nil, fmt.Errorf("read live state of %s/%s: %w", scope.Project, scope.Environment, err)
 	}
@@ -161,12 +162,22 @@ func Diff(desired *graph.Graph, live []*provider.Observed, scope provider.Scope,
 		if !ok {
 			return nil, fmt.Errorf("%s: live resource of unknown type %s", o.Address, o.Type)
 		}
+		if d.usedByStaying(o) {
+			// A revision a service that stays still runs: it is retired
+			// once the service moved off it, never before.
+			continue
+		}
+		reason := "no longer in the configuration"
+		if t.Revisioned && strings.Contains(o.Address, "#") {
+			reason = "older revision no service runs, left registered by an earlier apply"
+		}
 		p.Changes = append(p.Changes, &Change{
 			Address: o.Address, Type: o.Type, Action: Delete, Stage: t.Stage,
-			Cause: CauseRemoved, Reason: "no longer in the configuration", Impact: ImpactDelete,
+			Cause: CauseRemoved, Reason: reason, Impact: ImpactDelete,
 			LiveID: o.ID, Fingerprint: Fingerprint(o),
 		})
 	}
+	d.handovers(p.Changes)
 	sortChanges(p.Changes)
 	return p, nil
 }
@@ -495,4 +506,62 @@ func diffTags(have, want map[string]string) []PropertyDiff {
 		out = append(out, pd)
 	}
 	return out
+}
+
+// usedByStaying reports whether something that is not deleted with o
+// still runs it (provider.Observed.UsedBy): a user that is not one of
+// scope's live resources, or one the configuration keeps.
+func (d *differ2) usedByStaying(o *provider.Observed) bool {
+	for _, id := range o.UsedBy {
+		user := d.liveByID(id)
+		if user == nil || d.desired[user.Address] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// liveByID finds a live resource by id (of any type: the users of a
+// resource are named by id alone, and ARNs name their type).
+func (d *differ2) liveByID(id string) *provider.Observed {
+	for _, o := range d.live {
+		if o.ID == id {
+			return o
+		}
+	}
+	return nil
+}
+
+// ReadRetry bounds the planner's own retries of a whole listing whose
+// throttling or transient error outlasted the provider's per-call retries
+// (the SDK's retryer, up to 10 attempts per read call): Attempts listings
+// at most, waiting a random duration in [d/2, d) between them, d doubling
+// from Base up to Max.
+var ReadRetry = struct {
+	Attempts  int
+	Base, Max time.Duration
+}{Attempts: 3, Base: 200 * time.Millisecond, Max: 2 * time.Second}
+
+// listOwned is ListOwned, tried again on a retryable error.
+func listOwned(ctx context.Context, prov provider.Provider, scope provider.Scope) ([]*provider.Observed, error) {
+	d := ReadRetry.Base
+	for n := 1; ; n++ {
+		all, err := prov.ListOwned(ctx, scope)
+		if err == nil || !provider.IsRetryable(err) || n >= ReadRetry.Attempts {
+			if err != nil && n > 1 {
+				err = fmt.Errorf("%w (gave up after %d attempts)", err, n)
+			}
+			return all, err
+		}
+		wait := d/2 + rand.N(d/2+1)
+		slog.Debug("listing live state failed; trying again", "error", err, "attempt", n, "wait", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+		d = min(2*d, ReadRetry.Max)
+	}
 }

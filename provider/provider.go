@@ -29,6 +29,10 @@ type Observed struct {
 	// GroupId, DNSName, ...), by CloudFormation attribute name.
 	Attributes map[string]string `json:"attributes,omitempty"`
 	Tags       map[string]string `json:"tags,omitempty"`
+	// UsedBy lists the ids of the resources that run this one now (the
+	// services whose PRIMARY or ACTIVE deployment runs a task definition
+	// revision): a plan deletes it only with all of them; destroy does.
+	UsedBy []string `json:"usedBy,omitempty"`
 }
 
 // Request is a resource to create or update: the desired properties with
@@ -46,6 +50,11 @@ type Provider interface {
 	Name() string
 	// ListOwned returns every resource tagged as owned by scope's project
 	// and environment, with properties and attributes, sorted by address.
+	// Revisioned types (task definitions) are listed with every ACTIVE
+	// revision: the latest at its address, each older one at the address
+	// with a "#REVISION" suffix (the same "#" convention as a replaced
+	// resource set aside during an apply), with UsedBy naming the
+	// services whose deployments run it.
 	// It is the plan's only read of live state, so implementations batch
 	// and page and read types in parallel.
 	ListOwned(ctx context.Context, scope Scope) ([]*Observed, error)

@@ -29,6 +29,10 @@ type deployment struct {
 	// whose task definition it restores.
 	RollbackOf string `json:"rollbackOf,omitempty"`
 	RollbackTo string `json:"rollbackTo,omitempty"`
+	// TargetGroups are the target groups the deployment's tasks register
+	// in: the service's LoadBalancers when the deployment started (ECS
+	// registers a deployment's tasks in the groups it was started with).
+	TargetGroups []string `json:"targetGroups,omitempty"`
 }
 
 func (d *deployment) due() time.Time { return d.Created.Add(d.Duration.D()) }
@@ -76,6 +80,7 @@ func settle(r *record, now time.Time) []*deployment {
 			Rollback:       last.Rollback,
 			RollbackOf:     last.ID,
 			RollbackTo:     prev.ID,
+			TargetGroups:   prev.TargetGroups,
 		})
 	}
 	return ds
@@ -232,6 +237,7 @@ func (c *txc) startDeployment(r *record, td *record) error {
 		Crashloop:      crashloops(td),
 		CircuitBreaker: enable,
 		Rollback:       rollback,
+		TargetGroups:   serviceTargetGroups(r.Props),
 	})
 	// Keep the history short, as ECS does: the primary and the
 	// deployments it may still need.

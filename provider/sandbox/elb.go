@@ -212,6 +212,10 @@ func init() {
 			return c.notFound("ListenerNotFound", "One or more listeners not found")
 		},
 		Validate: validateListener,
+		Update: func(c *txc, old, r *record) error {
+			c.noteRouting(old, r, "DefaultActions")
+			return nil
+		},
 		Create: func(c *txc, r *record) error {
 			lb, _ := c.liveByAlias(catalog.LoadBalancer, str(r.Props, "LoadBalancerArn"))
 			b, err := c.newIDs("elb-listener", r.Key)
@@ -265,6 +269,10 @@ func init() {
 			return c.notFound("RuleNotFound", "One or more rules not found")
 		},
 		Validate: validateRule,
+		Update: func(c *txc, old, r *record) error {
+			c.noteRouting(old, r, "Actions")
+			return nil
+		},
 		Create: func(c *txc, r *record) error {
 			l, _ := c.liveByAlias(catalog.Listener, str(r.Props, "ListenerArn"))
 			b, err := c.newIDs("elb-rule", r.Key)

@@ -8,6 +8,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/graph"
 	"github.com/gantry-gitops/gantry/provider"
 )
 
@@ -338,8 +340,12 @@ func (c *txc) observe(r *record) *provider.Observed {
 }
 
 // ListOwned returns every live resource tagged as owned by scope's project
-// and environment in its account and region, sorted by address (then id):
-// for task definitions the latest ACTIVE revision of each family.
+// and environment in its account and region, sorted by address (then id).
+// For task definitions, the latest ACTIVE revision of each family is at
+// its address; older ACTIVE revisions (left by an apply that stopped
+// before deregistering them) are listed too, each at the address with a
+// "#REVISION" suffix; every revision's UsedBy names the live services
+// whose deployments (PRIMARY or ACTIVE) run it.
 //
 // The read is one snapshot of the database; the API calls an AWS
 // provider would need (see handler.Reads: paginated describes, a few
@@ -349,7 +355,7 @@ func (s *Sandbox) ListOwned(ctx context.Context, scope provider.Scope) ([]*provi
 	account, region := scopeAccount(scope)
 	byType := map[string][]*provider.Observed{}
 	err := s.read(account, region, func(c *txc) error {
-		latest := map[string]*record{} // task definition family → latest revision
+		families := map[string][]*record{} // task definition family → ACTIVE revisions
 		// This region's resources, then the account's global ones (IAM).
 		for _, rg := range []string{region, ""} {
 			if err := scanPrefix(c.tx.Bucket(bOwners), prefix(scope.Project, scope.Environment, account, rg), func(k, _ []byte) error {
@@ -360,19 +366,36 @@ func (s *Sandbox) ListOwned(ctx context.Context, scope provider.Scope) ([]*provi
 					return err
 				}
 				if h := handlers[typ]; h != nil && h.Revisioned {
-					fam := str(r.Props, "Family")
-					if prev := latest[fam]; prev != nil {
-						if prev.Revision > r.Revision {
-							return nil
-						}
-						byType[typ] = removeObserved(byType[typ], prev.ID)
-					}
-					latest[fam] = r
+					fam := typ + "\x00" + str(r.Props, "Family")
+					families[fam] = append(families[fam], r)
+					return nil
 				}
 				byType[typ] = append(byType[typ], c.observe(r))
 				return nil
 			}); err != nil {
 				return err
+			}
+		}
+		if len(families) == 0 {
+			return nil
+		}
+		inUse, err := c.revisionsInUse()
+		if err != nil {
+			return err
+		}
+		for _, revs := range families {
+			sort.Slice(revs, func(i, j int) bool { return revs[i].Revision > revs[j].Revision })
+			for i, r := range revs {
+				o := c.observe(r)
+				if i > 0 {
+					// An older revision: at an address of its own.
+					o.Address = fmt.Sprintf("%s#%d", o.Address, r.Revision)
+					if o.Tags != nil && o.Tags[graph.TagAddress] != "" {
+						o.Tags[graph.TagAddress] = o.Address
+					}
+				}
+				o.UsedBy = inUse[r.ID]
+				byType[r.Type] = append(byType[r.Type], o)
 			}
 		}
 		return nil
@@ -394,6 +417,35 @@ func (s *Sandbox) ListOwned(ctx context.Context, scope provider.Scope) ([]*provi
 		return out[i].ID < out[j].ID
 	})
 	return out, nil
+}
+
+// revisionsInUse returns, by task definition ARN, the services in this
+// region (whoever owns them, draining ones too) that a deployment (PRIMARY
+// or ACTIVE) of it runs.
+func (c *txc) revisionsInUse() (map[string][]string, error) {
+	out := map[string][]string{}
+	add := func(td, svc string) {
+		if !containsString(out[td], svc) {
+			out[td] = append(out[td], svc)
+		}
+	}
+	err := c.scan(catalog.Service, func(svc *record) error {
+		if !indexed(svc) {
+			return nil
+		}
+		if td := str(svc.Props, "TaskDefinition"); td != "" {
+			if r, _ := c.taskDefinition(td); r != nil {
+				add(r.ID, svc.ID)
+			}
+		}
+		for _, st := range deploymentStatuses(svc, c.now) {
+			if st.Status != "INACTIVE" {
+				add(st.TaskDefinition, svc.ID)
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 func removeObserved(l []*provider.Observed, id string) []*provider.Observed {

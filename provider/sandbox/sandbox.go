@@ -185,6 +185,11 @@ type Stats struct {
 	// UnownedWrites counts Update and Delete calls on resources that do
 	// not carry the caller's ownership tags: gantry should never make one.
 	UnownedWrites int `json:"unownedWrites"`
+	// TrafficGaps describes every write that left traffic without a
+	// healthy target: a listener or rule moved from target groups with
+	// healthy targets to one without, or a service left a target group a
+	// listener or rule still sends traffic to. gantry should never make one.
+	TrafficGaps []string `json:"trafficGaps,omitempty"`
 }
 
 // Stats returns a copy of this handle's call counts.
@@ -196,6 +201,7 @@ func (s *Sandbox) Stats() Stats {
 	for k, v := range s.stats.Calls {
 		st.Calls[k] = v
 	}
+	st.TrafficGaps = append([]string(nil), s.stats.TrafficGaps...)
 	return st
 }
 
@@ -410,11 +416,20 @@ func (s *Sandbox) spendFailure(i int, f Failure) (bool, error) {
 	return true, nil
 }
 
+// readAttempts bounds a read call's attempts, as an AWS provider
+// configures the SDK's retryer for reads (retry.AddWithMaxAttempts): a
+// plan of thousands of resources makes hundreds of read calls, and at the
+// SDK's default of 3 attempts a few percent of throttling would fail one
+// of them.
+const readAttempts = 10
+
 // readCall is a read API call with the SDK's standard retries: throttling
-// and transient errors are retried up to five attempts with capped
-// exponential backoff and jitter; every attempt counts as a call.
+// and transient errors are retried up to readAttempts with capped
+// exponential backoff and full jitter in its upper half (5ms, 10ms, ...
+// up to 100ms here, scaled down from the SDK's 20s cap so that tests stay
+// fast); every attempt counts as a call.
 func (s *Sandbox) readCall(ctx context.Context, op, typ, address string) error {
-	const attempts = 5
+	const attempts = readAttempts
 	var err error
 	for i := 0; i < attempts; i++ {
 		_, err = s.call(ctx, op, typ, address, false)

@@ -208,6 +208,7 @@ func containerHasPort(td *record, name string, port any) bool {
 // ForceNewDeployment is set); a change of desired count alone scales the
 // current deployment.
 func updateService(c *txc, old, r *record) error {
+	c.noteDeregistration(old, r)
 	r.Deployments = settle(old, c.now)
 	r.Extra = copyStrings(old.Extra)
 	if v := str(r.Props, "AvailabilityZoneRebalancing"); v != "" {
