@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"cuelang.org/go/cue"
@@ -60,6 +61,12 @@ type checker struct {
 	// failed marks values (env, logical path) in error.
 	failed map[string]bool
 
+	// reports counts each environment's diagnostics and failure marks,
+	// to tell whether computing an effective value reported anything (see
+	// effective). It is filled before environments are checked in
+	// parallel.
+	reports map[string]*atomic.Int64
+
 	repositories []*config.Repository
 }
 
@@ -72,6 +79,7 @@ func newChecker(l *loader, root cue.Value) *checker {
 		eff:      map[string]*gnode{},
 		broken:   map[string]bool{},
 		failed:   map[string]bool{},
+		reports:  map[string]*atomic.Int64{"": {}},
 	}
 }
 
@@ -122,6 +130,9 @@ func (c *checker) run() *config.Project {
 	}
 	envs := c.tree.field("environments")
 	c.envNames = envs.names()
+	for _, e := range c.envNames {
+		c.reports[e] = &atomic.Int64{}
+	}
 
 	c.checkTopLevel()
 	c.checkNames()
@@ -135,7 +146,7 @@ func (c *checker) run() *config.Project {
 		p.Name = proj.str()
 		top.fields = append(top.fields, gfield{"project", proj})
 	}
-	repos := c.effective(c.tree.field("repositories"), cfg.fields["repositories"].spec, "", []string{"repositories"}, true)
+	repos := c.effective(c.tree.field("repositories"), cfg.fields["repositories"].spec, "", rootPath("repositories"), true)
 	if repos != nil && !repos.failed {
 		top.fields = append(top.fields, gfield{"repositories", repos})
 		for _, name := range repos.names() {
@@ -156,7 +167,7 @@ func (c *checker) run() *config.Project {
 		// Nothing is deployed, but the definitions are still checked.
 		for _, kind := range entityOrder {
 			for _, name := range c.tree.field(kind).names() {
-				c.effective(c.tree.path(kind, name), c.entitySpec(kind), "", []string{kind, name}, true)
+				c.effective(c.tree.path(kind, name), c.entitySpec(kind), "", rootPath(kind, name), true)
 			}
 		}
 	}
@@ -222,7 +233,7 @@ func (c *checker) environment(name string, en *gnode) *config.Environment {
 			if v == nil {
 				v = pattern
 			}
-			lpath := []string{kind, n}
+			lpath := rootPath(kind, n)
 			var merged *gnode
 			if forceWholeMerge || c.l.index.dynamic || c.l.index.refsUnder(lpath) || c.l.index.refsUnder(append([]string{"environments", name}, lpath...)) {
 				merged = c.mergeWhole(t, v, name, lpath)
@@ -276,6 +287,7 @@ func (c *checker) warnAt(pos token.Pos, env string, path []string, msg string) {
 }
 
 func (c *checker) report(pos token.Pos, env string, path []string, msg string, sev Severity) {
+	c.countReport(env)
 	if !pos.IsValid() {
 		c.l.addAtFileStart(formatPath(path), env, msg, sev)
 		return
@@ -425,7 +437,7 @@ func readRoot(root cue.Value) *gnode {
 	n := &gnode{v: root, kind: cue.StructKind, concrete: true}
 	it, err := root.Fields()
 	if err != nil {
-		return readNode(root)
+		return readNodeAs(root, true)
 	}
 	type job struct {
 		parent *gnode
@@ -445,13 +457,13 @@ func readRoot(root cue.Value) *gnode {
 				}
 			}
 		} else {
-			child = readNode(v)
+			child = readNodeAs(v, true)
 		}
 		n.fields = append(n.fields, gfield{it.Selector().Unquoted(), child})
 	}
 	parallel(len(jobs), func(i int) {
 		j := jobs[i]
-		j.parent.fields[j.i].node = readNode(j.v)
+		j.parent.fields[j.i].node = readNodeAs(j.v, true)
 	})
 	for _, f := range n.fields {
 		f.node.index()

@@ -29,6 +29,52 @@ func (c *checker) effective(n *gnode, s *spec, env string, path []string, requir
 		c.markFailed(env, path)
 		return n
 	}
+	if n.memo == nil {
+		// Built for this environment, or a concrete leaf (its own
+		// effective value; checkLeaf memoises its check).
+		return c.effectiveOf(n, s, env, path)
+	}
+	// A node read from the package is the input of every environment
+	// that does not refine it: its effective value is the same in each,
+	// unless checking it reported something (which names the
+	// environment, and must be reported in each).
+	if m := n.memo.p.Load(); m != nil && m.s == s {
+		return m.e
+	}
+	before, counted := c.reported(env)
+	e := c.effectiveOf(n, s, env, path)
+	if after, _ := c.reported(env); counted && after == before {
+		n.memo.p.Store(&effMemo{s, e})
+	}
+	return e
+}
+
+// effMemo is the effective value of a node read from the package, checked
+// against a schema spec.
+type effMemo struct {
+	s *spec
+	e *gnode
+}
+
+// reported returns how many diagnostics and failure marks environment env
+// has had so far, and whether they are counted for env.
+func (c *checker) reported(env string) (int64, bool) {
+	n, ok := c.reports[env]
+	if !ok {
+		return 0, false
+	}
+	return n.Load(), true
+}
+
+// countReport counts a diagnostic or failure mark in environment env.
+func (c *checker) countReport(env string) {
+	if n, ok := c.reports[env]; ok {
+		n.Add(1)
+	}
+}
+
+// effectiveOf is effective for a node that exists and is not failed.
+func (c *checker) effectiveOf(n *gnode, s *spec, env string, path []string) *gnode {
 	switch s.kind {
 	case specStruct:
 		return c.effectiveStruct(n, s, env, path)
@@ -278,6 +324,7 @@ func isBareType(s string) bool {
 // shallowCopy copies a node's own slices so the copy can be changed.
 func (n *gnode) shallowCopy() *gnode {
 	out := *n
+	out.memo = nil // a copy belongs to one environment
 	out.fields = slices.Clone(n.fields)
 	out.list = slices.Clone(n.list)
 	out.byName = nil
@@ -296,6 +343,7 @@ func failedKey(env string, path []string) string { return env + pathSep + pathKe
 // markFailed records an error in a value: Go checks that read it are
 // skipped, since they would only repeat the error.
 func (c *checker) markFailed(env string, path []string) {
+	c.countReport(env)
 	c.mu.Lock()
 	c.failed[failedKey(env, path)] = true
 	c.mu.Unlock()
@@ -305,6 +353,7 @@ func (c *checker) markFailed(env string, path []string) {
 // field, a value of the wrong kind): a misspelt field leaves another one
 // missing, so no Go check runs on the entity.
 func (c *checker) markStructural(env string, path []string) {
+	c.countReport(env)
 	if len(path) >= 2 {
 		c.mu.Lock()
 		c.broken[brokenKey(env, path[0], path[1])] = true

@@ -3,6 +3,7 @@ package compiler
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/token"
@@ -16,9 +17,17 @@ import (
 // The index answers "which line did the user write for this path or its
 // nearest ancestor", the fallback position when CUE only knows a schema
 // position (a required field that was never set, a check on a default).
+//
+// Positions are only asked for when there is something to report, so the
+// position maps (an entry for every static path of the tree: tens of
+// megabytes for a large repository) are built on the first question; the
+// load itself only needs to know which declarations refer to others.
 type declIndex struct {
-	labels map[string][]token.Pos // path key → label positions, in file order
-	values map[string][]token.Pos // path key → value positions, same order
+	files []*ast.File
+
+	posOnce sync.Once              // builds labels and values
+	labels  map[string][]token.Pos // path key → label positions, in file order
+	values  map[string][]token.Pos // path key → value positions, same order
 	// refs marks static paths whose value refers to other fields (or to
 	// lets, aliases, definitions): such definitions are unified whole, so
 	// that references see the environment's values.
@@ -37,8 +46,10 @@ const pathSep = "\x00"
 
 func pathKey(p []string) string { return strings.Join(p, pathSep) }
 
+// buildDeclIndex records which declarations refer to other fields; the
+// positions are indexed on first use (positions).
 func buildDeclIndex(files []*ast.File) *declIndex {
-	ix := &declIndex{labels: map[string][]token.Pos{}, values: map[string][]token.Pos{}, refs: map[string]bool{}, refPrefixes: map[string]bool{}, imports: map[string]bool{}}
+	ix := &declIndex{files: files, refs: map[string]bool{}, refPrefixes: map[string]bool{}, imports: map[string]bool{}}
 	for _, f := range files {
 		for spec := range f.ImportSpecs() {
 			name := ""
@@ -50,14 +61,63 @@ func buildDeclIndex(files []*ast.File) *declIndex {
 			ix.imports[name] = true
 		}
 	}
+	buf := make([]string, 0, 16)
 	for _, f := range files {
-		ix.walkDecls(nil, f.Decls)
+		ix.walkDecls(buf, f.Decls)
 	}
 	return ix
 }
 
-// walkDecls indexes declarations under prefix and reports whether any of
-// them refers to something (see hasRefs).
+// positions builds the position maps, once.
+func (ix *declIndex) positions() {
+	ix.posOnce.Do(func() {
+		ix.labels, ix.values = map[string][]token.Pos{}, map[string][]token.Pos{}
+		for _, f := range ix.files {
+			ix.indexPositions(nil, f.Decls)
+		}
+	})
+}
+
+// indexPositions records the label and value positions of the static
+// fields under prefix (the same fields walkDecls visits).
+func (ix *declIndex) indexPositions(prefix []string, decls []ast.Decl) {
+	for _, d := range decls {
+		if e, ok := d.(*ast.EmbedDecl); ok {
+			ix.indexExprPositions(prefix, e.Expr)
+			continue
+		}
+		x, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		name, ok := staticLabel(x.Label)
+		if !ok {
+			continue
+		}
+		p := append(prefix[:len(prefix):len(prefix)], name)
+		k := pathKey(p)
+		ix.labels[k] = append(ix.labels[k], x.Label.Pos())
+		ix.values[k] = append(ix.values[k], x.Value.Pos())
+		ix.indexExprPositions(p, x.Value)
+	}
+}
+
+func (ix *declIndex) indexExprPositions(p []string, e ast.Expr) {
+	switch x := e.(type) {
+	case *ast.StructLit:
+		ix.indexPositions(p, x.Elts)
+	case *ast.BinaryExpr:
+		if x.Op == token.AND {
+			ix.indexExprPositions(p, x.X)
+			ix.indexExprPositions(p, x.Y)
+		}
+	case *ast.ParenExpr:
+		ix.indexExprPositions(p, x.X)
+	}
+}
+
+// walkDecls records the declarations under prefix that refer to something
+// (see hasRefs) and reports whether any does.
 func (ix *declIndex) walkDecls(prefix []string, decls []ast.Decl) bool {
 	any := false
 	for _, d := range decls {
@@ -75,13 +135,12 @@ func (ix *declIndex) walkDecls(prefix []string, decls []ast.Decl) bool {
 				any = any || refs
 				continue
 			}
-			p := append(prefix[:len(prefix):len(prefix)], name)
-			k := pathKey(p)
-			ix.labels[k] = append(ix.labels[k], x.Label.Pos())
-			ix.values[k] = append(ix.values[k], x.Value.Pos())
+			// prefix has spare capacity shared by siblings: only the keys
+			// of paths with references are kept.
+			p := append(prefix, name)
 			if ix.walkExpr(p, x.Value) {
 				any = true
-				ix.refs[k] = true
+				ix.refs[pathKey(p)] = true
 				for i := 1; i < len(p); i++ {
 					ix.refPrefixes[pathKey(p[:i])] = true
 				}
@@ -101,8 +160,8 @@ func (ix *declIndex) walkDecls(prefix []string, decls []ast.Decl) bool {
 	return any
 }
 
-// walkExpr indexes the static fields of a value and reports whether it
-// refers to something.
+// walkExpr records the references in the static fields of a value and
+// reports whether it refers to something.
 func (ix *declIndex) walkExpr(p []string, e ast.Expr) bool {
 	switch x := e.(type) {
 	case *ast.StructLit:
@@ -151,6 +210,7 @@ func (ix *declIndex) first(p []string) (token.Pos, bool) {
 	if ix == nil {
 		return token.NoPos, false
 	}
+	ix.positions()
 	ps := ix.labels[pathKey(p)]
 	if len(ps) == 0 {
 		return token.NoPos, false
@@ -277,5 +337,6 @@ func (ix *declIndex) valuesAt(p []string) []token.Pos {
 	if ix == nil {
 		return nil
 	}
+	ix.positions()
 	return ix.values[pathKey(p)]
 }

@@ -3,6 +3,7 @@ package compiler
 import (
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"cuelang.org/go/cue"
 )
@@ -30,7 +31,11 @@ type gnode struct {
 	// isDefault marks a schema default filled in by gantry: it has no
 	// user position.
 	isDefault bool
-	lit       any // string, int64, float64, bool or nil for concrete scalars
+	// memo is set on structs, lists and constraints read from the package
+	// (readRoot): the same node is the input of every environment that
+	// does not refine it, so its effective value is memoised.
+	memo *memoCell
+	lit  any // string, int64, float64, bool or nil for concrete scalars
 
 	fields []gfield // structs, in CUE order
 	byName map[string]*gnode
@@ -47,7 +52,11 @@ type gfield struct {
 }
 
 // readNode reads v (and everything below it) into a gnode.
-func readNode(v cue.Value) *gnode {
+func readNode(v cue.Value) *gnode { return readNodeAs(v, false) }
+
+// readNodeAs is readNode; shared nodes (read from the package) get a memo
+// cell.
+func readNodeAs(v cue.Value, shared bool) *gnode {
 	n := &gnode{v: v}
 	d, k := v, v.Kind()
 	if k == cue.BottomKind {
@@ -64,11 +73,17 @@ func readNode(v cue.Value) *gnode {
 		}
 		if n.kind != cue.StructKind && n.kind != cue.ListKind {
 			n.d = d
+			if shared {
+				n.memo = &memoCell{}
+			}
 			return n
 		}
 		k = n.kind
 	}
 	n.kind = k
+	if shared && (k == cue.StructKind || k == cue.ListKind) {
+		n.memo = &memoCell{}
+	}
 	switch k {
 	case cue.StructKind:
 		n.concrete = true
@@ -79,7 +94,7 @@ func readNode(v cue.Value) *gnode {
 			return n
 		}
 		for it.Next() {
-			n.fields = append(n.fields, gfield{it.Selector().Unquoted(), readNode(it.Value())})
+			n.fields = append(n.fields, gfield{it.Selector().Unquoted(), readNodeAs(it.Value(), shared)})
 		}
 		n.index()
 	case cue.ListKind:
@@ -90,7 +105,7 @@ func readNode(v cue.Value) *gnode {
 			return n
 		}
 		for it.Next() {
-			n.list = append(n.list, readNode(it.Value()))
+			n.list = append(n.list, readNodeAs(it.Value(), shared))
 		}
 	default:
 		n.d = d
@@ -110,7 +125,9 @@ func readNode(v cue.Value) *gnode {
 }
 
 func (n *gnode) index() {
-	if len(n.fields) > 8 {
+	// Below that, a linear search is as fast as a map and allocates
+	// nothing (an effective service has about 20 fields).
+	if len(n.fields) > 32 {
 		n.byName = make(map[string]*gnode, len(n.fields))
 		for _, f := range n.fields {
 			n.byName[f.name] = f.node
@@ -168,6 +185,12 @@ func (n *gnode) patternValue() (cue.Value, bool) {
 	return n.pat.v, n.pat.ok
 }
 
+// memoCell holds the memoised effective value of a shared node; it is set
+// by whichever environment computes it first.
+type memoCell struct {
+	p atomic.Pointer[effMemo]
+}
+
 // patternCache holds a struct's pattern constraint, looked up once.
 type patternCache struct {
 	once sync.Once
@@ -210,6 +233,14 @@ func (n *gnode) bool() bool {
 // appendPath returns p with s appended, never sharing p's array.
 func appendPath(p []string, s string) []string {
 	return append(p[:len(p):len(p)], s)
+}
+
+// rootPath starts a logical path for the recursive walks, with room for
+// childPath to append to without allocating.
+func rootPath(elems ...string) []string {
+	p := make([]string, len(elems), len(elems)+14)
+	copy(p, elems)
+	return p
 }
 
 // childPath returns p with s appended, reusing p's spare capacity: for the
