@@ -111,6 +111,10 @@ const (
 	// OpLeave is a service's last step in a handover: after traffic
 	// moved, it leaves the old target group (and is health-gated again).
 	OpLeave Op = "leave replaced"
+	// OpRevoke is the second step of a two-phase update of permission
+	// lists (planner.Deferred): after the deployments' health gates, it
+	// removes the entries (security group rules) the first step kept.
+	OpRevoke Op = "revoke removed rules"
 )
 
 // Outcome is what happened to one unit of work.

@@ -32,7 +32,9 @@ func shopGraph(image string) *graph.Graph {
 			}},
 		}),
 		res("svc/tg", catalog.TargetGroup, map[string]any{"Name": "tg"}),
-		res("svc/rule", catalog.ListenerRule, map[string]any{"Name": "rule", "TargetGroupArn": ref("svc/tg", "Arn")}),
+		res("svc/rule", catalog.ListenerRule, map[string]any{"Name": "rule", "Actions": []any{
+			map[string]any{"Type": "forward", "TargetGroupArn": ref("svc/tg", "Arn")},
+		}}),
 		res("svc/service", catalog.Service, map[string]any{
 			"Name":           "service",
 			"TaskDefinition": ref("svc/td", "Arn"),

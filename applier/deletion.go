@@ -2,77 +2,77 @@ package applier
 
 import (
 	"github.com/gantry-gitops/gantry/catalog"
-	"github.com/gantry-gitops/gantry/provider"
+	"github.com/gantry-gitops/gantry/graph"
 )
 
 // orderDeletions sets, for deletions within one stage, which must go
-// first: a resource is deleted only after every resource that references
-// it (a listener rule before the target group it forwards to, a listener
-// before its load balancer). Resources no longer in the configuration have
-// no desired graph to read dependencies from, so they are found in the live
-// properties: a string equal to another resource's id or one of its
-// attributes (ARN, name, group id) is a reference. Across stages, reverse
-// stage order already holds, and within a stage the catalog's type order
-// reversed (catalog.Rank) does for references the scan cannot see (a name
-// where the id is an ARN). A false guess can only add ordering; a cycle is
-// broken by the scheduler.
-func orderDeletions(items []*item) {
-	byRank := map[int][]*item{}
-	for _, it := range items {
-		rk := catalog.Rank(it.change.Type)
-		byRank[rk] = append(byRank[rk], it)
-	}
-	for _, it := range items {
-		rk := catalog.Rank(it.change.Type)
-		for other, group := range byRank {
-			if other > rk {
-				it.after = append(it.after, group...)
-			}
-		}
-	}
-	// Several resources may share an identifier (an instance profile and
-	// its role are both named after the cluster), so an identifier maps to
-	// every resource it names; a resource's own name property names itself
-	// and references nothing.
+// first: a resource is deleted only after every resource being deleted
+// that uses it (a listener rule before the target group it forwards to,
+// an instance profile before its role, a capacity provider before its
+// Auto Scaling group). Across stages, reverse stage order already holds.
+//
+// Dependencies are real ones, never guessed from strings that happen to
+// match (a cluster, its Auto Scaling group, capacity provider and launch
+// template may all share a name):
+//   - a resource still in the configuration (what a replacement retires)
+//     uses what its desired resource depends on (graph DependsOn, which
+//     holds every reference);
+//   - any resource uses what its live properties name where its type
+//     declares a reference (catalog.Type.References), matched against the
+//     identifiers of resources of the referenced type only.
+func orderDeletions(items []*item, desired map[string]*graph.Resource) {
+	byAddr := map[string][]*item{}
+	// owners maps type and identifier to the items that answer to it.
 	owners := map[string][]*item{}
 	for _, it := range items {
-		for _, id := range identifiers(it.old) {
-			owners[id] = append(owners[id], it)
+		byAddr[it.change.Address] = append(byAddr[it.change.Address], it)
+		t, ok := catalog.Lookup(it.old.Type)
+		if !ok {
+			continue
+		}
+		for _, id := range t.Identifiers(it.old.ID, it.old.Properties, it.old.Attributes) {
+			k := it.old.Type + "\x00" + id
+			if !containsItem(owners[k], it) {
+				owners[k] = append(owners[k], it)
+			}
 		}
 	}
-	for _, it := range items {
-		seen := map[*item]bool{}
-		for name, v := range it.old.Properties {
-			if t, ok := catalog.Lookup(it.old.Type); ok && t.NameProperty == name {
-				continue
+	for _, user := range items {
+		seen := map[*item]bool{user: true}
+		uses := func(target *item) {
+			if !seen[target] {
+				seen[target] = true
+				target.after = append(target.after, user)
 			}
-			walkStrings(v, func(s string) {
-				for _, target := range owners[s] {
-					if target == it || seen[target] {
-						continue
-					}
-					seen[target] = true
-					target.after = append(target.after, it)
+		}
+		if r := desired[user.change.Address]; r != nil {
+			for _, dep := range r.DependsOn {
+				for _, target := range byAddr[dep] {
+					uses(target)
+				}
+			}
+		}
+		t, ok := catalog.Lookup(user.old.Type)
+		if !ok {
+			continue
+		}
+		for _, ref := range t.References {
+			ref.Referenced(user.old.Properties, func(s string) {
+				for _, target := range owners[ref.Type+"\x00"+s] {
+					uses(target)
 				}
 			})
 		}
 	}
 }
 
-// identifiers are the strings by which other resources may name o. Very
-// short values (booleans, ports) are left out: they identify nothing.
-func identifiers(o *provider.Observed) []string {
-	var out []string
-	add := func(s string) {
-		if len(s) >= 6 {
-			out = append(out, s)
+func containsItem(l []*item, it *item) bool {
+	for _, e := range l {
+		if e == it {
+			return true
 		}
 	}
-	add(o.ID)
-	for _, v := range o.Attributes {
-		add(v)
-	}
-	return out
+	return false
 }
 
 func walkStrings(v any, f func(string)) {

@@ -44,10 +44,7 @@ func describeHealth(h *provider.Health) string {
 	if state == "" {
 		state = "unknown"
 	}
-	fmt.Fprintf(&b, "%s, %d/%d running", state, h.Running, h.Desired)
-	if h.Pending > 0 {
-		fmt.Fprintf(&b, ", %d pending", h.Pending)
-	}
+	b.WriteString(state + ", " + strings.Join(taskCounts(h), ", "))
 	if len(h.Targets) > 0 {
 		b.WriteString(", targets")
 		keys := make([]string, 0, len(h.Targets))
@@ -60,6 +57,26 @@ func describeHealth(h *provider.Health) string {
 		}
 	}
 	return b.String()
+}
+
+// taskCounts are a deployment's task counts: running of desired and
+// pending, of the new deployment's tasks when older deployments still run
+// some (ECS counts the service's running tasks across deployments), then
+// those older ones.
+func taskCounts(h *provider.Health) []string {
+	var out []string
+	if h.OlderRunning > 0 {
+		out = append(out, fmt.Sprintf("new %d/%d running", h.Running-h.OlderRunning, h.Desired))
+	} else {
+		out = append(out, fmt.Sprintf("%d/%d running", h.Running, h.Desired))
+	}
+	if h.Pending > 0 {
+		out = append(out, fmt.Sprintf("%d pending", h.Pending))
+	}
+	if h.OlderRunning > 0 {
+		out = append(out, fmt.Sprintf("%d old running", h.OlderRunning))
+	}
+	return out
 }
 
 // judge decides a gate from one health reading: done with nil error when

@@ -209,6 +209,12 @@ func progressive(op Op) string {
 		return "deleting"
 	case OpRetire:
 		return "retiring"
+	case OpHold:
+		return "holding"
+	case OpLeave:
+		return "leaving"
+	case OpRevoke:
+		return "revoking"
 	}
 	return string(op)
 }
@@ -322,9 +328,10 @@ func liveHealth(h *provider.Health) string {
 	if state == "" {
 		state = "unknown"
 	}
-	s := fmt.Sprintf("%d/%d running  %s", h.Running, h.Desired, state)
-	if h.Pending > 0 {
-		s += fmt.Sprintf("  %d pending", h.Pending)
+	counts := taskCounts(h)
+	s := counts[0] + "  " + state
+	for _, c := range counts[1:] {
+		s += "  " + c
 	}
 	if len(h.Targets) > 0 {
 		keys := make([]string, 0, len(h.Targets))

@@ -19,6 +19,11 @@ var pastTense = map[Op]string{
 	OpDelete:       "deleted",
 	OpRetire:       "retired",
 	OpGate:         "healthy",
+	// The extra steps of one change (a handover, a two-phase update):
+	// named in progress lines, not counted apart in summaries.
+	OpHold:   "held",
+	OpLeave:  "left",
+	OpRevoke: "revoked",
 }
 
 // WriteReport writes the account of an apply (or destroy, when verb says

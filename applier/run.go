@@ -162,6 +162,9 @@ func (r *run) run(ctx context.Context) *Result {
 			if st, ok := holdStage(c); ok {
 				byStage[st] = append(byStage[st], c)
 			}
+			if st, ok := revokeStage(c); ok {
+				byStage[st] = append(byStage[st], c)
+			}
 		}
 	}
 	for _, st := range sortedStages(byStage) {
@@ -170,6 +173,9 @@ func (r *run) run(ctx context.Context) *Result {
 			it := r.itemFor(c)
 			if hs, ok := holdStage(c); ok && hs == st {
 				it.op = OpHold
+			}
+			if rs, ok := revokeStage(c); ok && rs == st {
+				it.op = OpRevoke
 			}
 			if c.Action == planner.NoOp {
 				if it.old != nil {
@@ -185,6 +191,7 @@ func (r *run) run(ctx context.Context) *Result {
 		}
 		orderByDependencies(items)
 		items = wireHandovers(items)
+		wireRevokes(items)
 		r.runPhase(ctx, st, false, items, resume)
 	}
 	r.runDeletions(ctx, deletes)
@@ -228,7 +235,7 @@ func (r *run) runDeletions(ctx context.Context, deletes []*planner.Change) {
 			r.notStarted(items)
 			continue
 		}
-		orderDeletions(items)
+		orderDeletions(items, r.desired)
 		r.runPhase(ctx, stages[i], true, items, nil)
 	}
 }
@@ -238,10 +245,16 @@ func (r *run) runDeletions(ctx context.Context, deletes []*planner.Change) {
 func orderByDependencies(items []*item) {
 	byAddr := make(map[string]*item, len(items))
 	for _, it := range items {
+		if it.op == OpRevoke {
+			// The second step of a change of an earlier stage, which
+			// what depends on the change does not wait for: it waits
+			// for them (wireRevokes).
+			continue
+		}
 		byAddr[it.change.Address] = it
 	}
 	for _, it := range items {
-		if it.res == nil {
+		if it.res == nil || it.op == OpRevoke {
 			continue
 		}
 		for _, d := range it.res.DependsOn {
@@ -627,7 +640,11 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 		if err == nil && it.old != nil && it.old.ID != f.obs.ID && it.op != OpCreate {
 			r.retire(it)
 		}
-	case OpUpdate, OpHold, OpLeave:
+	case OpUpdate, OpHold, OpLeave, OpRevoke:
+		if it.op == OpRevoke {
+			// The first step changed the resource: revoke from what it is now.
+			it.old = r.current(it)
+		}
 		if it.old == nil {
 			err = fmt.Errorf("%s: no live resource to update: it was deleted since the plan was made; plan again", it.change.Address)
 			break
@@ -640,6 +657,7 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 		if req, err = r.handoverStep(it, req); err != nil {
 			break
 		}
+		req = r.widen(it, req)
 		f.out.Attempts, err = r.attempt(ctx, it, false, func(c context.Context) error {
 			o, e := r.p.Update(c, r.scope, it.old, req)
 			f.obs = o

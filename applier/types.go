@@ -79,7 +79,7 @@ func targetGroupDrain(old *provider.Observed) time.Duration {
 // report how many images an ECR repository holds. Without it, destroy
 // tries the delete, which AWS refuses for a repository that still holds
 // images (RepositoryNotEmptyException): the repository is then kept.
-const ImageCountAttribute = "ImageCount"
+const ImageCountAttribute = catalog.ImageCountAttribute
 
 func repositoryHoldsImages(o *provider.Observed) (keep, known bool, why string) {
 	s, ok := o.Attributes[ImageCountAttribute]

@@ -4,7 +4,13 @@ import "strings"
 
 func init() {
 	Register(&Type{
-		Name:         AutoScalingGroup,
+		Name: AutoScalingGroup,
+		References: []Reference{
+			{Path: "LaunchTemplate.LaunchTemplateId", Type: LaunchTemplate},
+			{Path: "LaunchTemplate.LaunchTemplateName", Type: LaunchTemplate},
+			{Path: "MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateId", Type: LaunchTemplate},
+			{Path: "MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateName", Type: LaunchTemplate},
+		},
 		Short:        "Auto Scaling group",
 		Stage:        StageFoundation,
 		Attributes:   []string{"AutoScalingGroupName", "Arn"},
@@ -18,7 +24,10 @@ func init() {
 		Normalise:  normaliseAutoScalingGroup,
 	})
 	Register(&Type{
-		Name:       ScalableTarget,
+		Name: ScalableTarget,
+		References: []Reference{
+			{Path: "RoleARN", Type: IAMRole},
+		},
 		Short:      "scalable target",
 		Stage:      StageScaling,
 		Attributes: []string{"Id"},
@@ -28,7 +37,10 @@ func init() {
 		Normalise:  normaliseScalableTarget,
 	})
 	Register(&Type{
-		Name:       ScalingPolicy,
+		Name: ScalingPolicy,
+		References: []Reference{
+			{Path: "ScalingTargetId", Type: ScalableTarget},
+		},
 		Short:      "scaling policy",
 		Stage:      StageScaling,
 		Attributes: []string{"Arn"},

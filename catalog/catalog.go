@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Stage is one step of an apply. Stages run in order; resources within a
@@ -118,6 +119,112 @@ type Type struct {
 	// the load balancer (ECS registers targets only in a target group
 	// that has one) while traffic stays where it is.
 	Hold func(props map[string]any, from, to string) map[string]any
+
+	// Grants lists set-like lists of permissions (a security group's
+	// rules) whose entries AWS adds and removes one by one (authorize,
+	// revoke) and whose removal can cut traffic that running tasks still
+	// get: a rule for a port the old deployment's tasks listen on. An
+	// update that removes entries is made in two steps: the type's own
+	// stage adds the new entries and keeps the old ones (Widen); the old
+	// ones are removed only after the health gates of the plan's
+	// deployments (see planner.Deferred).
+	Grants []string
+
+	// References declares which properties name other resources, and of
+	// which type: what a resource of this type uses, so it is deleted
+	// before them (an instance profile before its role, a capacity
+	// provider before its Auto Scaling group). A value matches only an
+	// identifier of a resource of the named type (see Identifiers).
+	References []Reference
+	// Data, for types whose deletion destroys data (a log group's logs,
+	// an ECR repository's images), describes what a live resource holds
+	// ("up to 30 days of logs"), "" when it holds nothing: a plan that
+	// deletes one says so prominently.
+	Data func(props map[string]any, attrs map[string]string) string
+}
+
+// Reference is one property that names resources of Type. Path is dotted
+// from the top of the properties; lists on the way are walked, so
+// "Actions.TargetGroupArn" names every action's target group.
+type Reference struct {
+	Path string
+	Type string
+}
+
+// Referenced calls f with every string found at the reference's path in
+// props.
+func (r Reference) Referenced(props map[string]any, f func(string)) {
+	walkPath(props, strings.Split(r.Path, "."), f)
+}
+
+func walkPath(v any, path []string, f func(string)) {
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			walkPath(e, path, f)
+		}
+	case map[string]any:
+		if len(path) > 0 {
+			walkPath(x[path[0]], path[1:], f)
+		}
+	case string:
+		if len(path) == 0 {
+			f(x)
+		}
+	}
+}
+
+// Identifiers are the strings by which other resources may name a live
+// resource of this type: its identifier, its attributes (ARN, name, id)
+// and its name property.
+func (t *Type) Identifiers(id string, props map[string]any, attrs map[string]string) []string {
+	out := []string{id}
+	for _, v := range attrs {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	if t.NameProperty != "" {
+		if s, ok := props[t.NameProperty].(string); ok && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Widen returns a copy of desired (properties as sent to the provider) in
+// which every Grants list also keeps the entries live has and desired
+// lacks (compared in canonical form): the first step of a two-phase
+// update, which authorizes without revoking anything.
+func (t *Type) Widen(desired, live map[string]any) map[string]any {
+	out, _ := Copy(desired).(map[string]any)
+	for list, entries := range t.Revoked(desired, live) {
+		out[list] = append(List(out, list), entries...)
+	}
+	return out
+}
+
+// Revoked returns, for each Grants list, the entries (canonical) that live
+// has and desired does not: what the second step of a two-phase update
+// removes.
+func (t *Type) Revoked(desired, live map[string]any) map[string][]any {
+	if len(t.Grants) == 0 {
+		return nil
+	}
+	want, have := t.Canonical(desired), t.Canonical(live)
+	out := map[string][]any{}
+	for _, list := range t.Grants {
+		keep := map[string]bool{}
+		for _, e := range List(want, list) {
+			keep[Key(e)] = true
+		}
+		for _, e := range List(have, list) {
+			if !keep[Key(e)] {
+				out[list] = append(out[list], e)
+			}
+		}
+	}
+	return out
 }
 
 // Handover is how traffic moves from a resource (the old target group) to

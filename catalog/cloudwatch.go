@@ -2,7 +2,12 @@ package catalog
 
 func init() {
 	Register(&Type{
-		Name:         Alarm,
+		Name: Alarm,
+		References: []Reference{
+			{Path: "AlarmActions", Type: ScalingPolicy},
+			{Path: "OKActions", Type: ScalingPolicy},
+			{Path: "InsufficientDataActions", Type: ScalingPolicy},
+		},
 		Short:        "alarm",
 		Stage:        StageRouting,
 		Attributes:   []string{"Arn"},

@@ -8,7 +8,11 @@ import (
 
 func init() {
 	Register(&Type{
-		Name:         SecurityGroup,
+		Name: SecurityGroup,
+		References: []Reference{
+			{Path: "SecurityGroupIngress.SourceSecurityGroupId", Type: SecurityGroup},
+			{Path: "SecurityGroupEgress.DestinationSecurityGroupId", Type: SecurityGroup},
+		},
 		Short:        "security group",
 		Stage:        StageIdentity,
 		Attributes:   []string{"GroupId", "VpcId"},
@@ -17,9 +21,18 @@ func init() {
 		Tagged:       true,
 		Ignore:       []string{"GroupId", "Id"},
 		Normalise:    normaliseSecurityGroup,
+		// EC2 authorizes and revokes rules one by one; revoking the rule
+		// a running deployment's port needs cuts its traffic at once.
+		Grants: []string{"SecurityGroupIngress", "SecurityGroupEgress"},
 	})
 	Register(&Type{
-		Name:       LaunchTemplate,
+		Name: LaunchTemplate,
+		References: []Reference{
+			{Path: "LaunchTemplateData.IamInstanceProfile.Arn", Type: IAMInstanceProfile},
+			{Path: "LaunchTemplateData.IamInstanceProfile.Name", Type: IAMInstanceProfile},
+			{Path: "LaunchTemplateData.SecurityGroupIds", Type: SecurityGroup},
+			{Path: "LaunchTemplateData.NetworkInterfaces.Groups", Type: SecurityGroup},
+		},
 		Short:      "launch template",
 		Stage:      StageFoundation,
 		Attributes: []string{"LaunchTemplateId", "LatestVersionNumber", "DefaultVersionNumber"},

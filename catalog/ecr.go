@@ -15,7 +15,26 @@ func init() {
 		// AWS holds or returns.
 		Ignore:    []string{"Arn", "RepositoryUri", "EmptyOnDelete"},
 		Normalise: normaliseRepository,
+		Data:      repositoryData,
 	})
+}
+
+// ImageCountAttribute is the Observed attribute in which a provider may
+// report how many images an ECR repository holds.
+const ImageCountAttribute = "ImageCount"
+
+// repositoryData: the repository's images, counted when the provider
+// reports them. AWS refuses to delete a repository that holds images
+// unless forced (destroy --include-data).
+func repositoryData(_ map[string]any, attrs map[string]string) string {
+	switch n, ok := attrs[ImageCountAttribute]; {
+	case !ok:
+		return "the images it holds, if any"
+	case n == "0":
+		return ""
+	default:
+		return n + " images"
+	}
 }
 
 // normaliseRepository fills what CreateRepository defaults to (mutable

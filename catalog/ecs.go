@@ -7,7 +7,11 @@ import (
 
 func init() {
 	Register(&Type{
-		Name:         Cluster,
+		Name: Cluster,
+		References: []Reference{
+			{Path: "CapacityProviders", Type: CapacityProvider},
+			{Path: "DefaultCapacityProviderStrategy.CapacityProvider", Type: CapacityProvider},
+		},
 		Short:        "cluster",
 		Stage:        StageFoundation,
 		Attributes:   []string{"Arn"},
@@ -24,7 +28,12 @@ func init() {
 		Normalise: normaliseCluster,
 	})
 	Register(&Type{
-		Name:       ClusterCapacityProviderAssoc,
+		Name: ClusterCapacityProviderAssoc,
+		References: []Reference{
+			{Path: "Cluster", Type: Cluster},
+			{Path: "CapacityProviders", Type: CapacityProvider},
+			{Path: "DefaultCapacityProviderStrategy.CapacityProvider", Type: CapacityProvider},
+		},
 		Short:      "capacity provider associations",
 		Stage:      StageFoundation,
 		Attributes: nil,
@@ -36,7 +45,10 @@ func init() {
 		},
 	})
 	Register(&Type{
-		Name:         CapacityProvider,
+		Name: CapacityProvider,
+		References: []Reference{
+			{Path: "AutoScalingGroupProvider.AutoScalingGroupArn", Type: AutoScalingGroup},
+		},
 		Short:        "capacity provider",
 		Stage:        StageFoundation,
 		Attributes:   []string{"Name", "Arn"},
@@ -47,7 +59,12 @@ func init() {
 		Normalise:    normaliseCapacityProvider,
 	})
 	Register(&Type{
-		Name:       TaskDefinition,
+		Name: TaskDefinition,
+		References: []Reference{
+			{Path: "ExecutionRoleArn", Type: IAMRole},
+			{Path: "TaskRoleArn", Type: IAMRole},
+			{Path: "ContainerDefinitions.LogConfiguration.Options.awslogs-group", Type: LogGroup},
+		},
 		Short:      "task definition",
 		Stage:      StageRouting,
 		Attributes: []string{"TaskDefinitionArn"},
@@ -61,7 +78,15 @@ func init() {
 		Normalise:      normaliseTaskDefinition,
 	})
 	Register(&Type{
-		Name:       Service,
+		Name: Service,
+		References: []Reference{
+			{Path: "Cluster", Type: Cluster},
+			{Path: "TaskDefinition", Type: TaskDefinition},
+			{Path: "LoadBalancers.TargetGroupArn", Type: TargetGroup},
+			{Path: "NetworkConfiguration.AwsvpcConfiguration.SecurityGroups", Type: SecurityGroup},
+			{Path: "CapacityProviderStrategy.CapacityProvider", Type: CapacityProvider},
+			{Path: "Role", Type: IAMRole},
+		},
 		Short:      "service",
 		Stage:      StageServices,
 		Attributes: []string{"ServiceArn", "Name"},

@@ -4,7 +4,10 @@ import "strings"
 
 func init() {
 	Register(&Type{
-		Name:         LoadBalancer,
+		Name: LoadBalancer,
+		References: []Reference{
+			{Path: "SecurityGroups", Type: SecurityGroup},
+		},
 		Short:        "load balancer",
 		Stage:        StageFoundation,
 		Attributes:   []string{"LoadBalancerArn", "DNSName", "CanonicalHostedZoneID", "LoadBalancerFullName", "LoadBalancerName", "SecurityGroups"},
@@ -18,7 +21,12 @@ func init() {
 		},
 	})
 	Register(&Type{
-		Name:       Listener,
+		Name: Listener,
+		References: []Reference{
+			{Path: "LoadBalancerArn", Type: LoadBalancer},
+			{Path: "DefaultActions.TargetGroupArn", Type: TargetGroup},
+			{Path: "DefaultActions.ForwardConfig.TargetGroups.TargetGroupArn", Type: TargetGroup},
+		},
 		Short:      "listener",
 		Stage:      StageFoundation,
 		Attributes: []string{"ListenerArn"},
@@ -36,7 +44,12 @@ func init() {
 		},
 	})
 	Register(&Type{
-		Name:       ListenerRule,
+		Name: ListenerRule,
+		References: []Reference{
+			{Path: "ListenerArn", Type: Listener},
+			{Path: "Actions.TargetGroupArn", Type: TargetGroup},
+			{Path: "Actions.ForwardConfig.TargetGroups.TargetGroupArn", Type: TargetGroup},
+		},
 		Short:      "listener rule",
 		Stage:      StageRouting,
 		Attributes: []string{"RuleArn"},

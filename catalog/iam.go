@@ -19,7 +19,10 @@ func init() {
 		Normalise:    normaliseRole,
 	})
 	Register(&Type{
-		Name:         IAMInstanceProfile,
+		Name: IAMInstanceProfile,
+		References: []Reference{
+			{Path: "Roles", Type: IAMRole},
+		},
 		Short:        "instance profile",
 		Stage:        StageIdentity,
 		Attributes:   []string{"Arn"},

@@ -1,5 +1,7 @@
 package catalog
 
+import "fmt"
+
 func init() {
 	Register(&Type{
 		Name:         LogGroup,
@@ -16,5 +18,17 @@ func init() {
 			Default(p, "LogGroupClass", "STANDARD")
 			Default(p, "DeletionProtectionEnabled", false)
 		},
+		Data: logGroupData,
 	})
+}
+
+// logGroupData: a log group holds its logs for RetentionInDays, or for
+// ever without it.
+func logGroupData(props map[string]any, _ map[string]string) string {
+	m := map[string]any{"RetentionInDays": Copy(props["RetentionInDays"])}
+	Number(m, "RetentionInDays")
+	if d, ok := m["RetentionInDays"].(float64); ok && d > 0 {
+		return fmt.Sprintf("up to %s days of logs", FormatNumber(d))
+	}
+	return "all of its logs (kept without a retention limit)"
 }

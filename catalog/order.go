@@ -1,9 +1,9 @@
 package catalog
 
-// typeOrder is the order in which types are created within a stage when
-// one may depend on another (a listener rule needs its target group); it
-// is reversed for deletions, so a target group still used by a rule is
-// never deleted before the rule.
+// typeOrder is the order in which plans list types within a stage (a
+// listener rule after its target group). Apply orders work by real
+// dependencies instead: the desired graph for creates, and
+// Type.References (reversed) for deletions.
 var typeOrder = []string{
 	IAMRole, IAMInstanceProfile, SecurityGroup,
 	ECRRepository, LogGroup, LoadBalancer, Listener, Cluster, LaunchTemplate,
@@ -13,9 +13,8 @@ var typeOrder = []string{
 	ScalableTarget, ScalingPolicy,
 }
 
-// Rank returns the position of a type in creation order (unknown types
-// last): sort by stage, then Rank, to create in dependency order; reverse
-// both to delete.
+// Rank returns the position of a type in listing order (unknown types
+// last).
 func Rank(name string) int {
 	for i, t := range typeOrder {
 		if t == name {

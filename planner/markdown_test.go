@@ -121,6 +121,12 @@ func checkMarkdown(t *testing.T, p *Plan, want string) string {
 	if strings.Contains(md, testSecret) {
 		t.Error("the sensitive value leaked")
 	}
+	// The renderer does not know whether the plan was saved: where the
+	// full plan is must be true either way.
+	if strings.Contains(md, "on the plan file") || !strings.Contains(md, "`gantry plan --format text`") ||
+		!strings.Contains(md, "when the plan was saved with `--out FILE`") {
+		t.Errorf("the note on where the full plan is: %.600s", md)
+	}
 	t.Logf("%d changes → %d characters", s.Changed(), utf8.RuneCountInString(md))
 	return md
 }

@@ -56,6 +56,9 @@ const (
 	ImpactReplaceDeleteFirst Impact = "replacement, delete before create"
 	ImpactCreate             Impact = "new resource"
 	ImpactDelete             Impact = "deletion"
+	// ImpactDeleteData: a deletion that destroys the data the resource
+	// holds (Change.Data: a log group's logs, a repository's images).
+	ImpactDeleteData Impact = "deletion, with the data it holds"
 	// ImpactSwitch: a listener or rule moves traffic to another (or a
 	// replaced) target group, only once the services registering in it
 	// are healthy there (Change.Handover.After); until then it holds
@@ -67,6 +70,11 @@ const (
 	// second one) after traffic moved.
 	ImpactHandoverRolling     Impact = "rolling deployment into the old and the new target group, then off the old one"
 	ImpactHandoverNewRevision Impact = "new revision and rolling deployment into the old and the new target group, then off the old one"
+	// ImpactAuthorizeFirst: an update of permission lists (security group
+	// rules, catalog.Type.Grants) that adds entries in its own stage and
+	// removes entries only after the deployments it waits for
+	// (Change.Deferred) are healthy, so running tasks keep their traffic.
+	ImpactAuthorizeFirst Impact = "in place, new rules added now, removed rules revoked once the deployments are healthy"
 )
 
 // Value placeholders in diffs, shown unquoted by every renderer.
@@ -121,6 +129,26 @@ type Change struct {
 	// group to another (catalog.Handover): the routers (listener rules,
 	// listeners) and the registrars (services) taking part.
 	Handover *Handover `json:"handover,omitempty"`
+	// Deferred is set on an update that removes entries of permission
+	// lists (catalog.Type.Grants) while deployments are under way: the
+	// removal is a second step, after their health gates.
+	Deferred *Deferred `json:"deferred,omitempty"`
+	// Data says what data a deletion destroys ("up to 30 days of logs"):
+	// renderers flag such deletions in the summary (catalog.Type.Data).
+	Data string `json:"data,omitempty"`
+}
+
+// Deferred is the second step of a two-phase update of permission lists:
+// the change's own stage adds the new entries and keeps the old ones; in
+// Stage, once the health gates of After passed, the entries in Revoke go.
+type Deferred struct {
+	Stage catalog.Stage `json:"stage"`
+	// After lists the health-gated changes (services) whose gates must
+	// pass first.
+	After []string `json:"after"`
+	// Revoke lists, per permission list (Path), the entries removed then
+	// (Before; After is always empty).
+	Revoke []PropertyDiff `json:"revoke"`
 }
 
 // Handover is one change's part in moving traffic without a gap (see
@@ -141,6 +169,17 @@ type Handover struct {
 type Endpoint struct {
 	Address string `json:"address"`
 	ID      string `json:"id"`
+}
+
+// DataDeletions are the changes that delete resources holding data.
+func (p *Plan) DataDeletions() []*Change {
+	var out []*Change
+	for _, c := range p.Changes {
+		if c.Action == Delete && c.Data != "" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Plan is everything gantry apply needs to make the account match the

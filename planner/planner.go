@@ -142,6 +142,7 @@ func Diff(desired *graph.Graph, live []*provider.Observed, scope provider.Scope,
 		live:    map[string]*provider.Observed{},
 		changes: map[string]*Change{},
 		owners:  ownersOf(desired),
+		revokes: map[string][]PropertyDiff{},
 	}
 	for _, o := range liveSorted {
 		d.live[o.Address] = o
@@ -171,13 +172,23 @@ func Diff(desired *graph.Graph, live []*provider.Observed, scope provider.Scope,
 		if t.Revisioned && strings.Contains(o.Address, "#") {
 			reason = "older revision no service runs, left registered by an earlier apply"
 		}
-		p.Changes = append(p.Changes, &Change{
+		c := &Change{
 			Address: o.Address, Type: o.Type, Action: Delete, Stage: t.Stage,
 			Cause: CauseRemoved, Reason: reason, Impact: ImpactDelete,
 			LiveID: o.ID, Fingerprint: Fingerprint(o),
-		})
+		}
+		if t.Data != nil {
+			// Removing a service from the configuration removes its
+			// logs too: never silently.
+			if what := t.Data(o.Properties, o.Attributes); what != "" {
+				c.Impact, c.Data = ImpactDeleteData, what
+				c.Reason += "; deletes " + what
+			}
+		}
+		p.Changes = append(p.Changes, c)
 	}
 	d.handovers(p.Changes)
+	d.deferRevokes(p.Changes)
 	sortChanges(p.Changes)
 	return p, nil
 }
@@ -236,6 +247,9 @@ type differ2 struct {
 	live    map[string]*provider.Observed
 	changes map[string]*Change
 	owners  map[string]map[string]bool
+	// revokes holds, by address, the entries of permission lists
+	// (catalog.Type.Grants) that an update removes.
+	revokes map[string][]PropertyDiff
 }
 
 func (d *differ2) plan(r *graph.Resource) (*Change, error) {
@@ -313,6 +327,7 @@ func (d *differ2) plan(r *graph.Resource) (*Change, error) {
 	default:
 		c.Action, c.Impact = Update, ImpactInPlace
 		c.Reason = "changed: " + changedNames(c.Diffs)
+		d.noteRevokes(t, c.Address, want, have)
 		for _, df := range c.Diffs {
 			for _, rp := range t.Redeploys {
 				if !under(df.Path, rp) {

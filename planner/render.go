@@ -144,6 +144,21 @@ func diffLines(d PropertyDiff) (header string, body []string) {
 	return header, body
 }
 
+// allDiffs are a change's property diffs, then the removals a two-phase
+// update makes later (Change.Deferred), their paths saying when.
+func allDiffs(c *Change) []PropertyDiff {
+	if c.Deferred == nil || len(c.Deferred.Revoke) == 0 {
+		return c.Diffs
+	}
+	out := append([]PropertyDiff(nil), c.Diffs...)
+	for _, d := range c.Deferred.Revoke {
+		d.Path = fmt.Sprintf("%s, revoked in stage %d (%s) once %s healthy", d.Path, int(c.Deferred.Stage), c.Deferred.Stage, joinAnd(c.Deferred.After)+
+			map[bool]string{true: " is", false: " are"}[len(c.Deferred.After) == 1])
+		out = append(out, d)
+	}
+	return out
+}
+
 // actionVerb is how a change's action reads in a sentence.
 func actionVerb(c *Change) string {
 	switch c.Action {
@@ -166,8 +181,34 @@ func impactText(c *Change) string {
 			return ""
 		}
 		return string(c.Impact)
+	case Delete:
+		if c.Data != "" {
+			return "DELETES " + c.Data
+		}
 	}
 	return ""
+}
+
+// dataWarning is one sentence naming the deletions that destroy data (at
+// most max by address), or "".
+func dataWarning(p *Plan, max int) string {
+	dd := p.DataDeletions()
+	if len(dd) == 0 {
+		return ""
+	}
+	var names []string
+	for i, c := range dd {
+		if i == max {
+			names = append(names, fmt.Sprintf("and %d more", len(dd)-max))
+			break
+		}
+		names = append(names, c.Address+" ("+c.Data+")")
+	}
+	verb := "deletions destroy"
+	if len(dd) == 1 {
+		verb = "deletion destroys"
+	}
+	return fmt.Sprintf("%d %s data: %s.", len(dd), verb, strings.Join(names, ", "))
 }
 
 // short is the type's short noun.
@@ -184,8 +225,12 @@ func summaryLine(p *Plan) string {
 	if s.Changed() == 0 {
 		return fmt.Sprintf("No changes. %d resources are up to date.", s[NoOp])
 	}
-	return fmt.Sprintf("%d to create, %d to update, %d to replace, %d to delete, %d unchanged.",
+	line := fmt.Sprintf("%d to create, %d to update, %d to replace, %d to delete, %d unchanged.",
 		s[Create], s[Update], s[Replace], s[Delete], s[NoOp])
+	if w := dataWarning(p, 3); w != "" {
+		line += " WARNING: " + w
+	}
+	return line
 }
 
 // origin names where the plan came from: project, environment, provider,

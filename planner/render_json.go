@@ -33,6 +33,10 @@ type JSONSummary struct {
 	Replace int `json:"replace"`
 	Delete  int `json:"delete"`
 	NoOp    int `json:"noop"`
+	// DeletesData counts the deletions that destroy data (changes with
+	// "data" set: log groups, repositories holding images); left out when
+	// none does.
+	DeletesData int `json:"deletesData,omitempty"`
 }
 
 // JSONChange is one change in the JSON rendering. Before and After map
@@ -50,6 +54,21 @@ type JSONChange struct {
 	ForceNew  []string       `json:"forceNew,omitempty"`
 	Before    map[string]any `json:"before,omitempty"`
 	After     map[string]any `json:"after,omitempty"`
+	// Deferred: entries of permission lists this update removes in a
+	// later stage, once the deployments in After are healthy (Before and
+	// After hold the whole lists as they end up).
+	Deferred *JSONDeferred `json:"deferred,omitempty"`
+	// Data, on a deletion, says what data it destroys.
+	Data string `json:"data,omitempty"`
+}
+
+// JSONDeferred is the second step of a two-phase update: Revoke maps each
+// permission list to the entries removed in Stage.
+type JSONDeferred struct {
+	Stage     int              `json:"stage"`
+	StageName string           `json:"stageName"`
+	After     []string         `json:"after"`
+	Revoke    map[string][]any `json:"revoke"`
 }
 
 // JSON returns the JSON rendering of p.
@@ -72,7 +91,7 @@ func JSON(p *Plan, opts RenderOptions) *JSONPlan {
 		jc := JSONChange{
 			Address: c.Address, Type: c.Type, Action: c.Action, Stage: int(c.Stage),
 			StageName: c.Stage.String(), Cause: c.Cause, Reason: c.Reason, Impact: c.Impact,
-			ForceNew: c.ForceNew,
+			ForceNew: c.ForceNew, Data: c.Data,
 		}
 		if c.Action == Create && p.Desired != nil {
 			jc.After = createdProperties(p.Desired.Get(c.Address))
@@ -91,6 +110,13 @@ func JSON(p *Plan, opts RenderOptions) *JSONPlan {
 				jc.After[d.Path] = d.After
 			}
 		}
+		if df := c.Deferred; df != nil {
+			jc.Deferred = &JSONDeferred{Stage: int(df.Stage), StageName: df.Stage.String(), After: df.After, Revoke: map[string][]any{}}
+			for _, d := range df.Revoke {
+				l, _ := d.Before.([]any)
+				jc.Deferred.Revoke[d.Path] = l
+			}
+		}
 		out.Changes = append(out.Changes, jc)
 	}
 	for _, ph := range p.Phases() {
@@ -105,6 +131,7 @@ func JSON(p *Plan, opts RenderOptions) *JSONPlan {
 			}
 		}
 	}
+	out.Summary.DeletesData = len(p.DataDeletions())
 	return out
 }
 

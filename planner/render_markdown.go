@@ -53,6 +53,11 @@ func RenderMarkdown(w io.Writer, p *Plan, opts RenderOptions) error {
 	return err
 }
 
+// fullPlanHint says where the whole plan is, true whether or not it was
+// saved: the markdown renderer does not know about --out.
+const fullPlanHint = "The full plan, every property diff included, is in `gantry plan --format text` " +
+	"(or `gantry show FILE` when the plan was saved with `--out FILE`)."
+
 func markdown(p *Plan, level int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### gantry plan: `%s` / `%s`\n\n", p.Scope.Project, p.Scope.Environment)
@@ -64,17 +69,18 @@ func markdown(p *Plan, level int) string {
 		b.WriteString("**No changes.** The environment matches the configuration.\n")
 		return b.String()
 	}
+	if w := dataWarning(p, 10); w != "" {
+		b.WriteString("> [!WARNING]\n> " + w + "\n\n")
+	}
 	switch level {
 	case mdFolded:
-		b.WriteString("> [!NOTE]\n> This plan is too long for one comment in full: each change is folded to one line. " +
-			"`gantry show` on the plan file prints every property diff.\n\n")
+		b.WriteString("> [!NOTE]\n> This plan is too long for one comment in full: each change is folded to one line. " + fullPlanHint + "\n\n")
 	case mdGrouped:
-		b.WriteString("> [!NOTE]\n> This plan is too long for one comment in full: changes are listed by address only, grouped by type and action. " +
-			"`gantry show` on the plan file prints every property diff.\n\n")
+		b.WriteString("> [!NOTE]\n> This plan is too long for one comment in full: changes are listed by address only, grouped by type and action. " + fullPlanHint + "\n\n")
 	case mdCounts, mdMinimal:
 		b.WriteString("> [!NOTE]\n> This plan is too long for one comment: it is shortened to counts per stage and type" +
 			map[bool]string{true: ", with every replacement and deletion listed", false: ""}[level == mdCounts] +
-			". `gantry show` on the plan file prints every change.\n\n")
+			". " + fullPlanHint + "\n\n")
 	}
 	phases := p.Phases()
 	for i, ph := range phases {
@@ -143,7 +149,7 @@ func writeMarkdownChange(b *strings.Builder, c *Change) {
 		return
 	}
 	var lines []string
-	for _, d := range c.Diffs {
+	for _, d := range allDiffs(c) {
 		header, body := diffLines(d)
 		lines = append(lines, "@@ "+header+" @@")
 		lines = append(lines, body...)

@@ -74,7 +74,7 @@ func writeTextChange(w io.Writer, ch *Change, c func(code, s string) string) {
 	if ch.Action == Replace {
 		fmt.Fprintf(w, "      %s\n", c(ansiDim, ch.Reason))
 	}
-	for _, d := range ch.Diffs {
+	for _, d := range allDiffs(ch) {
 		header, body := diffLines(d)
 		fmt.Fprintf(w, "      %s\n", header)
 		for _, l := range body {

@@ -87,8 +87,15 @@ type Health struct {
 	// TaskDefinition is the ARN the primary deployment runs.
 	TaskDefinition string `json:"taskDefinition"`
 	Desired        int    `json:"desired"`
-	Running        int    `json:"running"`
-	Pending        int    `json:"pending"`
+	// Running counts the service's running tasks, every deployment's
+	// (ECS's service-level runningCount); Pending those of the primary
+	// deployment.
+	Running int `json:"running"`
+	Pending int `json:"pending"`
+	// OlderRunning counts the running tasks of deployments older than
+	// DeploymentID (the ones it replaces), included in Running: the new
+	// deployment runs Running-OlderRunning.
+	OlderRunning int `json:"olderRunning,omitempty"`
 	// RolledBack is true when the circuit breaker or an alarm rolled the
 	// deployment back: a failure, however healthy the service now is.
 	RolledBack bool `json:"rolledBack"`

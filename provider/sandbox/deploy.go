@@ -117,7 +117,7 @@ func deploymentStatuses(r *record, now time.Time) []DeploymentStatus {
 			switch {
 			case d.Crashloop && d.failed(now):
 				st.RolloutState = "FAILED"
-				st.RolloutStateReason = "ECS deployment circuit breaker: tasks failed to start."
+				st.RolloutStateReason = circuitBreakerPrefix + "tasks failed to start."
 				st.Failed = crashCount(d, now, desired)
 			case d.Crashloop:
 				st.RolloutState = "IN_PROGRESS"
@@ -136,7 +136,7 @@ func deploymentStatuses(r *record, now time.Time) []DeploymentStatus {
 				st.Pending = desired - st.Running
 			}
 			if d.RollbackOf != "" && st.RolloutState == "IN_PROGRESS" {
-				st.RolloutStateReason = "ECS deployment circuit breaker: rolling back to deploymentId " + d.RollbackTo + "."
+				st.RolloutStateReason = circuitBreakerPrefix + "rolling back to deploymentId " + d.RollbackTo + "."
 			}
 			newRunning = st.Running
 			out = append(out, st)
@@ -154,7 +154,7 @@ func deploymentStatuses(r *record, now time.Time) []DeploymentStatus {
 		switch {
 		case d.failed(now):
 			st.RolloutState = "FAILED"
-			st.RolloutStateReason = "ECS deployment circuit breaker: tasks failed to start."
+			st.RolloutStateReason = circuitBreakerPrefix + "tasks failed to start."
 			st.Running, st.Desired = 0, 0
 			st.Failed = crashCount(d, d.due(), desired)
 		default:
@@ -310,10 +310,13 @@ func serviceHealth(r *record, now time.Time) *provider.Health {
 		}
 	}
 	h.Pending = primary.Pending
+	h.OlderRunning = h.Running - tracked.Running
 	if primary.RollbackOf != "" && primary.RollbackOf == tracked.ID {
 		h.RolledBack = true
 		h.RolloutState = "FAILED"
-		h.RolloutStateReason = tracked.RolloutStateReason + " The circuit breaker rolled the service back: " + primary.RolloutStateReason
+		// Both reasons start with "ECS deployment circuit breaker:";
+		// say it once.
+		h.RolloutStateReason = tracked.RolloutStateReason + " Now " + strings.TrimPrefix(primary.RolloutStateReason, circuitBreakerPrefix)
 		if primary.RolloutState == "COMPLETED" {
 			h.RolloutStateReason = tracked.RolloutStateReason + " Rolled back to " + primary.TaskDefinition + " (deployment " + primary.ID + ")."
 		}
@@ -361,6 +364,10 @@ func targetStates(r *record, statuses []DeploymentStatus, now time.Time) map[str
 	}
 	return t
 }
+
+// circuitBreakerPrefix starts the reasons ECS gives for what the circuit
+// breaker did.
+const circuitBreakerPrefix = "ECS deployment circuit breaker: "
 
 func isCrashloop(r *record, id string) bool {
 	for _, d := range r.Deployments {

@@ -113,7 +113,8 @@ func TestCrashloopTripsTheCircuitBreakerAndRollsBack(t *testing.T) {
 		t.Fatalf("after the breaker: %+v", h)
 	}
 	if !strings.HasPrefix(h.RolloutStateReason, "ECS deployment circuit breaker: tasks failed to start.") ||
-		!strings.Contains(h.RolloutStateReason, "rolling back to deploymentId ecs-svc/") {
+		!strings.Contains(h.RolloutStateReason, "rolling back to deploymentId ecs-svc/") ||
+		strings.Count(h.RolloutStateReason, "circuit breaker") != 1 {
 		t.Errorf("reason %q", h.RolloutStateReason)
 	}
 	// The service runs the previous revision again.

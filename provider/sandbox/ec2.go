@@ -38,6 +38,11 @@ func init() {
 			return c.notFound("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
 		},
 		Validate: validateSecurityGroup,
+		// A revoked rule cuts the traffic it admitted at once.
+		Update: func(c *txc, old, r *record) error {
+			c.noteSecurityGroup(r)
+			return nil
+		},
 		Create: func(c *txc, r *record) error {
 			b, err := c.newIDs("sg", r.Key)
 			if err != nil {

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -302,12 +303,32 @@ func (s *Sandbox) Delete(ctx context.Context, scope provider.Scope, live *provid
 		return c.delete(h, r)
 	})
 	if err != nil {
+		s.noteInUse(live, err)
 		return err
 	}
 	if after != nil {
 		return after
 	}
 	return nil
+}
+
+// inUseCodes are the error codes of a delete AWS refuses because
+// something still uses the resource.
+var inUseCodes = map[string]bool{
+	"DependencyViolation": true, "ResourceInUse": true, "ResourceInUseException": true,
+	"DeleteConflict": true, "ClusterContainsServicesException": true,
+	"ClusterContainsTasksException": true, "ClusterContainsContainerInstancesException": true,
+}
+
+// noteInUse counts a delete refused as in use (Stats.InUse).
+func (s *Sandbox) noteInUse(live *provider.Observed, err error) {
+	var op *provider.OpError
+	if !errors.As(err, &op) || !inUseCodes[op.Code] {
+		return
+	}
+	s.mu.Lock()
+	s.stats.InUse = append(s.stats.InUse, fmt.Sprintf("%s %s: %s", op.Operation, live.Address, op.Code))
+	s.mu.Unlock()
 }
 
 func (c *txc) delete(h *handler, r *record) error {

@@ -190,6 +190,11 @@ type Stats struct {
 	// healthy targets to one without, or a service left a target group a
 	// listener or rule still sends traffic to. gantry should never make one.
 	TrafficGaps []string `json:"trafficGaps,omitempty"`
+	// InUse describes every delete refused because something still uses
+	// the resource (DependencyViolation, ResourceInUse, DeleteConflict,
+	// ClusterContainsServicesException, ...), retries included: a delete
+	// made in dependency order never gets one.
+	InUse []string `json:"inUse,omitempty"`
 }
 
 // Stats returns a copy of this handle's call counts.
@@ -202,6 +207,7 @@ func (s *Sandbox) Stats() Stats {
 		st.Calls[k] = v
 	}
 	st.TrafficGaps = append([]string(nil), s.stats.TrafficGaps...)
+	st.InUse = append([]string(nil), s.stats.InUse...)
 	return st
 }
 

@@ -177,3 +177,174 @@ func containsString(l []string, s string) bool {
 	}
 	return false
 }
+
+// noteSecurityGroup records a traffic gap when a security group write (sg
+// as written) leaves the running tasks of a service that uses the group
+// unreachable on their port from a load balancer that sends them traffic.
+func (c *txc) noteSecurityGroup(sg *record) {
+	services, err := c.referrers(sg, catalog.Service)
+	if err != nil {
+		return
+	}
+	for _, svc := range services {
+		for _, msg := range c.unreachable(svc, sg) {
+			c.s.noteGap(fmt.Sprintf("%s %s: %s", c.op, sg.address(), msg))
+		}
+	}
+}
+
+// unreachable describes every running deployment of svc whose tasks a
+// listener or rule sends traffic to (through a target group the
+// deployment registers in) while none of the service's security groups
+// (override standing in for its stored version) admits the tasks' port
+// from that load balancer's security groups.
+func (c *txc) unreachable(svc, override *record) []string {
+	var groups []map[string]any
+	for _, id := range serviceSecurityGroups(svc.Props) {
+		g, _ := c.liveByAlias(catalog.SecurityGroup, id)
+		if override != nil && g != nil && g.ID == override.ID {
+			g = override
+		}
+		if g != nil {
+			groups = append(groups, g.Props)
+		}
+	}
+	deps := map[string]*deployment{}
+	for _, d := range settle(svc, c.now) {
+		deps[d.ID] = d
+	}
+	var out []string
+	for _, st := range deploymentStatuses(svc, c.now) {
+		if st.Status == "INACTIVE" || st.Running == 0 {
+			continue
+		}
+		td, _ := c.taskDefinition(st.TaskDefinition)
+		tgs := serviceTargetGroups(svc.Props)
+		if d := deps[st.ID]; d != nil && d.TargetGroups != nil {
+			tgs = d.TargetGroups
+		}
+		for _, arn := range tgs {
+			port, ok := taskPort(svc.Props, td, arn)
+			if !ok {
+				continue
+			}
+			for _, lbGroups := range c.routingLoadBalancers(arn) {
+				if !admits(groups, port, lbGroups) {
+					out = append(out, fmt.Sprintf("%d running tasks of %s (deployment %s) no longer admit port %d from the load balancer that sends them traffic through target group %s",
+						st.Running, svc.address(), st.ID, port, arn))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// serviceSecurityGroups lists the security groups of a service's tasks.
+func serviceSecurityGroups(p map[string]any) []string {
+	var out []string
+	for _, v := range list(obj(obj(p, "NetworkConfiguration"), "AwsvpcConfiguration"), "SecurityGroups") {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// taskPort is the container port a service's tasks of task definition td
+// register in target group arn with: the port td maps for the container
+// the service's LoadBalancers entry for arn names (its first entry when
+// none names arn: a deployment registers in groups the service may have
+// left since), else that entry's ContainerPort.
+func taskPort(svc map[string]any, td *record, arn string) (int, bool) {
+	var entry map[string]any
+	objs(svc, "LoadBalancers", func(lb map[string]any) {
+		if entry == nil || str(lb, "TargetGroupArn") == arn && str(entry, "TargetGroupArn") != arn {
+			entry = lb
+		}
+	})
+	if entry == nil {
+		return 0, false
+	}
+	port, found := 0, false
+	if td != nil {
+		objs(td.Props, "ContainerDefinitions", func(ct map[string]any) {
+			if str(ct, "Name") != str(entry, "ContainerName") || found {
+				return
+			}
+			objs(ct, "PortMappings", func(pm map[string]any) {
+				if cp, ok := num(pm, "ContainerPort"); ok && !found {
+					port, found = int(cp), true
+				}
+			})
+		})
+	}
+	if !found {
+		if cp, ok := num(entry, "ContainerPort"); ok {
+			port, found = int(cp), true
+		}
+	}
+	return port, found
+}
+
+// routingLoadBalancers returns, for each load balancer with a listener or
+// rule that sends traffic to target group arn, its security groups.
+func (c *txc) routingLoadBalancers(arn string) [][]string {
+	tg, _ := c.liveByAlias(catalog.TargetGroup, arn)
+	if tg == nil {
+		return nil
+	}
+	routers, _ := c.referrers(tg, catalog.Listener, catalog.ListenerRule)
+	var out [][]string
+	seen := map[string]bool{}
+	for _, rt := range routers {
+		key, listener := "Actions", (*record)(nil)
+		if rt.Type == catalog.Listener {
+			key, listener = "DefaultActions", rt
+		} else {
+			listener, _ = c.liveByAlias(catalog.Listener, str(rt.Props, "ListenerArn"))
+		}
+		if listener == nil || !containsString(trafficTargets(rt.Props, key), tg.ID) {
+			continue
+		}
+		lb, _ := c.liveByAlias(catalog.LoadBalancer, str(listener.Props, "LoadBalancerArn"))
+		if lb == nil || seen[lb.ID] {
+			continue
+		}
+		seen[lb.ID] = true
+		var sgs []string
+		for _, v := range list(lb.Props, "SecurityGroups") {
+			if s, ok := v.(string); ok {
+				sgs = append(sgs, s)
+			}
+		}
+		out = append(out, sgs)
+	}
+	return out
+}
+
+// admits reports whether one of the groups has an ingress rule that lets
+// TCP traffic to port in from one of the source groups (a CIDR rule is
+// taken to admit the load balancer).
+func admits(groups []map[string]any, port int, sources []string) bool {
+	ok := false
+	for _, g := range groups {
+		objs(g, "SecurityGroupIngress", func(r map[string]any) {
+			proto := strings.ToLower(str(r, "IpProtocol"))
+			if proto != "-1" && proto != "tcp" && proto != "6" && proto != "all" {
+				return
+			}
+			if proto == "tcp" || proto == "6" {
+				from, _ := num(r, "FromPort")
+				to, _ := num(r, "ToPort")
+				if float64(port) < from || float64(port) > to {
+					return
+				}
+			}
+			src := str(r, "SourceSecurityGroupId")
+			if src == "" || containsString(sources, src) {
+				ok = true
+			}
+		})
+	}
+	return ok
+}
