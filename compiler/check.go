@@ -58,8 +58,16 @@ type checker struct {
 	// errors: the Go checks skip them, since their findings would only
 	// repeat the error in other words.
 	broken map[string]bool
-	// failed marks values (env, logical path) in error.
-	failed map[string]bool
+	// failed marks values (env, logical path) in error; failedBelow marks
+	// the structs and lists that contain one.
+	failed      map[string]bool
+	failedBelow map[string]bool
+
+	// undefinedEnv marks environment entries that only refine (see
+	// checkEnvDefinitions); misdirected marks entities (env, kind, name)
+	// whose refinement in env was written under another name.
+	undefinedEnv map[string]bool
+	misdirected  map[string]bool
 
 	// reports counts each environment's diagnostics and failure marks,
 	// to tell whether computing an effective value reported anything (see
@@ -72,14 +80,17 @@ type checker struct {
 
 func newChecker(l *loader, root cue.Value) *checker {
 	return &checker{
-		l:        l,
-		root:     root,
-		top:      map[string]map[string]bool{},
-		disabled: map[string]map[string]bool{},
-		eff:      map[string]*gnode{},
-		broken:   map[string]bool{},
-		failed:   map[string]bool{},
-		reports:  map[string]*atomic.Int64{"": {}},
+		l:            l,
+		root:         root,
+		top:          map[string]map[string]bool{},
+		disabled:     map[string]map[string]bool{},
+		eff:          map[string]*gnode{},
+		broken:       map[string]bool{},
+		failed:       map[string]bool{},
+		failedBelow:  map[string]bool{},
+		undefinedEnv: map[string]bool{},
+		misdirected:  map[string]bool{},
+		reports:      map[string]*atomic.Int64{"": {}},
 	}
 }
 
@@ -135,6 +146,7 @@ func (c *checker) run() *config.Project {
 	}
 
 	c.checkTopLevel()
+	c.checkEnvDefinitions(envs)
 	c.checkNames()
 	c.checkEnvEntries()
 
@@ -247,7 +259,7 @@ func (c *checker) environment(name string, en *gnode) *config.Environment {
 				}
 			}
 			e := c.effective(merged, c.entitySpec(kind), name, lpath, true)
-			if e == nil || e.failed {
+			if e == nil || e.failed || c.misdirected[brokenKey(name, kind, n)] {
 				c.mu.Lock()
 				c.broken[brokenKey(name, kind, n)] = true
 				c.mu.Unlock()
@@ -265,9 +277,13 @@ func (c *checker) environment(name string, en *gnode) *config.Environment {
 
 // skipErr drops validation errors inside services disabled in an
 // environment, and inside environment-level entries that refine nothing
-// (reported once, by checkEnvEntries).
+// or are no environment (reported once, by checkEnvEntries and
+// checkEnvDefinitions).
 func (c *checker) skipErr(path []string) bool {
 	p := unquoteAll(path)
+	if len(p) >= 2 && p[0] == "environments" && c.undefinedEnv[p[1]] {
+		return true
+	}
 	if len(p) < 4 || p[0] != "environments" || !entityKinds[p[2]] {
 		return false
 	}
@@ -356,11 +372,17 @@ func (c *checker) checkEnvEntries() {
 				if c.topLevel(kind, n) {
 					continue
 				}
+				if meant, ok := c.nameInError(kind, n); ok {
+					// Reported as an invalid name at the definition.
+					c.misdirected[brokenKey(e, kind, meant)] = true
+					continue
+				}
 				path := []string{"environments", e, kind, n}
 				msg := fmt.Sprintf("%s %q is not defined at the top level (%s.%s): an environment can only refine what exists",
 					kindNoun(kind), n, kind, n)
 				if s := suggest(n, keysSorted(c.top[kind])); s != "" {
 					msg += fmt.Sprintf("; did you mean %q?", s)
+					c.misdirected[brokenKey(e, kind, s)] = true
 				}
 				pos, ok := c.l.index.first(path)
 				if !ok {

@@ -39,17 +39,17 @@ func svcPath(name string, rest ...string) []string {
 }
 
 // errorf reports an error about the value at a logical path, unless that
-// value is already in error (the finding would repeat it).
+// value or a part of it is already in error (the finding would repeat it).
 func (c *checker) errorf(env string, path []string, msg string) {
-	if c.inputsOK(env, path) {
+	if c.findingOK(env, path) {
 		c.errorAt(c.pos(env, path...), env, path, msg)
 	}
 }
 
 // warnf reports a warning about the value at a logical path, unless that
-// value is in error.
+// value or a part of it is in error.
 func (c *checker) warnf(env string, path []string, msg string) {
-	if c.inputsOK(env, path) {
+	if c.findingOK(env, path) {
 		c.warnAt(c.pos(env, path...), env, path, msg)
 	}
 }

@@ -33,7 +33,7 @@ func (c *checker) checkRoute(e *config.Environment, s *config.Service) {
 	}
 	env := e.Name
 	p := func(rest ...string) []string { return svcPath(s.Name, append([]string{"route"}, rest...)...) }
-	if e.LoadBalancer(r.LoadBalancer) == nil {
+	if _, inError := c.nameInError("loadBalancers", r.LoadBalancer); e.LoadBalancer(r.LoadBalancer) == nil && !inError {
 		msg := fmt.Sprintf("load balancer %q does not exist", r.LoadBalancer)
 		if sug := suggest(r.LoadBalancer, keysSorted(c.top["loadBalancers"])); sug != "" {
 			msg += fmt.Sprintf("; did you mean %q?", sug)

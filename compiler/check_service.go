@@ -49,7 +49,8 @@ func (c *checker) checkService(e *config.Environment, s *config.Service) {
 	p := func(rest ...string) []string { return svcPath(s.Name, rest...) }
 
 	cl := e.Cluster(s.Cluster)
-	if cl == nil {
+	_, refInError := c.nameInError("clusters", s.Cluster)
+	if cl == nil && !refInError {
 		msg := fmt.Sprintf("cluster %q does not exist", s.Cluster)
 		if sug := suggest(s.Cluster, keysSorted(c.top["clusters"])); sug != "" {
 			msg += fmt.Sprintf("; did you mean %q?", sug)
@@ -57,7 +58,7 @@ func (c *checker) checkService(e *config.Environment, s *config.Service) {
 			msg += " (clusters: " + strings.Join(keysSorted(c.top["clusters"]), ", ") + ")"
 		}
 		c.errorf(env, p("cluster"), msg)
-	} else if !c.isBroken(env, "clusters", cl.Name) && c.inputsOK(env, p("cpu"), p("memory"), p("platform"), p("cluster")) {
+	} else if cl != nil && !c.isBroken(env, "clusters", cl.Name) && c.inputsOK(env, p("cpu"), p("memory"), p("platform"), p("cluster")) {
 		c.checkCapacityFit(e, cl, s)
 	}
 

@@ -2,11 +2,13 @@ package compiler
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
+	"cuelang.org/go/cue/ast"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
 
@@ -245,16 +247,117 @@ func (l *loader) emitRaw(r rawErr, env string) {
 }
 
 // addAtFileStart records a diagnostic for which no user position is known
-// at all (a required top-level field nobody wrote): at the start of the
-// configuration's first file.
+// at all (a required top-level field nobody wrote): at the package clause
+// of the configuration's home file (see homeFile).
 func (l *loader) addAtFileStart(path, env, msg string, sev Severity) {
 	d := Diagnostic{File: l.displayName(l.dir), Path: path, Environment: env, Message: msg, Severity: sev}
-	if len(l.files) > 0 {
-		d.File, d.Line, d.Column = l.files[0].Filename, 1, 1
+	if f := l.homeFile(); f != nil {
+		d.File, d.Line, d.Column = f.Filename, 1, 1
+		if pos := packagePos(f); pos.IsValid() {
+			d.Line, d.Column = pos.Line(), pos.Column()
+		}
 	}
 	l.mu.Lock()
 	l.diags = append(l.diags, d)
 	l.mu.Unlock()
+}
+
+// homeFile is the file where the configuration's project-wide settings
+// belong, for a problem that has no position (project is not set): the
+// first file, shallowest directory first, that defines an environment
+// (environments: E: account: ...); else the first that sets any top-level
+// field; else the first file. It depends only on the files, so the
+// answer is the same on every run.
+func (l *loader) homeFile() *ast.File {
+	if len(l.files) == 0 {
+		return nil
+	}
+	var best *ast.File
+	bestRank := 0
+	for _, f := range l.files {
+		rank := 1
+		switch {
+		case definesEnvironment(f):
+			rank = 3
+		case hasTopLevelField(f):
+			rank = 2
+		}
+		if best == nil || rank > bestRank || (rank == bestRank && fileDepth(f) < fileDepth(best)) {
+			best, bestRank = f, rank
+		}
+	}
+	return best
+}
+
+func fileDepth(f *ast.File) int { return strings.Count(filepath.ToSlash(f.Filename), "/") }
+
+// packagePos is the position of a file's package clause.
+func packagePos(f *ast.File) token.Pos {
+	for _, d := range f.Decls {
+		if p, ok := d.(*ast.Package); ok {
+			return p.PackagePos
+		}
+	}
+	return token.NoPos
+}
+
+// hasTopLevelField reports whether a file sets a regular top-level field.
+func hasTopLevelField(f *ast.File) bool {
+	for _, d := range f.Decls {
+		if x, ok := d.(*ast.Field); ok {
+			if _, ok := staticLabel(x.Label); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// definesEnvironment reports whether a file writes an environment's own
+// fields (account, region, network, ...) under a static name, rather
+// than only refinements of services, clusters or load balancers.
+func definesEnvironment(f *ast.File) bool {
+	for _, d := range f.Decls {
+		x, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		if name, ok := staticLabel(x.Label); !ok || name != "environments" {
+			continue
+		}
+		for _, env := range staticFields(x.Value) {
+			for _, own := range staticFields(env.Value) {
+				if name, _ := staticLabel(own.Label); !entityKinds[name] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// staticFields lists the fields with static labels of a struct value
+// (through & and parentheses).
+func staticFields(e ast.Expr) []*ast.Field {
+	switch x := e.(type) {
+	case *ast.StructLit:
+		var out []*ast.Field
+		for _, d := range x.Elts {
+			if f, ok := d.(*ast.Field); ok {
+				if _, ok := staticLabel(f.Label); ok {
+					out = append(out, f)
+				}
+			}
+		}
+		return out
+	case *ast.BinaryExpr:
+		if x.Op == token.AND {
+			return append(staticFields(x.X), staticFields(x.Y)...)
+		}
+	case *ast.ParenExpr:
+		return staticFields(x.X)
+	}
+	return nil
 }
 
 func (l *loader) posString(p token.Pos) string {

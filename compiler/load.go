@@ -203,13 +203,31 @@ func (l *loader) readFiles() error {
 		l.sources[r.name] = r.src
 		l.absPath[r.name] = paths[i]
 		if r.perr != nil {
-			l.addCUEError(r.perr, "")
+			l.addCUEErrors(firstParseError(r.perr), "")
 			continue
 		}
 		l.files = append(l.files, r.f)
 	}
 	slog.Debug("gantry: parsed configuration", "dir", l.dir, "files", len(l.files))
 	return nil
+}
+
+// firstParseError keeps the first syntax error of a file: the parser
+// goes on after an error, and what it reports next is mostly a
+// consequence of it (a missing '}' at the end of the file after a stray
+// comma).
+func firstParseError(err error) []cueerrors.Error {
+	errs := cueerrors.Errors(err)
+	if len(errs) <= 1 {
+		return errs
+	}
+	first := errs[0]
+	for _, e := range errs[1:] {
+		if p, q := e.Position(), first.Position(); p.IsValid() && (!q.IsValid() || p.Offset() < q.Offset()) {
+			first = e
+		}
+	}
+	return []cueerrors.Error{first}
 }
 
 // packageName finds the one package of the configuration. Files without a

@@ -112,7 +112,17 @@ func (c *checker) missing(s *spec, env string, path []string, required bool) *gn
 	switch s.kind {
 	case specStruct:
 		// A required struct (scale, deploy, logs): its fields' defaults.
-		return c.effectiveStruct(&gnode{kind: cue.StructKind, concrete: true}, s, env, path)
+		e := c.effectiveStruct(&gnode{kind: cue.StructKind, concrete: true}, s, env, path)
+		c.mu.Lock()
+		incomplete := c.failedBelow[failedKey(env, path)]
+		c.mu.Unlock()
+		if incomplete {
+			// A field without a default was reported as not set (network
+			// needs its vpc): the whole struct is absent, and so is
+			// anything a check would read in it (its subnets).
+			c.markFailed(env, path)
+		}
+		return e
 	case specMap:
 		return &gnode{kind: cue.StructKind, concrete: true}
 	case specList:
@@ -159,10 +169,15 @@ func (c *checker) effectiveStruct(n *gnode, s *spec, env string, path []string) 
 			continue
 		}
 		sf := s.fields[name]
-		if misspelt[name] && !sf.spec.hasDefault {
-			// "imgae" was reported; "image is not set" would say it again.
+		if misspelt[name] {
+			// "imgae" was reported; "image is not set" would say it
+			// again, and so would any check of the value it meant
+			// ("privateSubnet" leaves privateSubnets empty). The default,
+			// if any, still fills the effective value.
 			c.markFailed(env, childPath(path, name))
-			continue
+			if !sf.spec.hasDefault {
+				continue
+			}
 		}
 		if e := c.effective(nil, sf.spec, env, childPath(path, name), !sf.optional); e != nil {
 			out.fields = append(out.fields, gfield{name, e})
@@ -186,6 +201,9 @@ func (c *checker) effectiveLeaf(n *gnode, s *spec, env string, path []string) *g
 		}
 		d, _ := u.Default()
 		if !d.IsConcrete() {
+			if c.isMisdirected(env, path) {
+				return c.fail(env, path, u)
+			}
 			if s.hasDefault {
 				c.errorAt(c.l.index.nearest(env, path), env, path,
 					fmt.Sprintf("is not set, and the default %v does not satisfy %v", s.def, n.v))
@@ -299,6 +317,11 @@ func (c *checker) nodePos(n *gnode, env string, path []string) token.Pos {
 // environment. have is the non-concrete value, if any.
 func (c *checker) notSetAt(env string, path []string, pos token.Pos, have string) {
 	c.markFailed(env, path)
+	if c.isMisdirected(env, path) {
+		// The refinement that would have set it went to another name,
+		// which is the error.
+		return
+	}
 	msg := "is not set"
 	written := len(c.l.index.valuesAt(path)) > 0
 	if env != "" && len(path) > 0 && entityKinds[path[0]] {
@@ -307,10 +330,37 @@ func (c *checker) notSetAt(env string, path []string, pos token.Pos, have string
 	if have != "" && !isBareType(have) && written {
 		msg = "has no concrete value (only " + have + ")"
 	}
+	if !pos.IsValid() && env != "" && len(path) > 2 && entityKinds[path[0]] &&
+		len(c.l.index.valuesAt(path)) == 0 && !c.writtenInSomeEnvironment(path) {
+		// Written nowhere (cluster was left out): the mistake is in the
+		// definition, one error for all environments.
+		pos, _ = c.l.index.first(path[:2])
+	}
 	if !pos.IsValid() {
 		pos = c.l.index.nearest(env, path)
 	}
+	if hint := topLevelHints[pathKey(path)]; hint != "" && !pos.IsValid() {
+		// Nothing of it is written anywhere: say what to write.
+		msg += ": add " + hint
+	}
 	c.errorAt(pos, env, path, msg)
+}
+
+// writtenInSomeEnvironment reports whether some environment's refinement
+// writes a value at the logical path of an entity's field.
+func (c *checker) writtenInSomeEnvironment(path []string) bool {
+	for _, e := range c.envNames {
+		if len(c.l.index.valuesAt(append([]string{"environments", e}, path...))) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// topLevelHints say what to write for a required top-level field that is
+// missing altogether.
+var topLevelHints = map[string]string{
+	"project": `project: "name" (a lowercase name of 2-20 characters: letters, digits and '-', starting with a letter; it prefixes the name of every AWS resource gantry creates)`,
 }
 
 func isBareType(s string) bool {
@@ -340,12 +390,16 @@ func (c *checker) fail(env string, path []string, v cue.Value) *gnode {
 
 func failedKey(env string, path []string) string { return env + pathSep + pathKey(path) }
 
-// markFailed records an error in a value: Go checks that read it are
-// skipped, since they would only repeat the error.
+// markFailed records an error in a value: Go checks that read it, or read
+// a struct or list it is part of, are skipped, since they would only
+// repeat the error.
 func (c *checker) markFailed(env string, path []string) {
 	c.countReport(env)
 	c.mu.Lock()
 	c.failed[failedKey(env, path)] = true
+	for i := 1; i < len(path); i++ {
+		c.failedBelow[failedKey(env, path[:i])] = true
+	}
 	c.mu.Unlock()
 }
 
@@ -373,3 +427,21 @@ func (c *checker) inputsOK(env string, paths ...[]string) bool {
 	}
 	return true
 }
+
+// findingOK reports whether a finding about the value at a logical path
+// may be reported: the value is not in error, nor a struct or list it is
+// part of, nor any part of it. A finding about a struct is derived from
+// its parts (scale's min and max, a secret's sources); with one of them in
+// error (or not concrete) it would only repeat that error in other words.
+// A whole entity (services.web) is the exception: a finding about it as a
+// whole (it has no health check, nothing routes to it) does not follow
+// from an error in one of its fields; entities whose shape is broken are
+// skipped by isBroken instead.
+func (c *checker) findingOK(env string, path []string) bool {
+	if !c.inputsOK(env, path) {
+		return false
+	}
+	return isEntityPath(path) || !c.failedBelow[failedKey(env, path)]
+}
+
+func isEntityPath(p []string) bool { return len(p) <= 2 }

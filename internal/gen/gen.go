@@ -37,22 +37,36 @@ func Write(dir string, o Options) error {
 
 var envNames = []string{"dev", "staging", "prod", "qa", "perf", "demo", "eu", "us", "ap"}
 
-// Files returns the repository's files by relative path.
+// productionEnv is the environment the policy holds to a stricter rule
+// (two tasks at least): prod when there is one, else the last one
+// generated, so that the policy only refines an environment that exists.
+func productionEnv(envs []string) string {
+	for _, e := range envs {
+		if e == "prod" {
+			return e
+		}
+	}
+	return envs[len(envs)-1]
+}
+
+// Files returns the repository's files by relative path. o.Environments
+// is clamped to 1-9 (Write rejects anything else).
 func Files(o Options) map[string]string {
-	envs := envNames[:o.Environments]
+	envs := envNames[:min(max(o.Environments, 1), len(envNames))]
+	prod := productionEnv(envs)
 	routed := (o.Services + 1) / 2
 	lbs := max(1, (routed+servicesPerLB-1)/servicesPerLB)
 	files := map[string]string{
 		"cue.mod/module.cue": "module: \"example.com/bench@v0\"\nlanguage: version: \"v0.17.0\"\n",
 		"gantry.cue":         projectFile,
-		"policy.cue":         policyFile,
+		"policy.cue":         policyFile(prod),
 		"clusters.cue":       clustersFile,
 		"environments.cue":   environmentsFile(envs),
 		"loadbalancers.cue":  loadBalancersFile(envs, lbs),
 		"repositories.cue":   repositoriesFile(o.Services),
 	}
 	for i := range o.Services {
-		files[fmt.Sprintf("services/svc%04d.cue", i)] = serviceFile(i, envs, lbs)
+		files[fmt.Sprintf("services/svc%04d.cue", i)] = serviceFile(i, envs, prod, lbs)
 	}
 	return files
 }
@@ -73,13 +87,17 @@ services: [_]: {
 }
 `
 
-const policyFile = `package bench
+// policyFile writes the organisation rules; prod is the environment that
+// runs two tasks at least.
+func policyFile(prod string) string {
+	return fmt.Sprintf(`package bench
 
 // Organisation rules, checked against every service in every environment.
 services: [_]: memory: <=16384
 environments: [_]: services: [_]: image: !~":latest$"
-environments: prod: services: [_]: scale: min: >=2
-`
+environments: %s: services: [_]: scale: min: >=2
+`, prod)
+}
 
 const clustersFile = `package bench
 
@@ -148,7 +166,7 @@ func repositoriesFile(n int) string {
 // serviceFile writes one service: even services are routed web services on
 // Fargate with alarms and a health check, odd ones are workers (every
 // fourth on the EC2 cluster, arm64) with secrets and a sidecar.
-func serviceFile(i int, envs []string, lbs int) string {
+func serviceFile(i int, envs []string, prod string, lbs int) string {
 	name := fmt.Sprintf("svc%04d", i)
 	var b strings.Builder
 	b.WriteString("package bench\n\n")
@@ -216,10 +234,9 @@ func serviceFile(i int, envs []string, lbs int) string {
 		if i%2 == 0 {
 			fmt.Fprintf(&b, "\troute: host: \"%s.example.com\"\n", e)
 		}
-		switch e {
-		case "prod":
+		if e == prod {
 			fmt.Fprintf(&b, "\tscale: min: %d\n", 2+i%3)
-		default:
+		} else {
 			b.WriteString("\tscale: min: 1\n")
 		}
 		b.WriteString("}\n")
