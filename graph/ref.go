@@ -130,6 +130,11 @@ func visitRefs(v any, f func(Ref)) {
 	}
 }
 
+// Rewrite returns a copy of the property tree v in which f has replaced
+// the nodes it handles (f returns handled=true); maps and lists it does not
+// handle are copied and descended into.
+func Rewrite(v any, f func(any) (any, bool)) any { return walkValue(v, f) }
+
 // walkValue rebuilds v, letting f replace any node (f returns handled=true).
 func walkValue(v any, f func(any) (any, bool)) any {
 	if r, handled := f(v); handled {

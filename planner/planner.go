@@ -388,16 +388,16 @@ func changedNames(diffs []PropertyDiff) string {
 // reports whether every reference was known.
 func (d *differ2) resolve(v map[string]any) (map[string]any, bool) {
 	known := true
-	var walk func(v any) any
-	walk = func(v any) any {
+	var replace func(v any) (any, bool)
+	replace = func(v any) (any, bool) {
 		switch x := v.(type) {
 		case graph.Ref:
 			s, ok := d.attr(x)
 			if !ok {
 				known = false
-				return unknown{d.placeholder(x)}
+				return unknown{d.placeholder(x)}, true
 			}
-			return s
+			return s, true
 		case graph.Join:
 			var b strings.Builder
 			for _, part := range x.Parts {
@@ -408,29 +408,18 @@ func (d *differ2) resolve(v map[string]any) (map[string]any, bool) {
 					s, ok := d.attr(p)
 					if !ok {
 						known = false
-						return unknown{KnownAfterApply}
+						return unknown{KnownAfterApply}, true
 					}
 					b.WriteString(s)
 				}
 			}
-			return b.String()
+			return b.String(), true
 		case graph.Sensitive:
-			return graph.Sensitive{Value: walk(x.Value)}
-		case map[string]any:
-			m := make(map[string]any, len(x))
-			for k, e := range x {
-				m[k] = walk(e)
-			}
-			return m
-		case []any:
-			l := make([]any, len(x))
-			for i, e := range x {
-				l[i] = walk(e)
-			}
-			return l
+			return graph.Sensitive{Value: graph.Rewrite(x.Value, replace)}, true
 		}
-		return v
+		return nil, false
 	}
+	walk := func(v any) any { return graph.Rewrite(v, replace) }
 	out, _ := walk(v).(map[string]any)
 	return out, known
 }

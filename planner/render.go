@@ -265,37 +265,26 @@ func createdProperties(r *graph.Resource) map[string]any {
 	if r == nil {
 		return nil
 	}
-	var walk func(v any) any
-	walk = func(v any) any {
-		switch x := v.(type) {
-		case graph.Ref:
-			return "${" + x.String() + "}"
-		case graph.Join:
-			var b strings.Builder
-			for _, p := range x.Parts {
-				if ref, ok := p.(graph.Ref); ok {
-					b.WriteString("${" + ref.String() + "}")
-				} else {
-					fmt.Fprint(&b, p)
+	walk := func(v any) any {
+		return graph.Rewrite(v, func(v any) (any, bool) {
+			switch x := v.(type) {
+			case graph.Ref:
+				return "${" + x.String() + "}", true
+			case graph.Join:
+				var b strings.Builder
+				for _, p := range x.Parts {
+					if ref, ok := p.(graph.Ref); ok {
+						b.WriteString("${" + ref.String() + "}")
+					} else {
+						fmt.Fprint(&b, p)
+					}
 				}
+				return b.String(), true
+			case graph.Sensitive:
+				return Masked, true
 			}
-			return b.String()
-		case graph.Sensitive:
-			return Masked
-		case map[string]any:
-			m := make(map[string]any, len(x))
-			for k, e := range x {
-				m[k] = walk(e)
-			}
-			return m
-		case []any:
-			l := make([]any, len(x))
-			for i, e := range x {
-				l[i] = walk(e)
-			}
-			return l
-		}
-		return v
+			return nil, false
+		})
 	}
 	out, _ := walk(r.Properties).(map[string]any)
 	return out

@@ -8,6 +8,13 @@
 // directory holds any number of accounts and regions: the scope of each
 // call names them.
 //
+// The sandbox imports nothing of the planner's knowledge (package catalog)
+// on purpose: its tables of AWS defaults and behaviours are a second,
+// independent model of AWS, so that the round-trip test (create, read
+// back, plan: no changes) checks the catalog's normalisation against
+// something other than itself. Where the two tables overlap (load balancer
+// and target group attributes, service defaults), that is by design.
+//
 // The sandbox behaves like AWS where it matters to gantry:
 //
 //   - identifiers in AWS formats (ARNs, sg-/lt- ids, ELB DNS names,
