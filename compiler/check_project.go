@@ -17,6 +17,7 @@ func (c *checker) checkProject(p *config.Project) {
 		for _, cl := range e.Clusters {
 			if !c.isBroken(e.Name, "clusters", cl.Name) {
 				c.checkCluster(e, cl)
+				c.checkClusterCapacity(e, cl)
 			}
 		}
 		for _, lb := range e.LoadBalancers {
