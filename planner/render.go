@@ -11,7 +11,6 @@ import (
 	"github.com/hexops/gotextdiff/myers"
 
 	"github.com/gantry-gitops/gantry/catalog"
-	"github.com/gantry-gitops/gantry/graph"
 )
 
 // Format is a plan rendering.
@@ -257,35 +256,4 @@ func origin(p *Plan) string {
 		parts = append(parts, "commit "+c)
 	}
 	return strings.Join(parts, " · ")
-}
-
-// createdProperties is what a created resource will hold, for JSON:
-// references shown as ${address.Attribute}, sensitive values masked.
-func createdProperties(r *graph.Resource) map[string]any {
-	if r == nil {
-		return nil
-	}
-	walk := func(v any) any {
-		return graph.Rewrite(v, func(v any) (any, bool) {
-			switch x := v.(type) {
-			case graph.Ref:
-				return "${" + x.String() + "}", true
-			case graph.Join:
-				var b strings.Builder
-				for _, p := range x.Parts {
-					if ref, ok := p.(graph.Ref); ok {
-						b.WriteString("${" + ref.String() + "}")
-					} else {
-						fmt.Fprint(&b, p)
-					}
-				}
-				return b.String(), true
-			case graph.Sensitive:
-				return Masked, true
-			}
-			return nil, false
-		})
-	}
-	out, _ := walk(r.Properties).(map[string]any)
-	return out
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/graph"
 )
 
 // MarkdownLimit is the most characters a markdown plan may have: a GitHub
@@ -17,7 +18,8 @@ const MarkdownLimit = 65000
 // markdown detail levels, from the full plan down to counts. The first
 // that fits the limit is used, so the same plan always renders the same.
 const (
-	mdFull    = iota // every change with its property diffs
+	mdFull    = iota // every change with its property diffs, new resources with their properties
+	mdDiffs          // the same without the properties of new resources
 	mdFolded         // one line per change
 	mdGrouped        // addresses only, grouped by type and action
 	mdCounts         // counts per stage and type; replacements and deletions by address
@@ -28,10 +30,12 @@ var mdSymbols = map[Action]string{Create: "🟢", Update: "🟡", Replace: "🔴
 
 // RenderMarkdown writes the plan for a pull-request comment: a summary
 // table first, then one collapsible section per phase with the property
-// diffs in diff code blocks. It always fits in opts.MaxMarkdown
-// (MarkdownLimit) characters: when the full plan would not, details are
-// folded to one line per change, then to counts per stage and type, and
-// the comment says so.
+// diffs in diff code blocks and the properties of each new resource (a
+// create, the resource a replacement makes) in a collapsed block. It
+// always fits in opts.MaxMarkdown (MarkdownLimit) characters: when the
+// full plan would not, the properties of new resources go first, then
+// details are folded to one line per change, then to counts per stage and
+// type, and the comment says so.
 func RenderMarkdown(w io.Writer, p *Plan, opts RenderOptions) error {
 	limit := opts.MaxMarkdown
 	if limit <= 0 {
@@ -73,6 +77,9 @@ func markdown(p *Plan, level int) string {
 		b.WriteString("> [!WARNING]\n> " + w + "\n\n")
 	}
 	switch level {
+	case mdDiffs:
+		b.WriteString("> [!NOTE]\n> This plan is too long for one comment in full: the properties of new resources are left out " +
+			"(changes to existing resources are shown in full). " + fullPlanHint + "\n\n")
 	case mdFolded:
 		b.WriteString("> [!NOTE]\n> This plan is too long for one comment in full: each change is folded to one line. " + fullPlanHint + "\n\n")
 	case mdGrouped:
@@ -86,9 +93,13 @@ func markdown(p *Plan, level int) string {
 	for i, ph := range phases {
 		fmt.Fprintf(&b, "<details><summary><b>%d. %s</b> — %s</summary>\n\n", i+1, ph.Title(), phaseCounts(ph))
 		switch level {
-		case mdFull:
+		case mdFull, mdDiffs:
 			for _, c := range ph.Changes {
-				writeMarkdownChange(&b, c)
+				var created *graph.Resource
+				if level == mdFull {
+					created = newResource(p, c)
+				}
+				writeMarkdownChange(&b, c, created)
 			}
 		case mdFolded:
 			for _, c := range ph.Changes {
@@ -99,7 +110,10 @@ func markdown(p *Plan, level int) string {
 		default:
 			writeCounts(&b, ph, level == mdCounts)
 		}
-		b.WriteString("\n</details>\n\n")
+		if !strings.HasSuffix(b.String(), "\n\n") {
+			b.WriteString("\n")
+		}
+		b.WriteString("</details>\n\n")
 	}
 	return b.String()
 }
@@ -140,22 +154,48 @@ func foldedProps(c *Change) string {
 	return " (" + changedNames(c.Diffs) + ")"
 }
 
-func writeMarkdownChange(b *strings.Builder, c *Change) {
+// writeMarkdownChange writes one change with its property diffs; created
+// is the resource a create or replacement makes (nil when its properties
+// are left out), shown in a collapsed block.
+func writeMarkdownChange(b *strings.Builder, c *Change, created *graph.Resource) {
 	fmt.Fprintf(b, "- %s **`%s`** %s\n", mdSymbols[c.Action], c.Address, changeSummary(c))
 	if c.Action == Replace {
 		fmt.Fprintf(b, "  <br>%s\n", c.Reason)
 	}
-	if len(c.Diffs) == 0 {
+	if len(c.Diffs) > 0 {
+		var lines []string
+		for _, d := range allDiffs(c) {
+			header, body := diffLines(d)
+			lines = append(lines, "@@ "+header+" @@")
+			lines = append(lines, body...)
+		}
+		writeCodeBlock(b, "diff", lines)
+	}
+	if created == nil {
 		return
 	}
-	var lines []string
-	for _, d := range allDiffs(c) {
-		header, body := diffLines(d)
-		lines = append(lines, "@@ "+header+" @@")
-		lines = append(lines, body...)
+	lines := propertyLines(shownProperties(created), c.ForceNew)
+	if len(lines) == 0 {
+		return
 	}
+	title := "properties"
+	if c.Action == Replace {
+		title = "properties of the new " + short(c.Type)
+	}
+	// A blank line after <summary> lets GitHub render the code block
+	// inside; the indentation keeps the block in the list item.
+	fmt.Fprintf(b, "\n  <details><summary>%s</summary>\n", title)
+	writeCodeBlock(b, "yaml", lines)
+	// An HTML block runs to the next blank line: without one, the next
+	// list item would be swallowed into it.
+	b.WriteString("\n  </details>\n\n")
+}
+
+// writeCodeBlock writes lines as a fenced code block of lang, indented to
+// stay in a list item.
+func writeCodeBlock(b *strings.Builder, lang string, lines []string) {
 	fence := codeFence(lines)
-	b.WriteString("\n  " + fence + "diff\n")
+	b.WriteString("\n  " + fence + lang + "\n")
 	for _, l := range lines {
 		b.WriteString("  " + l + "\n")
 	}

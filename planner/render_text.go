@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/gantry-gitops/gantry/graph"
 )
 
 // ANSI colours for the text format.
@@ -24,8 +26,9 @@ var symbols = map[Action]string{Create: "+", Update: "~", Replace: "±", Delete:
 var actionColors = map[Action]string{Create: ansiGreen, Update: ansiYellow, Replace: ansiRed, Delete: ansiRed, NoOp: ansiDim}
 
 // RenderText writes the plan for a terminal or a CI log: a summary line,
-// then each phase with its changes and, under each change, only the
-// properties that change.
+// then each phase with its changes and, under each change, the
+// properties that change, or, for a create, every property the new
+// resource gets (a replacement shows both).
 func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 	bw := bufio.NewWriter(w)
 	c := func(code, s string) string {
@@ -40,7 +43,7 @@ func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 	for i, ph := range phases {
 		fmt.Fprintf(bw, "\n%s\n", c(ansiBold+ansiCyan, fmt.Sprintf("[%d/%d] %s", i+1, len(phases), ph.Title())))
 		for _, ch := range ph.Changes {
-			writeTextChange(bw, ch, c)
+			writeTextChange(bw, ch, newResource(p, ch), c)
 		}
 	}
 	if opts.IncludeNoOp {
@@ -60,7 +63,9 @@ func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 	return bw.Flush()
 }
 
-func writeTextChange(w io.Writer, ch *Change, c func(code, s string) string) {
+// writeTextChange writes one change; created is the resource a create or
+// replacement makes (nil otherwise), whose properties follow the diffs.
+func writeTextChange(w io.Writer, ch *Change, created *graph.Resource, c func(code, s string) string) {
 	col := actionColors[ch.Action]
 	line := fmt.Sprintf("  %s %s %s", c(col, symbols[ch.Action]), c(ansiBold, ch.Address), c(ansiDim, "("+short(ch.Type)+")"))
 	detail := []string{actionVerb(ch)}
@@ -88,5 +93,19 @@ func writeTextChange(w io.Writer, ch *Change, c func(code, s string) string) {
 			}
 			fmt.Fprintf(w, "        %s\n", l)
 		}
+	}
+	if created == nil {
+		return
+	}
+	indent := "      "
+	if ch.Action == Replace {
+		fmt.Fprintf(w, "      %s\n", c(ansiDim, "the new "+short(ch.Type)+":"))
+		indent += "  "
+	}
+	for _, l := range propertyLines(shownProperties(created), ch.ForceNew) {
+		if strings.HasSuffix(l, forcesMark) {
+			l = c(ansiRed, l)
+		}
+		fmt.Fprintf(w, "%s%s\n", indent, l)
 	}
 }
