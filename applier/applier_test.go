@@ -336,7 +336,7 @@ func TestReplaceCreatesBeforeDeletingAfterDrain(t *testing.T) {
 	got := strings.Join(f.calls, "\n")
 	// The old group is set aside (re-tagged) first, then the new one is
 	// created, the rule and the service move, the old one goes last.
-	want := "Update svc/tg\nCreate svc/tg\nUpdate svc/rule\nUpdate svc/service\nHealth svc/service\nDelete svc/tg " + oldTG.ID
+	want := "Tag svc/tg\nCreate svc/tg\nUpdate svc/rule\nUpdate svc/service\nHealth svc/service\nDelete svc/tg " + oldTG.ID
 	if got != want {
 		t.Errorf("calls:\n%s\nwant:\n%s", got, want)
 	}

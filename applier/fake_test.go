@@ -172,6 +172,26 @@ func (f *fake) Update(ctx context.Context, scope provider.Scope, live *provider.
 	return nil, &provider.OpError{Address: req.Address, Operation: "fake:Update", Code: "NotFound", NotFound: true}
 }
 
+func (f *fake) Tag(ctx context.Context, scope provider.Scope, live *provider.Observed, tags map[string]string) (*provider.Observed, error) {
+	defer f.leave()
+	if _, err := f.enter("Tag " + live.Address); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, o := range f.objs {
+		if o.obs.ID == live.ID && !o.deleted {
+			o.obs.Tags = maps.Clone(o.obs.Tags)
+			if o.obs.Tags == nil {
+				o.obs.Tags = map[string]string{}
+			}
+			maps.Copy(o.obs.Tags, tags)
+			return o.obs, nil
+		}
+	}
+	return nil, &provider.OpError{Address: live.Address, Operation: "fake:Tag", Code: "NotFound", NotFound: true}
+}
+
 func (f *fake) Delete(ctx context.Context, scope provider.Scope, live *provider.Observed) error {
 	defer f.leave()
 	if _, err := f.enter("Delete " + live.Address + " " + live.ID); err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"os/user"
 	"time"
@@ -32,12 +33,17 @@ func NewLockInfo(operation, commit string, now time.Time) provider.LockInfo {
 	}
 }
 
-// LockOptions say how long to wait for a lock someone else holds.
+// LockOptions say how long to wait for a lock someone else holds, and how
+// to retry a lock call that failed for a transient reason.
 type LockOptions struct {
-	// Wait is how long to keep trying; 0 fails at once.
+	// Wait is how long to keep trying while the lock is held by someone
+	// else; 0 fails at once with the holder.
 	Wait time.Duration
-	// Poll is the pause between tries (default 1s).
+	// Poll is the pause between tries of a held lock (default 1s).
 	Poll time.Duration
+	// Retry is the backoff for throttling and transient errors of the lock
+	// call itself, applied whatever Wait is (defaults as Retry's).
+	Retry Retry
 	// Waiting is called once, when the lock is found held and Wait > 0.
 	Waiting func(*provider.LockedError)
 	Sleep   func(ctx context.Context, d time.Duration) error
@@ -46,6 +52,9 @@ type LockOptions struct {
 
 // Lock takes scope's apply lock, waiting up to o.Wait for its holder to
 // release it. It fails with the *provider.LockedError naming the holder.
+// A throttled or transient failure of the lock call is retried with
+// backoff (o.Retry) even with no Wait: --lock-timeout is about a lock
+// someone holds, not about an API that hiccupped.
 func Lock(ctx context.Context, p provider.Provider, scope provider.Scope, info provider.LockInfo, o LockOptions) (release func() error, err error) {
 	if o.Poll <= 0 {
 		o.Poll = time.Second
@@ -56,23 +65,35 @@ func Lock(ctx context.Context, p provider.Provider, scope provider.Scope, info p
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	o.Retry = o.Retry.withDefaults()
 	deadline := o.Now().Add(o.Wait)
 	told := false
+	transient := 0 // consecutive retryable failures
 	for {
 		release, err = p.Lock(ctx, scope, info)
 		if err == nil {
 			return release, nil
 		}
 		var held *provider.LockedError
-		locked := errors.As(err, &held)
-		if !locked && !provider.IsRetryable(err) {
-			return nil, err
+		if !errors.As(err, &held) {
+			if !provider.IsRetryable(err) {
+				return nil, err
+			}
+			transient++
+			if transient >= o.Retry.Attempts {
+				return nil, fmt.Errorf("%w (gave up after %d attempts)", err, transient)
+			}
+			if serr := o.Sleep(ctx, o.Retry.Backoff(transient)); serr != nil {
+				return nil, err
+			}
+			continue
 		}
+		transient = 0
 		left := deadline.Sub(o.Now())
 		if left <= 0 {
 			return nil, err
 		}
-		if locked && !told && o.Waiting != nil {
+		if !told && o.Waiting != nil {
 			o.Waiting(held)
 			told = true
 		}

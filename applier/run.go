@@ -380,7 +380,9 @@ func (r *run) itemFor(c *planner.Change) *item {
 		it.op = OpCreate
 	case planner.Update:
 		it.op = OpUpdate
-		if revisioned {
+		if revisioned && c.RegistersRevision() {
+			// A tags-only change of a task definition re-tags it in
+			// place: no new revision, no deployment.
 			it.op = OpNewRevision
 		}
 	case planner.Replace:
@@ -629,15 +631,16 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 	var err error
 	switch it.op {
 	case OpCreate, OpNewRevision, OpReplace:
+		gone := false
 		if it.op == OpReplace {
-			if f.out.Attempts, err = r.setAside(ctx, it); err != nil {
+			if f.out.Attempts, gone, err = r.setAside(ctx, it); err != nil {
 				break
 			}
 		}
 		var n int
 		f.obs, f.want, n, err = r.create(ctx, it)
 		f.out.Attempts += n
-		if err == nil && it.old != nil && it.old.ID != f.obs.ID && it.op != OpCreate {
+		if err == nil && !gone && it.old != nil && it.old.ID != f.obs.ID && it.op != OpCreate {
 			r.retire(it)
 		}
 	case OpUpdate, OpHold, OpLeave, OpRevoke:
@@ -738,33 +741,35 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 // the old one as an owned resource no longer in the configuration, which
 // it plans to delete: exactly the remaining work. Types without tags keep
 // their address (the provider records their owner apart).
-func (r *run) setAside(ctx context.Context, it *item) (int, error) {
+//
+// Only the tag changes (provider.Tag): the old resource's properties may
+// no longer be valid to send (a scalable target whose service is gone).
+// An old resource that is gone already (it went with its parent, a load
+// balancer's listener) is not set aside, nor retired: gone reports that.
+func (r *run) setAside(ctx context.Context, it *item) (n int, gone bool, err error) {
 	if it.old == nil {
-		return 0, nil
+		return 0, false, nil
 	}
 	if t, ok := catalog.Lookup(it.old.Type); !ok || !t.Tagged || strings.Contains(it.old.Address, "#") {
-		return 0, nil
+		return 0, false, nil
 	}
-	aside := it.old.Address + "#" + shortID(it.old.ID)
-	tags := maps.Clone(it.old.Tags)
-	if tags == nil {
-		tags = map[string]string{}
-	}
-	tags[graph.TagAddress] = aside
-	req := provider.Request{Address: it.old.Address, Type: it.old.Type, Properties: maps.Clone(it.old.Properties), Tags: tags}
+	aside := map[string]string{graph.TagAddress: it.old.Address + "#" + shortID(it.old.ID)}
 	var obs *provider.Observed
-	n, err := r.attempt(ctx, it, false, func(c context.Context) error {
-		o, e := r.p.Update(c, r.scope, it.old, req)
+	n, err = r.attempt(ctx, it, false, func(c context.Context) error {
+		o, e := r.p.Tag(c, r.scope, it.old, aside)
 		obs = o
 		return e
 	})
+	if provider.IsNotFound(err) {
+		return n, true, nil
+	}
 	if err != nil {
-		return n, fmt.Errorf("%s: setting the old resource aside before its replacement: %w", it.change.Address, err)
+		return n, false, fmt.Errorf("%s: setting the old resource aside before its replacement: %w", it.change.Address, err)
 	}
 	if obs != nil {
 		it.old = obs
 	}
-	return n, nil
+	return n, false, nil
 }
 
 // shortID is a short, stable suffix for an id: its last 8 letters and

@@ -40,6 +40,9 @@ func init() {
 		Name: ScalingPolicy,
 		References: []Reference{
 			{Path: "ScalingTargetId", Type: ScalableTarget},
+			// DescribeScalingPolicies returns no ScalingTargetId: the
+			// three fields whose join is the target's id name it.
+			{Path: "ResourceId", With: []string{"ScalableDimension", "ServiceNamespace"}, Sep: "|", Type: ScalableTarget},
 		},
 		Short:      "scaling policy",
 		Stage:      StageScaling,

@@ -75,6 +75,12 @@ type Type struct {
 	// its account and region ("" when AWS generates an identifier). A
 	// replacement that keeps this name must delete the old resource first.
 	NameProperty string
+	// NameScope lists the properties naming the parent within which
+	// NameProperty is unique (an ECS service's name is unique per
+	// cluster: "Cluster"); empty, it is unique in the account and
+	// region. A replacement deletes the old resource first only when the
+	// new one would collide: same name and same scope.
+	NameScope []string
 	// Tagged reports whether the type carries tags (CloudFormation Tags).
 	// Tags of untagged types are never diffed.
 	Tagged bool
@@ -149,12 +155,32 @@ type Type struct {
 type Reference struct {
 	Path string
 	Type string
+	// With, when set, lists more paths whose values, after Path's and
+	// joined by Sep, make the identifier: what AWS reads back of a scaling
+	// policy names its scalable target only by ResourceId,
+	// ScalableDimension and ServiceNamespace, whose join by "|" is the
+	// target's id. Each path must hold one string.
+	With []string
+	Sep  string
 }
 
 // Referenced calls f with every string found at the reference's path in
-// props.
+// props (the joined identifier when With is set and every part is there).
 func (r Reference) Referenced(props map[string]any, f func(string)) {
-	walkPath(props, strings.Split(r.Path, "."), f)
+	if len(r.With) == 0 {
+		walkPath(props, strings.Split(r.Path, "."), f)
+		return
+	}
+	var parts []string
+	for _, p := range append([]string{r.Path}, r.With...) {
+		var vals []string
+		walkPath(props, strings.Split(p, "."), func(s string) { vals = append(vals, s) })
+		if len(vals) != 1 {
+			return
+		}
+		parts = append(parts, vals[0])
+	}
+	f(strings.Join(parts, r.Sep))
 }
 
 func walkPath(v any, path []string, f func(string)) {

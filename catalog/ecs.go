@@ -93,8 +93,11 @@ func init() {
 		ForceNew: []string{"ServiceName", "Cluster", "LaunchType", "SchedulingStrategy", "Role",
 			"DeploymentController"},
 		NameProperty: "ServiceName",
-		HealthGated:  true,
-		Tagged:       true,
+		// Service names are unique per cluster: one moving to another
+		// cluster is created there before the old one goes.
+		NameScope:   []string{"Cluster"},
+		HealthGated: true,
+		Tagged:      true,
 		Ignore: []string{"ServiceArn", "Name", "Status", "RunningCount", "PendingCount",
 			"Deployments", "Events", "CreatedAt", "CreatedBy", "TaskSets"},
 		OwnedBy: []Owner{{Property: "DesiredCount", By: ScalableTarget}},

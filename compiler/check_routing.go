@@ -132,4 +132,117 @@ func (c *checker) checkRouting(e *config.Environment) {
 			}
 		}
 	}
+	c.checkShadowing(e)
+}
+
+// routeRules is one routed service's rules as priority ordering sees
+// them: its host, its paths, and the range of priorities they can take.
+type routeRules struct {
+	service, lb, host string
+	paths             []string
+	explicit          int // route.priority, 0: assigned by specificity
+}
+
+// prioRange is the range of priorities the rule for path can take: an
+// explicit priority (and the next ones, one per rule the paths need), or
+// the specificity band gantry assigns within.
+func (r routeRules) prioRange(path string) (lo, hi int) {
+	if r.explicit > 0 {
+		return r.explicit, r.explicit + len(r.paths) - 1
+	}
+	return bandRange(band(r.host, []string{path}))
+}
+
+// checkShadowing warns, at the explicit priority responsible, when it
+// makes a less specific rule come before a more specific one that it
+// overlaps on the same load balancer (the less specific without a host,
+// or with the same host): ALB's first match wins, so the more specific
+// rule never gets the requests it was written for. Without explicit
+// priorities gantry orders rules by specificity, so this cannot happen.
+func (c *checker) checkShadowing(e *config.Environment) {
+	var routes []routeRules
+	for _, s := range e.Services {
+		r := s.Route
+		if r == nil || len(r.Paths) == 0 || e.LoadBalancer(r.LoadBalancer) == nil || c.isBroken(e.Name, "services", s.Name) ||
+			!c.inputsOK(e.Name, svcPath(s.Name, "route")) {
+			continue
+		}
+		routes = append(routes, routeRules{service: s.Name, lb: r.LoadBalancer, host: strings.ToLower(r.Host),
+			paths: r.Paths, explicit: r.Priority})
+	}
+	for _, x := range routes { // x: the less specific one
+		for _, y := range routes { // y: the more specific one
+			if x.service == y.service || x.lb != y.lb || (x.explicit == 0 && y.explicit == 0) ||
+				(x.host != "" && x.host != y.host) {
+				continue
+			}
+			if msg := shadowing(x, y); msg != "" {
+				at := x.service
+				if x.explicit == 0 {
+					at = y.service
+				}
+				c.warnf(e.Name, svcPath(at, "route", "priority"), msg)
+			}
+		}
+	}
+}
+
+// shadowing describes how x's less specific rule comes before y's more
+// specific one it overlaps, "" when none does.
+func shadowing(x, y routeRules) string {
+	for _, px := range x.paths {
+		for _, py := range y.paths {
+			bx, by := band(x.host, []string{px}), band(y.host, []string{py})
+			if bx <= by || !globMatch(px, py) {
+				continue // not less specific, or no overlap
+			}
+			xlo, xhi := x.prioRange(px)
+			ylo, yhi := y.prioRange(py)
+			if xhi >= ylo {
+				continue
+			}
+			where := "load balancer " + x.lb
+			if y.host != "" {
+				where += ", host " + y.host
+			}
+			if x.explicit > 0 {
+				return fmt.Sprintf("priority %d puts this route's %q before the more specific %q of service %s (%s) on %s: "+
+					"those requests would go to %s, never to %s; leave priority out (gantry orders rules by specificity) or make it greater than %d",
+					x.explicit, px, py, y.service, prioText(y, ylo, yhi), where, x.service, y.service, yhi)
+			}
+			return fmt.Sprintf("priority %d puts this route's %q after the less specific %q of service %s (%s) on %s: "+
+				"those requests would go to %s, never to %s; leave priority out (gantry orders rules by specificity) or make it less than %d",
+				y.explicit, py, px, x.service, prioText(x, xlo, xhi), where, x.service, y.service, xlo)
+		}
+	}
+	return ""
+}
+
+// prioText says which priority a rule has or may be assigned.
+func prioText(r routeRules, lo, hi int) string {
+	if r.explicit > 0 {
+		return fmt.Sprintf("priority %d", r.explicit)
+	}
+	return fmt.Sprintf("assigned a priority from %d to %d", lo, hi)
+}
+
+// globMatch reports whether ALB path pattern p (* any characters, ? one)
+// matches s taken literally: whether a request for s's path (with its
+// wildcards standing for themselves) also matches p, so the two overlap.
+func globMatch(p, s string) bool {
+	if p == "" {
+		return s == ""
+	}
+	switch p[0] {
+	case '*':
+		for i := 0; i <= len(s); i++ {
+			if globMatch(p[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	case '?':
+		return s != "" && globMatch(p[1:], s[1:])
+	}
+	return s != "" && s[0] == p[0] && globMatch(p[1:], s[1:])
 }

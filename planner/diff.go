@@ -29,15 +29,22 @@ var identityFields = []string{"Name", "Key", "Field", "PolicyName", "CapacityPro
 // and collects the differences.
 type differ struct {
 	maybeSensitive map[string]bool
+	// sensitiveNames are the names of the list elements (environment
+	// variables) whose value at a MaybeSensitive path the desired side
+	// marks sensitive, in any of the resource's containers.
+	sensitiveNames map[string]bool
 	out            []PropertyDiff
 }
 
 // diffProps returns the differences between live (before) and desired
 // (after), sorted by path.
 func diffProps(t *catalog.Type, live, desired map[string]any) []PropertyDiff {
-	d := &differ{maybeSensitive: map[string]bool{}}
+	d := &differ{maybeSensitive: map[string]bool{}, sensitiveNames: map[string]bool{}}
 	for _, s := range t.MaybeSensitive {
 		d.maybeSensitive[s] = true
+	}
+	if len(d.maybeSensitive) > 0 {
+		d.collectSensitive(desired, "")
 	}
 	d.diffMaps("", "", live, desired)
 	return d.out
@@ -162,7 +169,7 @@ func (d *differ) leaf(path, shape string, before, after any) {
 	case afterSensitive && isScalar(graph.Unwrap(after)):
 		pd.Before = Masked
 	case after == nil || afterSensitive:
-		pd.Before = plain(d.maskLive(before, shape))
+		pd.Before = plain(d.maskLive(before, shape, lastKey(path)))
 	default:
 		pd.Before = plain(before)
 	}
@@ -172,26 +179,101 @@ func (d *differ) leaf(path, shape string, before, after any) {
 	d.out = append(d.out, pd)
 }
 
-// maskLive masks, in a live value, whatever sits at a MaybeSensitive path.
-func (d *differ) maskLive(v any, shape string) any {
-	if d.maybeSensitive[shape] && v != nil {
+// maskLive masks, in a live value, what sits at a MaybeSensitive path and
+// may have been marked sensitive: the live side carries no mark. name is
+// the name of the element holding v ("" when unknown), for a value
+// reached directly.
+//
+// A value is masked when the configuration marks a variable of that name
+// sensitive (in any container of the resource), when its name says it
+// holds a secret (secretLike), or when it has no name to go by. A
+// variable removed from the configuration altogether has no mark left,
+// so a plain one (FEATURE_X) is shown with its value, as every other
+// removed setting is; see docs/plan.md, "Sensitive values and secrets".
+func (d *differ) maskLive(v any, shape, name string) any {
+	if d.maybeSensitive[shape] && v != nil && d.mayBeSecret(name) {
 		return Masked
 	}
 	switch x := v.(type) {
 	case map[string]any:
+		own, _ := elemKey(x, "Name")
 		m := make(map[string]any, len(x))
 		for k, e := range x {
-			m[k] = d.maskLive(e, join(shape, k))
+			m[k] = d.maskLive(e, join(shape, k), own)
 		}
 		return m
 	case []any:
 		l := make([]any, len(x))
 		for i, e := range x {
-			l[i] = d.maskLive(e, shape)
+			l[i] = d.maskLive(e, shape, "")
 		}
 		return l
 	}
 	return v
+}
+
+// mayBeSecret reports whether the live value of the element named name
+// at a MaybeSensitive path is masked.
+func (d *differ) mayBeSecret(name string) bool {
+	return name == "" || d.sensitiveNames[name] || secretLike(name)
+}
+
+// collectSensitive records the names of the elements whose value at a
+// MaybeSensitive path is marked sensitive in the desired tree v.
+func (d *differ) collectSensitive(v any, shape string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if d.maybeSensitive[join(shape, k)] && hasSensitive(e) {
+				if name, ok := elemKey(x, "Name"); ok {
+					d.sensitiveNames[name] = true
+				}
+			}
+			d.collectSensitive(e, join(shape, k))
+		}
+	case []any:
+		for _, e := range x {
+			d.collectSensitive(e, shape)
+		}
+	}
+}
+
+// secretWords are the words of a variable name that say it holds a
+// secret (API_TOKEN, DB_PASSWORD, STRIPE_SECRET_KEY).
+var secretWords = []string{"PASSWORD", "PASSWD", "PWD", "PASS", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN",
+	"KEY", "APIKEY", "PRIVATE", "CREDENTIAL", "CREDENTIALS", "CREDS", "AUTH", "CERT", "DSN", "SALT",
+	"SIGNATURE", "COOKIE", "SESSION"}
+
+// secretLike reports whether a variable name says it holds a secret: one
+// of its words (split at anything but letters and digits) is a
+// secretWord, or it contains PASSWORD, SECRET or TOKEN (APITOKEN).
+func secretLike(name string) bool {
+	up := strings.ToUpper(name)
+	for _, s := range []string{"PASSWORD", "SECRET", "TOKEN"} {
+		if strings.Contains(up, s) {
+			return true
+		}
+	}
+	words := strings.FieldsFunc(up, func(r rune) bool { return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') })
+	for _, w := range words {
+		for _, s := range secretWords {
+			if w == s {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lastKey returns the key of the last keyed element in a diff path
+// ("Environment[TOKEN].Value" → "TOKEN"), "" when there is none.
+func lastKey(path string) string {
+	i := strings.LastIndex(path, "[")
+	j := strings.LastIndex(path, "]")
+	if i < 0 || j < i {
+		return ""
+	}
+	return path[i+1 : j]
 }
 
 func isScalar(v any) bool {
@@ -275,4 +357,29 @@ func topLevel(path string) string {
 		return path[:i]
 	}
 	return path
+}
+
+// tagsOnly reports whether every difference is a tag ("Tags[key]"): a
+// change AWS makes with TagResource/UntagResource, in place, whatever the
+// type (a task definition's tags are not part of its revision).
+func tagsOnly(diffs []PropertyDiff) bool {
+	for _, df := range diffs {
+		if !strings.HasPrefix(df.Path, "Tags[") {
+			return false
+		}
+	}
+	return len(diffs) > 0
+}
+
+// RegistersRevision reports whether the change registers a new revision
+// of a revisioned type (catalog.Type.Revisioned, task definitions): an
+// update of anything but its tags. A tags-only update is made in place
+// (TagResource, UntagResource); the revision keeps its ARN, and what
+// references it is not redeployed.
+func (c *Change) RegistersRevision() bool {
+	if c.Action != Update {
+		return false
+	}
+	t, ok := catalog.Lookup(c.Type)
+	return ok && t.Revisioned && !tagsOnly(c.Diffs)
 }

@@ -3,6 +3,7 @@ package planner
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 
 	"github.com/gantry-gitops/gantry/catalog"
 	"github.com/gantry-gitops/gantry/provider"
@@ -41,6 +42,74 @@ func AppliedHash(typ string, props map[string]any, tags map[string]string, exclu
 // what the applier writes as the gantry:applied tag.
 func (c *Change) AppliedHash(props map[string]any, tags map[string]string) string {
 	return AppliedHash(c.Type, props, tags, c.Owned)
+}
+
+// causeOf is cause for a resource that differs: want is the desired
+// side's hash form; have the live side's canonical properties without the
+// properties owned now (owned) and haveTags its filtered tags.
+//
+// The gantry:applied tag was written under the ownership that held when
+// the resource was last created or updated, which may not be today's: a
+// service applied while autoscaling owned its DesiredCount, whose scaling
+// was removed since without the service itself changing. Hashing live
+// under today's ownership would call that drift. So the live side matches
+// the tag when it hashes to it under any ownership the type allows
+// (catalog.Type.OwnedBy: each combination of owned properties left out):
+// what the last apply left, looked at as it looked at it. The desired
+// side is hashed under today's ownership only, so a change of ownership
+// that changes what gantry sends is a config change.
+func causeOf(t *catalog.Type, o *provider.Observed, owned []string, desiredKnown bool, want string,
+	have map[string]any, haveTags map[string]string) Cause {
+	applied := o.Tags[TagApplied]
+	current := hashForm(have, haveTags)
+	if applied == "" || hashString(current) == applied {
+		return cause(applied, desiredKnown, want, current)
+	}
+	for _, alt := range ownershipStates(t, o, owned, have) {
+		if f := hashForm(alt, haveTags); hashString(f) == applied {
+			return cause(applied, desiredKnown, want, f)
+		}
+	}
+	return cause(applied, desiredKnown, want, current)
+}
+
+// ownershipStates returns have as it would be under every other
+// combination of the type's owned properties: those owned left out,
+// the others taken from the live resource.
+func ownershipStates(t *catalog.Type, o *provider.Observed, owned []string, have map[string]any) []map[string]any {
+	var props []string
+	for _, ow := range t.OwnedBy {
+		if !slices.Contains(props, ow.Property) {
+			props = append(props, ow.Property)
+		}
+	}
+	if len(props) == 0 || len(props) > 8 {
+		return nil
+	}
+	full := t.Canonical(o.Properties)
+	var out []map[string]any
+	for mask := 0; mask < 1<<len(props); mask++ {
+		alt := make(map[string]any, len(have))
+		for k, v := range have {
+			alt[k] = v
+		}
+		same := true
+		for i, p := range props {
+			out := mask&(1<<i) != 0
+			if out != slices.Contains(owned, p) {
+				same = false
+			}
+			if out {
+				delete(alt, p)
+			} else if v, ok := full[p]; ok {
+				alt[p] = v
+			}
+		}
+		if !same {
+			out = append(out, alt)
+		}
+	}
+	return out
 }
 
 func hashForm(props map[string]any, tags map[string]string) string {

@@ -296,7 +296,7 @@ func (d *differ2) plan(r *graph.Resource) (*Change, error) {
 		c.Action, c.Reason, c.Impact = NoOp, "up to date", ImpactNone
 		return c, nil
 	}
-	c.Cause = cause(o.Tags[TagApplied], known, hashForm(want, wantTags), hashForm(have, haveTags))
+	c.Cause = causeOf(t, o, c.Owned, known, hashForm(want, wantTags), have, haveTags)
 
 	for _, f := range t.ForceNew {
 		if catalog.Equal(lookup(want, f), lookup(have, f)) {
@@ -310,7 +310,7 @@ func (d *differ2) plan(r *graph.Resource) (*Change, error) {
 		}
 	}
 	switch {
-	case t.Revisioned:
+	case t.Revisioned && !tagsOnly(c.Diffs):
 		c.Action, c.Impact = Update, ImpactRevision
 		c.Reason = "changed: " + changedNames(c.Diffs) + "; registers a new revision"
 		c.ForceNew = nil
@@ -320,10 +320,13 @@ func (d *differ2) plan(r *graph.Resource) (*Change, error) {
 	case len(c.ForceNew) > 0:
 		c.Action = Replace
 		c.Impact = ImpactReplace
-		if t.NameProperty != "" && catalog.Equal(want[t.NameProperty], have[t.NameProperty]) {
-			c.Impact = ImpactReplaceDeleteFirst
-		}
 		c.Reason = strings.Join(c.ForceNew, ", ") + map[bool]string{true: " forces", false: " force"}[len(c.ForceNew) == 1] + " replacement"
+		if collides(t, want, have) {
+			c.Impact = ImpactReplaceDeleteFirst
+		} else if parent := d.deletedFirstParent(r); parent != "" {
+			c.Impact = ImpactReplaceDeleteFirst
+			c.Reason += "; the old one goes with " + parent + ", replaced delete before create"
+		}
 	default:
 		c.Action, c.Impact = Update, ImpactInPlace
 		c.Reason = "changed: " + changedNames(c.Diffs)
@@ -343,6 +346,42 @@ func (d *differ2) plan(r *graph.Resource) (*Change, error) {
 		}
 	}
 	return c, nil
+}
+
+// collides reports whether a replacement would collide with the resource
+// it replaces, so the old one must be deleted first: the type's unique
+// name stays the same within the same scope (catalog.Type.NameScope: a
+// service moving to another cluster does not collide).
+func collides(t *catalog.Type, want, have map[string]any) bool {
+	if t.NameProperty == "" || !catalog.Equal(want[t.NameProperty], have[t.NameProperty]) {
+		return false
+	}
+	for _, p := range t.NameScope {
+		if !catalog.Equal(want[p], have[p]) {
+			return false
+		}
+	}
+	return true
+}
+
+// deletedFirstParent returns the address of a resource r references that
+// is replaced delete-first, "" when there is none: r's old self cannot
+// outlive it (a load balancer's listeners go with it; a scalable target
+// names a service that is gone), so r is not created before its old self
+// is deleted either. Changes are planned in dependency order, so the
+// parent's change is known.
+func (d *differ2) deletedFirstParent(r *graph.Resource) string {
+	var out []string
+	for _, ref := range graph.Refs(r.Properties) {
+		if c := d.changes[ref.Address]; c != nil && c.Action == Replace && c.Impact == ImpactReplaceDeleteFirst {
+			out = append(out, ref.Address)
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	sort.Strings(out)
+	return out[0]
 }
 
 // cause tells config changes from drift with the gantry:applied tag, the
@@ -436,11 +475,11 @@ func (d *differ2) attr(ref graph.Ref) (string, bool) {
 	case NoOp:
 	case Update:
 		t := catalog.MustLookup(c.Type)
-		if t.Revisioned {
+		if c.RegistersRevision() {
 			return "", false
 		}
 		for _, a := range t.UpdatedAttributes {
-			if a == ref.Attribute {
+			if a == ref.Attribute && !tagsOnly(c.Diffs) {
 				return "", false
 			}
 		}
@@ -455,7 +494,7 @@ func (d *differ2) attr(ref graph.Ref) (string, bool) {
 }
 
 func (d *differ2) placeholder(ref graph.Ref) string {
-	if c := d.changes[ref.Address]; c != nil && c.Action == Update && catalog.MustLookup(c.Type).Revisioned {
+	if c := d.changes[ref.Address]; c != nil && c.RegistersRevision() {
 		return NewRevision
 	}
 	return KnownAfterApply

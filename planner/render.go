@@ -184,6 +184,11 @@ func impactText(c *Change) string {
 		if c.Data != "" {
 			return "DELETES " + c.Data
 		}
+		if t, ok := catalog.Lookup(c.Type); ok && t.Revisioned && strings.Contains(c.Address, "#") {
+			// Deregistering an old task definition revision stops
+			// nothing: say so, next to the scarier deletions.
+			return "old revision, deregistered"
+		}
 	}
 	return ""
 }

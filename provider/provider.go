@@ -66,6 +66,13 @@ type Provider interface {
 	Create(ctx context.Context, scope Scope, req Request) (*Observed, error)
 	// Update changes live (as returned by ListOwned or Create) to req in place.
 	Update(ctx context.Context, scope Scope, live *Observed, req Request) (*Observed, error)
+	// Tag sets tags on live (adding them, or overwriting the values of
+	// keys it has) and changes nothing else: AWS's TagResource (AddTags,
+	// CreateTags, ...). The applier sets a replaced resource aside with
+	// it; unlike Update, it never re-sends properties, which may no
+	// longer be valid (a scalable target whose service is gone). A
+	// resource that is gone fails with a NotFound *OpError.
+	Tag(ctx context.Context, scope Scope, live *Observed, tags map[string]string) (*Observed, error)
 	// Delete removes live. Deleting something already gone is not an error.
 	Delete(ctx context.Context, scope Scope, live *Observed) error
 	// Health reports the progress of a service's newest deployment and its

@@ -161,6 +161,9 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 		return failed(err)
 	}
 	sc := plan.Scope
+	if err := checkPlanProject(dir, sc); err != nil {
+		return failed(err)
+	}
 	if f.target.env != "" && f.target.env != sc.Environment {
 		return failed(fmt.Errorf("%s is a plan for environment %s, not %s", f.planFile, sc.Environment, f.target.env))
 	}
@@ -198,6 +201,19 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 		return failed(err)
 	}
 	return execute(cmd, prov, plan, live, &f.execFlags, "apply", applier.Options{})
+}
+
+// checkPlanProject refuses a saved plan of another project than the
+// configuration in dir, first and in those words: the commit check would
+// only say the commits differ, and outside git it would pass. A dir
+// that holds no configuration gantry can load (the plan applied from
+// elsewhere) is left to the other checks.
+func checkPlanProject(dir string, sc provider.Scope) error {
+	p, _, err := compiler.Load(dir)
+	if err != nil || p == nil || p.Name == "" || p.Name == sc.Project {
+		return nil
+	}
+	return fmt.Errorf("the plan is for project %s, environment %s; %s is project %s", sc.Project, sc.Environment, dir, p.Name)
 }
 
 // takeLock takes the apply lock of sc, waiting up to wait. The returned
