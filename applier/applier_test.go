@@ -392,8 +392,13 @@ func TestDeletionsRunLastInReverseDependencyOrder(t *testing.T) {
 	if f.indexOf(t, "Create new/repo") > f.indexOf(t, "Delete svc/scaling") {
 		t.Errorf("a deletion ran before the creates")
 	}
-	if n := len(f.callsMatching("Health")); n != 0 {
-		t.Errorf("deletions were health-gated")
+	// A deleted service is not health-gated: one read confirms it is
+	// gone (not draining) before what it used is deleted.
+	if hs := f.callsMatching("Health"); len(hs) != 1 || hs[0] != "Health svc/service" {
+		t.Errorf("health reads during deletions = %v, want one that the service is gone", hs)
+	}
+	if f.indexOf(t, "Health svc/service") < f.indexOf(t, "Delete svc/service") || f.indexOf(t, "Health svc/service") > f.indexOf(t, "Delete svc/td") {
+		t.Errorf("the task definition was deleted before the service was confirmed gone")
 	}
 }
 

@@ -17,7 +17,7 @@ const (
 	EventStageDone                       // Stage, Elapsed, Err when the stage failed
 	EventStart                           // a change started (Change, Op)
 	EventRetry                           // a call failed retryably (Err, Attempt, Delay)
-	EventWait                            // a change waits before it runs (Delay), e.g. target draining
+	EventWait                            // a change waits (Delay, Wait; Health and Elapsed while a deleted service drains)
 	EventDone                            // a change finished (ID, Err, Elapsed; Kept for a deletion refused because of data)
 	EventGateStart                       // a health gate started for a service (Change)
 	EventGate                            // a health poll (Health, Elapsed)
@@ -44,7 +44,25 @@ type Event struct {
 	Health  *provider.Health
 	Elapsed time.Duration
 	Kept    bool
+	// Wait is what an EventWait waits for.
+	Wait Wait
 }
+
+// Wait is what a change waits for.
+type Wait int
+
+// What changes wait for.
+const (
+	// WaitTargets: a replaced resource waits for its targets to drain
+	// (the deregistration delay) before it is deleted.
+	WaitTargets Wait = iota
+	// WaitDeleted: a deleted service drains (its tasks stop) before it is
+	// INACTIVE; its deletion is done only then.
+	WaitDeleted
+	// WaitRecreate: a create is refused because a service of the same
+	// name still drains; it is retried once that one is INACTIVE.
+	WaitRecreate
+)
 
 // Progress receives events. Implementations must be safe for concurrent
 // use: changes run in parallel.

@@ -227,6 +227,11 @@ func (f *fake) Health(ctx context.Context, scope provider.Scope, svc *provider.O
 		return nil, err
 	}
 	f.mu.Lock()
+	if f.gone(svc.ID) {
+		// A deleted service is INACTIVE at once here: reported as gone.
+		f.mu.Unlock()
+		return nil, &provider.OpError{Address: svc.Address, Operation: "fake:Health", Code: "ServiceNotFoundException", NotFound: true}
+	}
 	f.polls[svc.Address]++
 	n := f.polls[svc.Address]
 	hf := f.health
@@ -236,6 +241,21 @@ func (f *fake) Health(ctx context.Context, scope provider.Scope, svc *provider.O
 		return &provider.Health{DeploymentID: "d-1", RolloutState: rolloutCompleted, TaskDefinition: td, Desired: 1, Running: 1}, nil
 	}
 	return hf(svc.Address, n), nil
+}
+
+// gone reports whether the resource with id was deleted (and not
+// created again); f.mu held.
+func (f *fake) gone(id string) bool {
+	seen := false
+	for _, o := range f.objs {
+		if o.obs.ID == id {
+			if !o.deleted {
+				return false
+			}
+			seen = true
+		}
+	}
+	return seen
 }
 
 func (f *fake) Lock(ctx context.Context, scope provider.Scope, info provider.LockInfo) (func() error, error) {

@@ -144,12 +144,10 @@ func (p *Printer) Event(e Event) {
 	case EventRetry:
 		lines = append(lines, p.paint(yellow, fmt.Sprintf("    retry    %s: %s (attempt %d, again in %s)", addr, trimAddress(e.Err, addr), e.Attempt, round(e.Delay))))
 	case EventWait:
-		if a := p.active[addr]; a != nil {
-			a.state = fmt.Sprintf("waiting %s for targets to drain", round(e.Delay))
-		}
-		lines = append(lines, fmt.Sprintf("    wait     %s: %s for its targets to drain before it is deleted", addr, round(e.Delay)))
+		lines = append(lines, p.wait(addr, e)...)
 	case EventDone:
 		delete(p.active, addr)
+		delete(p.said, "wait\x00"+addr)
 		switch {
 		case e.Err != nil:
 			lines = append(lines, p.paint(red, fmt.Sprintf("    FAILED   %s (%s): %s", addr, e.Op, trimAddress(e.Err, addr))))
@@ -186,6 +184,39 @@ func (p *Printer) Event(e Event) {
 	if len(lines) > 0 || p.tty {
 		p.redraw(lines)
 	}
+}
+
+// wait renders an EventWait: a line for a drain delay, and for services
+// draining (deleted, or in the way of a re-create) the live state and, in
+// plain output, a line when the state changes or every HeartBeat. p.mu held.
+func (p *Printer) wait(addr string, e Event) []string {
+	var state, line string
+	switch e.Wait {
+	case WaitDeleted:
+		state = "draining"
+		if e.Health != nil {
+			state = fmt.Sprintf("%s, %d running", strings.ToLower(statusOf(e.Health)), e.Health.Running)
+		}
+		line = fmt.Sprintf("    wait     %s: deleted, waiting until it is inactive (%s, %s)", addr, state, round(e.Elapsed))
+		state = "waiting until inactive: " + state
+	case WaitRecreate:
+		state = "waiting for the deleted service of the same name to drain"
+		line = fmt.Sprintf("    wait     %s: %s (%s)", addr, state, round(e.Elapsed))
+	default:
+		if a := p.active[addr]; a != nil {
+			a.state = fmt.Sprintf("waiting %s for targets to drain", round(e.Delay))
+		}
+		return []string{fmt.Sprintf("    wait     %s: %s for its targets to drain before it is deleted", addr, round(e.Delay))}
+	}
+	if a := p.active[addr]; a != nil {
+		a.state = state
+	}
+	key := "wait\x00" + addr
+	if p.tty || (p.said[key] == state && e.Time.Sub(p.saidAt[key]) < p.heartbeat) {
+		return nil
+	}
+	p.said[key], p.saidAt[key] = state, e.Time
+	return []string{line}
 }
 
 func stageTitle(e Event) string {

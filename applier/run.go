@@ -677,6 +677,12 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 			f.out.Attempts, err = r.attempt(ctx, it, false, func(c context.Context) error {
 				return r.p.Delete(c, r.scope, it.old)
 			})
+			if err == nil {
+				// The replacement takes its name: wait until it is free.
+				var n int
+				n, err = r.awaitGone(ctx, it)
+				f.out.Attempts += n
+			}
 		}
 		if err == nil {
 			var n int
@@ -722,6 +728,12 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 				f.out.Err = nil
 				err = nil
 			}
+		}
+		if err == nil && !f.kept {
+			// Deleted only once it is gone: what is deleted after it
+			// (its cluster) and a later re-create depend on that.
+			n, err = r.awaitGone(ctx, it)
+			f.out.Attempts += n
 		}
 	}
 	if f.obs != nil {
@@ -791,7 +803,7 @@ func (r *run) create(ctx context.Context, it *item) (obs *provider.Observed, wan
 		return nil, "", 0, err
 	}
 	want = handlerFor(req.Type).wantRevision(req.Properties)
-	attempts, err = r.attempt(ctx, it, false, func(c context.Context) error {
+	attempts, err = r.createWhenDrained(ctx, it, func(c context.Context) error {
 		o, e := r.p.Create(c, r.scope, req)
 		obs = o
 		return e

@@ -185,7 +185,7 @@ func TestSandboxImageChangeRollsOutNewRevision(t *testing.T) {
 
 	w.setImage("api", "1.1.0")
 	plan := w.plan()
-	if got := strings.Join(changesOf(plan), ", "); got != "update service/api, update service/api/task-definition" {
+	if got := strings.Join(changesOf(plan), ", "); got != "delete service/api/task-definition#1, update service/api, update service/api/task-definition" {
 		t.Fatalf("image change plan: %s", got)
 	}
 	var sawRolling bool
@@ -209,7 +209,7 @@ func TestSandboxImageChangeRollsOutNewRevision(t *testing.T) {
 		"register new revision service/api/task-definition",
 		"update service/api",
 		"health gate service/api",
-		"retire service/api/task-definition",
+		"delete service/api/task-definition#1",
 	}
 	if strings.Join(ops, "\n") != strings.Join(want, "\n") {
 		t.Errorf("done:\n%s\nwant:\n%s", strings.Join(ops, "\n"), strings.Join(want, "\n"))
@@ -263,7 +263,7 @@ func TestSandboxCrashloopFailsAndStopsLaterStages(t *testing.T) {
 	w.setImage("api", "1.1.0-crashloop")
 	w.write("overrides.cue", "services: api: scale: max: 6\n")
 	plan := w.plan()
-	if got := strings.Join(changesOf(plan), ", "); got != "update service/api, update service/api/scalable-target, update service/api/task-definition" {
+	if got := strings.Join(changesOf(plan), ", "); got != "delete service/api/task-definition#1, update service/api, update service/api/scalable-target, update service/api/task-definition" {
 		t.Fatalf("plan: %s", got)
 	}
 	res := w.apply(plan, Options{})
@@ -281,9 +281,9 @@ func TestSandboxCrashloopFailsAndStopsLaterStages(t *testing.T) {
 	for _, c := range res.NotStarted {
 		ns = append(ns, string(c.Action)+" "+c.Address)
 	}
-	// Not started: scaling. The old revision is not even listed: the
-	// service rolled back to it, so it is in use and stays.
-	if strings.Join(ns, ", ") != "update service/api/scalable-target" {
+	// Not started: scaling, and the deregistration of the old revision
+	// the plan counted: the service rolled back to it, so it stays.
+	if strings.Join(ns, ", ") != "update service/api/scalable-target, delete service/api/task-definition#1" {
 		t.Errorf("not started: %v", ns)
 	}
 	// The service runs the old revision again, which was kept.
@@ -295,9 +295,10 @@ func TestSandboxCrashloopFailsAndStopsLaterStages(t *testing.T) {
 		t.Fatal(herr)
 	}
 	// The next plan shows exactly the rest: the service still has to move
-	// to the new revision, and scaling is still to do.
+	// to the new revision, scaling is still to do, and the revision it
+	// moves off is deregistered after that deployment.
 	rest := w.plan()
-	if got := strings.Join(changesOf(rest), ", "); got != "update service/api, update service/api/scalable-target" {
+	if got := strings.Join(changesOf(rest), ", "); got != "delete service/api/task-definition#1, update service/api, update service/api/scalable-target" {
 		t.Errorf("plan after the failure: %s", got)
 	}
 	_ = oldTD
@@ -666,7 +667,7 @@ func TestSandboxLeftoverRevisionIsDeregistered(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := w.apply(w.plan(), Options{})
-	if len(res.Failed) != 1 || res.Failed[0].Op != OpRetire {
+	if len(res.Failed) != 1 || res.Failed[0].Op != OpDelete || res.Failed[0].Change.Address != "service/api/task-definition#1" {
 		t.Fatalf("failed: %+v", res.Failed)
 	}
 	if ids := w.activeRevisions(t, "service/api/task-definition"); len(ids) != 2 {
@@ -691,8 +692,9 @@ func TestSandboxLeftoverRevisionIsDeregistered(t *testing.T) {
 }
 
 // After a failed deployment the service runs the old revision again: the
-// plan lists it (at "#1") but never deletes it; destroy deregisters every
-// revision, the one the service ran included.
+// plan lists it (at "#1") and deletes it only after the deployment that
+// moves the service off it; destroy deregisters every revision, the one
+// the service ran included.
 func TestSandboxRevisionInUseIsKeptAndDestroyDeregistersAll(t *testing.T) {
 	w := newWorld(t, quickKnobs())
 	if res := w.apply(w.plan(), Options{}); res.Err() != nil {
@@ -707,8 +709,9 @@ func TestSandboxRevisionInUseIsKeptAndDestroyDeregistersAll(t *testing.T) {
 	if old == nil || len(old.UsedBy) != 1 || old.UsedBy[0] != rest.LiveAt("service/api").ID {
 		t.Fatalf("the revision the service rolled back to is not listed as used by it: %+v", old)
 	}
-	if c := rest.Change("service/api/task-definition#1"); c != nil {
-		t.Errorf("a revision the service runs is planned: %+v", c)
+	if c := rest.Change("service/api/task-definition#1"); c == nil || c.Action != planner.Delete || !strings.Contains(c.Reason, "after their deployments") ||
+		rest.Change("service/api").Action != planner.Update {
+		t.Errorf("a revision the service runs is not deleted after the service moved off it: %+v", c)
 	}
 	ctx := context.Background()
 	live, err := planner.Read(ctx, w.sb, w.scope)

@@ -29,14 +29,22 @@ type handler struct {
 	// emptyOnDelete returns the properties that make a delete take the
 	// resource's data with it (CloudFormation's EmptyOnDelete).
 	emptyOnDelete func(live *provider.Observed) map[string]any
+	// drainsOnDelete: the delete returns before the resource is gone (an
+	// ECS service drains, its name and cluster still taken), so the
+	// applier polls Health until it is INACTIVE (awaitGone), and a create
+	// refused because the previous one still drains waits and retries.
+	drainsOnDelete bool
 }
 
 var handlers = map[string]handler{
 	catalog.TargetGroup: {drain: targetGroupDrain},
-	catalog.Service: {revision: func(props map[string]any) string {
-		s, _ := props["TaskDefinition"].(string)
-		return s
-	}},
+	catalog.Service: {
+		revision: func(props map[string]any) string {
+			s, _ := props["TaskDefinition"].(string)
+			return s
+		},
+		drainsOnDelete: true,
+	},
 	catalog.ECRRepository: {
 		keepData: repositoryHoldsImages,
 		dataCode: "RepositoryNotEmptyException",

@@ -126,6 +126,11 @@ type Type struct {
 	// that has one) while traffic stays where it is.
 	Hold func(props map[string]any, from, to string) map[string]any
 
+	// Fallback, for types that route requests through rules of another
+	// type (a listener and its listener rules), says which property
+	// handles the requests no rule matches: see Fallback.
+	Fallback *Fallback
+
 	// Grants lists set-like lists of permissions (a security group's
 	// rules) whose entries AWS adds and removes one by one (authorize,
 	// revoke) and whose removal can cut traffic that running tasks still
@@ -274,6 +279,25 @@ type Handover struct {
 	Field     string
 	// Routers are the types that send traffic to the resource.
 	Routers []string
+}
+
+// Fallback describes a router's catch-all (a listener's DefaultActions):
+// what answers the requests none of its rules (resources of type Rules
+// naming it) match. Rules are evaluated before the catch-all, so rules
+// created while the old catch-all still answers take requests over
+// without a gap. A change of the catch-all that stops serving requests
+// the old one served (Narrows: a redirect to HTTPS replaced by a fixed
+// 404) must therefore wait until the plan's new rules of that router
+// exist, or the requests they are about to take over get the new,
+// narrower answer in between.
+type Fallback struct {
+	// Property holds the catch-all.
+	Property string
+	// Rules is the type of the router's rules.
+	Rules string
+	// Narrows reports whether the catch-all after (canonical) serves less
+	// than before did.
+	Narrows func(before, after any) bool
 }
 
 // Routes reports whether typ sends traffic to resources of this kind.

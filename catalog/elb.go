@@ -42,6 +42,7 @@ func init() {
 		Hold: func(p map[string]any, from, to string) map[string]any {
 			return holdForwards(p, "DefaultActions", from, to)
 		},
+		Fallback: &Fallback{Property: "DefaultActions", Rules: ListenerRule, Narrows: answersOnlyFixed},
 	})
 	Register(&Type{
 		Name: ListenerRule,
@@ -367,4 +368,25 @@ func holdForwards(props map[string]any, key, from, to string) map[string]any {
 func stringOf(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// answersOnlyFixed reports whether a listener's default actions after a
+// change only answer with a fixed response (the 404 of a listener that
+// forwards through its rules) while before they redirected or forwarded:
+// requests the old default served get an error from the new one.
+func answersOnlyFixed(before, after any) bool {
+	return onlyFixedResponse(after) && !onlyFixedResponse(before)
+}
+
+// onlyFixedResponse reports whether every action in the list is a fixed
+// response (false for an empty or missing list).
+func onlyFixedResponse(actions any) bool {
+	l, _ := actions.([]any)
+	for _, a := range l {
+		m, _ := a.(map[string]any)
+		if typ, _ := m["Type"].(string); !strings.EqualFold(typ, "fixed-response") {
+			return false
+		}
+	}
+	return len(l) > 0
 }

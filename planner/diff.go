@@ -7,6 +7,7 @@ import (
 
 	"github.com/gantry-gitops/gantry/catalog"
 	"github.com/gantry-gitops/gantry/graph"
+	"github.com/gantry-gitops/gantry/provider"
 )
 
 // unknown is a desired value that only apply will know: an attribute of a
@@ -382,4 +383,46 @@ func (c *Change) RegistersRevision() bool {
 	}
 	t, ok := catalog.Lookup(c.Type)
 	return ok && t.Revisioned && !tagsOnly(c.Diffs)
+}
+
+// supersededRevisions returns a deletion for each live revision that a
+// change in changes supersedes (Change.RegistersRevision): apply
+// deregisters it after the deployments that moved off it (the deletions
+// phase), so the plan counts and shows it, at ADDRESS#REVISION like the
+// older revisions it lists. A revision something outside the
+// environment runs (provider.Observed.UsedBy) is left alone, as apply
+// leaves it.
+func (d *differ2) supersededRevisions(changes []*Change) []*Change {
+	var out []*Change
+	for _, c := range changes {
+		if !c.RegistersRevision() {
+			continue
+		}
+		o := d.live[c.Address]
+		if o == nil || o.ID == "" || d.usedOutside(o) {
+			continue
+		}
+		rev := o.ID
+		if i := strings.LastIndex(rev, ":"); i >= 0 {
+			rev = rev[i+1:]
+		}
+		out = append(out, &Change{
+			Address: c.Address + "#" + rev, Type: o.Type, Action: Delete, Stage: c.Stage,
+			Cause:  CauseRemoved,
+			Reason: "revision superseded by the new one, deregistered after the services moved off it",
+			Impact: ImpactDelete, LiveID: o.ID, Fingerprint: c.Fingerprint,
+		})
+	}
+	return out
+}
+
+// usedOutside reports whether something that is not one of scope's live
+// resources runs o.
+func (d *differ2) usedOutside(o *provider.Observed) bool {
+	for _, id := range o.UsedBy {
+		if d.liveByID(id) == nil {
+			return true
+		}
+	}
+	return false
 }

@@ -56,7 +56,9 @@ func TestMarkdownFitsAndDegradesDeterministically(t *testing.T) {
 	}
 	checkMarkdown(t, create, "counts per stage and type")
 
-	// Every web service gets a new image: 800 updates with diffs.
+	// Every web service gets a new image: 800 updates with diffs, and
+	// the 400 revisions they supersede are deregistered after the
+	// deployments.
 	live := syntheticLive(t, create)
 	for i := 0; i < services; i++ {
 		env.Services[3+i] = webService(i, "2.0.0")
@@ -66,8 +68,13 @@ func TestMarkdownFitsAndDegradesDeterministically(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := update.Summary(); s[Update] != 2*services || s.Changed() != 2*services {
-		t.Fatalf("summary %v, want %d updates only", s, 2*services)
+	if s := update.Summary(); s[Update] != 2*services || s[Delete] != services || s.Changed() != 3*services {
+		t.Fatalf("summary %v, want %d updates and %d deletions only", s, 2*services, services)
+	}
+	for _, c := range update.Changes {
+		if c.Action == Delete && (!strings.Contains(c.Address, "/task-definition#") || !update.Change(strings.Split(c.Address, "#")[0]).RegistersRevision()) {
+			t.Fatalf("deletion %s is not the revision an update supersedes", c.Address)
+		}
 	}
 	md := checkMarkdown(t, update, "listed by address only")
 	// Every change's address is still there.

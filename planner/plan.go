@@ -75,6 +75,11 @@ const (
 	// removes entries only after the deployments it waits for
 	// (Change.Deferred) are healthy, so running tasks keep their traffic.
 	ImpactAuthorizeFirst Impact = "in place, new rules added now, removed rules revoked once the deployments are healthy"
+	// ImpactAfterRules: an update of a listener's default action that
+	// stops serving requests the old one served (a redirect replaced by
+	// a fixed 404), made in a later stage, once the new rules that take
+	// those requests over exist (catalog.Fallback).
+	ImpactAfterRules Impact = "in place, once the new rules of the listener exist"
 )
 
 // Value placeholders in diffs, shown unquoted by every renderer.

@@ -163,14 +163,19 @@ func Diff(desired *graph.Graph, live []*provider.Observed, scope provider.Scope,
 		if !ok {
 			return nil, fmt.Errorf("%s: live resource of unknown type %s", o.Address, o.Type)
 		}
-		if d.usedByStaying(o) {
-			// A revision a service that stays still runs: it is retired
-			// once the service moved off it, never before.
-			continue
-		}
 		reason := "no longer in the configuration"
 		if t.Revisioned && strings.Contains(o.Address, "#") {
 			reason = "older revision no service runs, left registered by an earlier apply"
+		}
+		if d.usedByStaying(o) {
+			// A revision a service that stays still runs: it is retired
+			// once the service moved off it, never before. When this
+			// plan moves every such service off it, apply deregisters
+			// it after their deployments, so the plan shows it.
+			if !t.Revisioned || !d.movedOff(o) {
+				continue
+			}
+			reason = "older revision the services move off in this apply, deregistered after their deployments"
 		}
 		c := &Change{
 			Address: o.Address, Type: o.Type, Action: Delete, Stage: t.Stage,
@@ -187,7 +192,9 @@ func Diff(desired *graph.Graph, live []*provider.Observed, scope provider.Scope,
 		}
 		p.Changes = append(p.Changes, c)
 	}
+	p.Changes = append(p.Changes, d.supersededRevisions(p.Changes)...)
 	d.handovers(p.Changes)
+	d.deferFallbacks(p.Changes)
 	d.deferRevokes(p.Changes)
 	sortChanges(p.Changes)
 	return p, nil
@@ -562,6 +569,32 @@ func (d *differ2) usedByStaying(o *provider.Observed) bool {
 		}
 	}
 	return false
+}
+
+// movedOff reports whether every user of o (provider.Observed.UsedBy) is
+// one of scope's live resources that this plan updates to no longer name
+// o (a service moving to the new revision of its task definition): apply
+// deregisters o once their deployments completed.
+func (d *differ2) movedOff(o *provider.Observed) bool {
+	if len(o.UsedBy) == 0 {
+		return false
+	}
+	for _, id := range o.UsedBy {
+		user := d.liveByID(id)
+		if user == nil || d.desired[user.Address] == nil {
+			return false
+		}
+		if c := d.changes[user.Address]; c == nil || c.Action != Update {
+			return false
+		}
+		props, _ := d.resolve(d.desired[user.Address].Properties)
+		named := false
+		walkLiveStrings(props, func(s string) { named = named || s == o.ID })
+		if named {
+			return false
+		}
+	}
+	return true
 }
 
 // liveByID finds a live resource by id (of any type: the users of a

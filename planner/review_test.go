@@ -142,3 +142,64 @@ func find(g *graph.Graph, addr string) *graph.Resource {
 	}
 	return nil
 }
+
+// A new revision retires the one it supersedes once the service moved:
+// work apply does, so the plan counts and shows it as a deletion.
+func TestNewRevisionPlansTheOldOnesDeletion(t *testing.T) {
+	g, live := ecsWorld("api:2.0", env3, false)
+	live[2].UsedBy = []string{live[3].ID}
+	p := mustDiff(t, g, live)
+	old := p.Change("service/api/task-definition#7")
+	if old == nil {
+		t.Fatalf("no deletion of the superseded revision; changes: %s", summaryLine(p))
+	}
+	if old.Action != Delete || old.LiveID != tdArn || old.Stage != catalog.StageRouting || old.Fingerprint == "" {
+		t.Errorf("superseded revision: %+v", old)
+	}
+	if s := p.Summary(); s[Update] != 2 || s[Delete] != 1 {
+		t.Errorf("summary %v, want 2 updates and 1 deletion", s)
+	}
+	g2, live2 := ecsWorld("api:1.0", env3, false)
+	find(g2, "service/api/task-definition").Tags["cost-center"] = "cc-9999"
+	if s := mustDiff(t, g2, live2).Summary(); s[Delete] != 0 {
+		t.Errorf("tags only: summary %v, want no deletion", s)
+	}
+	g3, live3 := ecsWorld("api:2.0", env3, false)
+	live3[2].UsedBy = []string{"arn:aws:ecs:eu-west-1:222222222222:service/other/svc"}
+	if s := mustDiff(t, g3, live3).Summary(); s[Delete] != 0 {
+		t.Errorf("used elsewhere: summary %v, want no deletion", s)
+	}
+}
+
+// A service that rolled back runs an older revision ("#6"): the plan that
+// moves it to the latest one deletes the older one after the deployment,
+// as apply does; one something outside the environment runs too stays.
+func TestRevisionTheServiceMovesOffIsDeletedAfterwards(t *testing.T) {
+	world := func(outside bool) *Plan {
+		g, live := ecsWorld("api:1.0", env3, false)
+		rev6 := strings.TrimSuffix(tdArn, ":7") + ":6"
+		svc := live[3]
+		svc.Properties["TaskDefinition"] = rev6
+		old := obs("service/api/task-definition#6", catalog.TaskDefinition, rev6,
+			live[2].Properties, map[string]string{"TaskDefinitionArn": rev6})
+		old.UsedBy = []string{svc.ID}
+		if outside {
+			old.UsedBy = append(old.UsedBy, "arn:aws:ecs:eu-west-1:222222222222:service/other/svc")
+		}
+		return mustDiff(t, g, append(live, old))
+	}
+	p := world(false)
+	if got := summaryLine(p); p.Change("service/api").Action != Update || p.Change("service/api/task-definition#6") == nil {
+		t.Fatalf("changes: %s", got)
+	}
+	c := p.Change("service/api/task-definition#6")
+	if c.Action != Delete || c.Stage != catalog.StageRouting || !strings.Contains(c.Reason, "after their deployments") {
+		t.Errorf("older revision: %+v", c)
+	}
+	if s := p.Summary(); s[Update] != 1 || s[Delete] != 1 {
+		t.Errorf("summary %v, want the service update and the deletion", s)
+	}
+	if c := world(true).Change("service/api/task-definition#6"); c != nil {
+		t.Errorf("a revision a service outside the environment runs is planned: %+v", c)
+	}
+}

@@ -76,7 +76,10 @@ type Provider interface {
 	// Delete removes live. Deleting something already gone is not an error.
 	Delete(ctx context.Context, scope Scope, live *Observed) error
 	// Health reports the progress of a service's newest deployment and its
-	// load balancer targets; the applier's health gates poll it.
+	// load balancer targets; the applier's health gates poll it. For a
+	// deleted service still draining it reports Status DRAINING, not
+	// NotFound: the applier polls it after a delete until the service is
+	// INACTIVE or not found.
 	Health(ctx context.Context, scope Scope, service *Observed) (*Health, error)
 	// Lock takes the apply lock of scope, or fails with *LockedError
 	// naming the holder. The returned release func drops the lock.
@@ -85,8 +88,13 @@ type Provider interface {
 	Unlock(ctx context.Context, scope Scope, id string) error
 }
 
-// Health is the state of a service's newest (primary) deployment.
+// Health is the state of a service and its newest (primary) deployment.
 type Health struct {
+	// Status is the service's own status, as ECS reports it: ACTIVE,
+	// DRAINING (deleted, its tasks stopping; its name stays taken and its
+	// cluster cannot be deleted) or INACTIVE (gone). Empty means ACTIVE.
+	// A provider may report an INACTIVE service as NotFound instead.
+	Status       string `json:"status,omitempty"`
 	DeploymentID string `json:"deploymentId"`
 	// RolloutState is IN_PROGRESS, COMPLETED or FAILED, as ECS reports it.
 	RolloutState       string `json:"rolloutState"`
@@ -121,3 +129,10 @@ type LockInfo struct {
 	Operation string    `json:"operation"` // apply, destroy
 	Since     time.Time `json:"since"`
 }
+
+// Service statuses (Health.Status), as ECS reports them.
+const (
+	ServiceActive   = "ACTIVE"
+	ServiceDraining = "DRAINING"
+	ServiceInactive = "INACTIVE"
+)

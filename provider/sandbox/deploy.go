@@ -268,10 +268,16 @@ func (s *Sandbox) Health(ctx context.Context, scope provider.Scope, service *pro
 		if err != nil {
 			return err
 		}
-		if r == nil || !r.live() {
+		// A deleted service drains first (its tasks stop): DescribeServices
+		// reports it DRAINING until it is INACTIVE, reported as not found.
+		if r == nil || (!r.live() && (r.Status != "DRAINING" || drained(r, c.now))) {
 			return c.notFound("ServiceNotFoundException", "Service not found.")
 		}
 		h, hasTargets = serviceHealth(r, c.now), len(list(r.Props, "LoadBalancers")) > 0
+		h.Status = provider.ServiceActive
+		if r.Status == "DRAINING" {
+			h.Status = provider.ServiceDraining
+		}
 		return nil
 	})
 	if err != nil {

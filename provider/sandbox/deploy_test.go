@@ -191,3 +191,30 @@ func TestADrainingServiceKeepsItsName(t *testing.T) {
 		t.Errorf("after draining: %v", err)
 	}
 }
+
+// A deleted service drains before it is INACTIVE: Health reports it
+// DRAINING meanwhile, and its cluster cannot be deleted (AWS refuses with
+// ClusterContainsServicesException while services are ACTIVE or DRAINING).
+func TestADrainingServiceHoldsItsCluster(t *testing.T) {
+	s, clk := newSandbox(t, Knobs{DeploymentDuration: Duration(10 * time.Second)})
+	a := applyGraph(t, s, testScope, fixtureGraph(testScope, 1, "nginx:1"))
+	clk.Advance(time.Minute)
+	if h := health(t, s, a.live["service/svc0"]); h.Status != provider.ServiceActive {
+		t.Errorf("status of a live service %q, want ACTIVE", h.Status)
+	}
+	if err := s.Delete(ctx, testScope, a.live["service/svc0"]); err != nil {
+		t.Fatal(err)
+	}
+	if h := health(t, s, a.live["service/svc0"]); h.Status != provider.ServiceDraining {
+		t.Errorf("status of a deleted service still draining %q, want DRAINING", h.Status)
+	}
+	err := s.Delete(ctx, testScope, a.live["cluster/main"])
+	wantCode(t, err, "ecs:DeleteCluster", "ClusterContainsServicesException")
+	clk.Advance(10 * time.Second)
+	if _, err := s.Health(ctx, testScope, a.live["service/svc0"]); !provider.IsNotFound(err) {
+		t.Errorf("health of a drained service: want NotFound, got %v", err)
+	}
+	if err := s.Delete(ctx, testScope, a.live["cluster/main"]); err != nil {
+		t.Errorf("deleting the cluster once its service is inactive: %v", err)
+	}
+}

@@ -74,6 +74,13 @@ func init() {
 			if len(users) > 0 {
 				return c.errorf("ClusterContainsServicesException", "The Cluster cannot be deleted while Services are active.")
 			}
+			// A deleted service still draining holds its cluster too,
+			// until it is INACTIVE.
+			if draining, err := drainingServices(c, r.ID); err != nil {
+				return err
+			} else if draining > 0 {
+				return c.errorf("ClusterContainsServicesException", "The Cluster cannot be deleted while Services are active.")
+			}
 			return nil
 		},
 		// The cluster's capacity provider associations go with it.

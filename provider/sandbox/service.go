@@ -95,6 +95,19 @@ func serviceCluster(p map[string]any) string {
 	return lastSegment(c, "/")
 }
 
+// drainingServices counts the deleted services of cluster (by name) that
+// are still draining.
+func drainingServices(c *txc, cluster string) (int, error) {
+	n := 0
+	err := c.scan(catalog.Service, func(r *record) error {
+		if r.Status == "DRAINING" && !drained(r, c.now) && serviceCluster(r.Props) == cluster {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
 // drained reports whether a deleted service has finished draining.
 func drained(r *record, now time.Time) bool {
 	return r.Status == "INACTIVE" || (r.Status == "DRAINING" && !now.Before(r.DeletedAt))
