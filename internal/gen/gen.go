@@ -60,7 +60,7 @@ func Files(o Options) map[string]string {
 		"cue.mod/module.cue": "module: \"example.com/bench@v0\"\nlanguage: version: \"v0.17.0\"\n",
 		"gantry.cue":         projectFile,
 		"policy.cue":         policyFile(prod),
-		"clusters.cue":       clustersFile,
+		"clusters.cue":       clustersFile(o.Services),
 		"environments.cue":   environmentsFile(envs),
 		"loadbalancers.cue":  loadBalancersFile(envs, lbs),
 		"repositories.cue":   repositoriesFile(o.Services),
@@ -99,7 +99,15 @@ environments: %s: services: [_]: scale: min: >=2
 `, prod)
 }
 
-const clustersFile = `package bench
+// clustersFile sizes the EC2 cluster for the services: every fourth worker
+// runs there, and validate checks that their tasks fit in maxInstances
+// (by CPU, memory and, without ENI trunking, one awsvpc task per spare
+// network interface). Two instances per service leave room to spare.
+func clustersFile(services int) string {
+	return fmt.Sprintf(clustersTemplate, max(20, 2*services))
+}
+
+const clustersTemplate = `package bench
 
 clusters: {
 	main: {
@@ -112,7 +120,7 @@ clusters: {
 	batch: capacity: ec2: {
 		instanceType:      "m7g.2xlarge"
 		minInstances:      0
-		maxInstances:      20
+		maxInstances:      %d
 		targetUtilization: 90
 	}
 }

@@ -48,3 +48,20 @@ func TestWriteRejectsEnvironmentCounts(t *testing.T) {
 		}
 	}
 }
+
+// The benchmarks' repositories must be valid and clean, or they measure
+// the error path (or fail): 200 services is the smaller benchmark size and
+// large enough for every per-cluster and per-load-balancer limit to bite.
+func TestBenchmarkRepositoryIsClean(t *testing.T) {
+	dir := t.TempDir()
+	if err := gen.Write(dir, gen.Options{Services: 200, Environments: 3}); err != nil {
+		t.Fatal(err)
+	}
+	p, ds, err := compiler.LoadWithOptions(dir, compiler.LoadOptions{RelativeTo: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) > 0 || p == nil {
+		t.Fatalf("the 200-service benchmark repository is not clean:\n%s", ds)
+	}
+}
