@@ -1,6 +1,8 @@
 package applier
 
 import (
+	"slices"
+
 	"github.com/gantry-gitops/gantry/catalog"
 	"github.com/gantry-gitops/gantry/graph"
 )
@@ -32,7 +34,7 @@ func orderDeletions(items []*item, desired map[string]*graph.Resource) {
 		}
 		for _, id := range t.Identifiers(it.old.ID, it.old.Properties, it.old.Attributes) {
 			k := it.old.Type + "\x00" + id
-			if !containsItem(owners[k], it) {
+			if !slices.Contains(owners[k], it) {
 				owners[k] = append(owners[k], it)
 			}
 		}
@@ -64,15 +66,6 @@ func orderDeletions(items []*item, desired map[string]*graph.Resource) {
 			})
 		}
 	}
-}
-
-func containsItem(l []*item, it *item) bool {
-	for _, e := range l {
-		if e == it {
-			return true
-		}
-	}
-	return false
 }
 
 func walkStrings(v any, f func(string)) {

@@ -1,12 +1,9 @@
 package applier
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gantry-gitops/gantry/planner"
 )
 
 // Destroying an environment with EC2 capacity (cluster, capacity provider,
@@ -16,14 +13,8 @@ import (
 // is retried.
 func TestSandboxDestroyDeletesInDependencyOrderWithoutConflicts(t *testing.T) {
 	w := newWorld(t, quickKnobs())
-	if res := w.apply(w.plan(), Options{}); res.Err() != nil {
-		t.Fatal(res.Err(), res.Failed)
-	}
-	ctx := context.Background()
-	live, err := planner.Read(ctx, w.sb, w.scope)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w.applyOK(w.plan())
+	live := w.live()
 	plan, _ := DestroyPlan("sandbox", w.scope, live, true, time.Now())
 	w.sb.ResetStats()
 	var order, retries []string
@@ -72,7 +63,7 @@ func TestSandboxDestroyDeletesInDependencyOrderWithoutConflicts(t *testing.T) {
 			t.Errorf("%s deleted after %s", b[0], b[1])
 		}
 	}
-	if left, _ := planner.Read(ctx, w.sb, w.scope); len(left) != 0 {
+	if left := w.live(); len(left) != 0 {
 		t.Errorf("destroy left %d resources", len(left))
 	}
 }

@@ -62,14 +62,8 @@ func (w *world) draining() []string {
 // when everything is gone, and an apply right after it re-creates all.
 func TestSandboxDestroyThenApplyWaitsForServicesToDrain(t *testing.T) {
 	w := newWorld(t, drainKnobs())
-	if res := w.apply(w.plan(), Options{}); res.Err() != nil {
-		t.Fatal(res.Err(), res.Failed)
-	}
-	ctx := context.Background()
-	live, err := planner.Read(ctx, w.sb, w.scope)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w.applyOK(w.plan())
+	live := w.live()
 	plan, _ := DestroyPlan("sandbox", w.scope, live, true, time.Now())
 	log := &eventLog{}
 	res := w.apply(plan, Options{DeleteData: true, Progress: log})
@@ -82,7 +76,7 @@ func TestSandboxDestroyThenApplyWaitsForServicesToDrain(t *testing.T) {
 	if got := strings.Join(log.waits(WaitDeleted), ","); got != "service/api,service/worker" {
 		t.Errorf("waited for %q to drain, want service/api,service/worker", got)
 	}
-	if left, _ := planner.Read(ctx, w.sb, w.scope); len(left) != 0 {
+	if left := w.live(); len(left) != 0 {
 		t.Errorf("destroy left %d resources", len(left))
 	}
 
@@ -104,24 +98,12 @@ func TestSandboxDestroyThenApplyWaitsForServicesToDrain(t *testing.T) {
 // "still Draining".
 func TestSandboxCreateWaitsForADrainingServiceOfTheSameName(t *testing.T) {
 	w := newWorld(t, drainKnobs())
-	if res := w.apply(w.plan(), Options{}); res.Err() != nil {
-		t.Fatal(res.Err(), res.Failed)
-	}
-	ctx := context.Background()
-	live, err := planner.Read(ctx, w.sb, w.scope)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var api *provider.Observed
-	for _, o := range live {
-		if o.Address == "service/api" {
-			api = o
-		}
-	}
+	w.applyOK(w.plan())
+	api := find(w.live(), "service/api")
 	if api == nil {
 		t.Fatal("no service/api")
 	}
-	if err := w.sb.Delete(ctx, w.scope, api); err != nil {
+	if err := w.sb.Delete(context.Background(), w.scope, api); err != nil {
 		t.Fatal(err)
 	}
 	plan := w.plan()
@@ -144,19 +126,13 @@ func TestSandboxCreateWaitsForADrainingServiceOfTheSameName(t *testing.T) {
 // what the service holds (its cluster) is not deleted under it.
 func TestSandboxDrainWaitIsBoundedByTheStageTimeout(t *testing.T) {
 	w := newWorld(t, quickKnobs())
-	if res := w.apply(w.plan(), Options{}); res.Err() != nil {
-		t.Fatal(res.Err(), res.Failed)
-	}
+	w.applyOK(w.plan())
 	k := quickKnobs()
 	k.DeploymentDuration = sandbox.Duration(time.Hour)
 	if err := w.sb.SetKnobs(k); err != nil {
 		t.Fatal(err)
 	}
-	live, err := planner.Read(context.Background(), w.sb, w.scope)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, _ := DestroyPlan("sandbox", w.scope, live, true, time.Now())
+	plan, _ := DestroyPlan("sandbox", w.scope, w.live(), true, time.Now())
 	start := time.Now()
 	res := w.apply(plan, Options{DeleteData: true, StageTimeout: 100 * time.Millisecond})
 	if d := time.Since(start); d > 5*time.Second {
@@ -169,7 +145,7 @@ func TestSandboxDrainWaitIsBoundedByTheStageTimeout(t *testing.T) {
 	if len(failed) != 2 || !strings.Contains(failed[0], "deleted, but still DRAINING") {
 		t.Fatalf("destroy with services draining for an hour failed with %q, want both services failing while draining", failed)
 	}
-	left, _ := planner.Read(context.Background(), w.sb, w.scope)
+	left := w.live()
 	if !slices.ContainsFunc(left, func(o *provider.Observed) bool { return o.Type == catalog.Cluster }) {
 		t.Errorf("the cluster was deleted under services still draining")
 	}

@@ -5,8 +5,6 @@ import (
 	"io"
 	"strings"
 	"time"
-
-	"github.com/gantry-gitops/gantry/planner"
 )
 
 // pastTense is how reports name a finished operation.
@@ -162,19 +160,4 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// ActionSymbol is the one-character mark of an action in progress lines.
-func ActionSymbol(a planner.Action) string {
-	switch a {
-	case planner.Create:
-		return "+"
-	case planner.Update:
-		return "~"
-	case planner.Replace:
-		return "±"
-	case planner.Delete:
-		return "-"
-	}
-	return " "
 }

@@ -120,6 +120,16 @@ func (w *world) apply(plan *planner.Plan, opts Options) *Result {
 	return res
 }
 
+// live reads what the sandbox holds for the test scope.
+func (w *world) live() []*provider.Observed {
+	w.t.Helper()
+	live, err := planner.Read(context.Background(), w.sb, w.scope)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return live
+}
+
 // summary is "create 3, update 1" of a plan, no-ops left out.
 func summary(p *planner.Plan) string {
 	s := p.Summary()
@@ -387,10 +397,7 @@ func TestSandboxDestroyKeepsDataUnlessAsked(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	live, err := planner.Read(ctx, w.sb, w.scope)
-	if err != nil {
-		t.Fatal(err)
-	}
+	live := w.live()
 	plan, kept := DestroyPlan("sandbox", w.scope, live, false, time.Now())
 	res := w.apply(plan, Options{KeepData: true})
 	if err := res.Failure("destroy"); err != nil {
@@ -406,7 +413,7 @@ func TestSandboxDestroyKeepsDataUnlessAsked(t *testing.T) {
 	if got := strings.Join(names, ", "); got != "service/api/log-group, service/worker/log-group, repository/api (at delete)" {
 		t.Errorf("kept: %s", got)
 	}
-	left, _ := planner.Read(ctx, w.sb, w.scope)
+	left := w.live()
 	if len(left) != 3 {
 		t.Errorf("%d resources left, want the 2 log groups and the repository", len(left))
 	}
@@ -420,7 +427,7 @@ func TestSandboxDestroyKeepsDataUnlessAsked(t *testing.T) {
 	if err := res.Failure("destroy"); err != nil || len(kept) != 0 {
 		t.Fatal(err, res.Failed, kept)
 	}
-	if left, _ := planner.Read(ctx, w.sb, w.scope); len(left) != 0 {
+	if left := w.live(); len(left) != 0 {
 		t.Errorf("--include-data left %d resources", len(left))
 	}
 	if rs := w.resources(catalog.ECRRepository); len(rs) != 0 {
@@ -713,19 +720,14 @@ func TestSandboxRevisionInUseIsKeptAndDestroyDeregistersAll(t *testing.T) {
 		rest.Change("service/api").Action != planner.Update {
 		t.Errorf("a revision the service runs is not deleted after the service moved off it: %+v", c)
 	}
-	ctx := context.Background()
-	live, err := planner.Read(ctx, w.sb, w.scope)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, _ := DestroyPlan("sandbox", w.scope, live, true, time.Now())
+	plan, _ := DestroyPlan("sandbox", w.scope, w.live(), true, time.Now())
 	if res := w.apply(plan, Options{DeleteData: true}); res.Failure("destroy") != nil {
 		t.Fatal(res.Failure("destroy"), res.Failed)
 	}
 	if ids := w.activeRevisions(t, "service/api/task-definition"); len(ids) != 0 {
 		t.Errorf("destroy left revisions registered: %v", ids)
 	}
-	if left, _ := planner.Read(ctx, w.sb, w.scope); len(left) != 0 {
+	if left := w.live(); len(left) != 0 {
 		t.Errorf("destroy left %d resources", len(left))
 	}
 }

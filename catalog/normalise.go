@@ -170,27 +170,34 @@ func (d Document) MarshalJSON() ([]byte, error) { return json.Marshal(d.Value) }
 // Key returns a canonical string for v: its JSON with sorted object keys
 // and sensitive wrappers removed. Sets are sorted by it.
 func Key(v any) string {
-	b, err := json.Marshal(graph.Unwrap(unwrapDocs(v)))
+	b, err := json.Marshal(unwrapAll(v))
 	if err != nil {
 		return fmt.Sprint(v)
 	}
 	return string(b)
 }
 
-func unwrapDocs(v any) any {
+// unwrapAll returns a copy of v with documents and sensitive wrappers
+// replaced by the value inside, in one walk (Key runs for every element of
+// every set on each normalisation). The value inside either wrapper is
+// unwrapped of sensitive wrappers only, as unwrapping documents first and
+// then sensitive values would.
+func unwrapAll(v any) any {
 	switch v := v.(type) {
 	case Document:
-		return v.Value
+		return graph.Unwrap(v.Value)
+	case graph.Sensitive:
+		return graph.Unwrap(v.Value)
 	case map[string]any:
 		m := make(map[string]any, len(v))
 		for k, e := range v {
-			m[k] = unwrapDocs(e)
+			m[k] = unwrapAll(e)
 		}
 		return m
 	case []any:
 		l := make([]any, len(v))
 		for i, e := range v {
-			l[i] = unwrapDocs(e)
+			l[i] = unwrapAll(e)
 		}
 		return l
 	}
@@ -222,12 +229,6 @@ func Objs(m map[string]any, key string, f func(map[string]any)) {
 			f(o)
 		}
 	}
-}
-
-// Str returns v as a string and whether it is one.
-func Str(v any) (string, bool) {
-	s, ok := v.(string)
-	return s, ok
 }
 
 // Default sets m[key] to v when it is absent or empty.

@@ -161,56 +161,53 @@ func (c *cfnConverter) refValue(r Ref) (any, error) {
 	return map[string]any{"Fn::GetAtt": []any{id, r.Attribute}}, nil
 }
 
+// value converts a property tree: Ref, Join and Sensitive become their
+// CloudFormation forms; the first unresolvable reference is the error.
 func (c *cfnConverter) value(v any) (any, error) {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			x, err := c.value(e)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = x
+	var err error
+	ref := func(r Ref) any {
+		x, e := c.refValue(r)
+		if e != nil && err == nil {
+			err = e
 		}
-		return out, nil
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			x, err := c.value(e)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = x
-		}
-		return out, nil
-	case Ref:
-		return c.refValue(v)
-	case Join:
-		parts := make([]any, len(v.Parts))
-		for i, p := range v.Parts {
-			switch p := p.(type) {
-			case Ref:
-				x, err := c.refValue(p)
-				if err != nil {
-					return nil, err
-				}
-				parts[i] = x
-			default:
-				parts[i] = p
-			}
-		}
-		return map[string]any{"Fn::Join": []any{"", parts}}, nil
-	case Sensitive:
-		c.nParams++
-		name := fmt.Sprintf("%sSensitive%d", c.ownerID, c.nParams)
-		c.params[name] = map[string]any{
-			"Type":        "String",
-			"NoEcho":      true,
-			"Description": fmt.Sprintf("sensitive value %d of %s", c.nParams, c.owner),
-		}
-		return map[string]any{"Ref": name}, nil
+		return x
 	}
-	return v, nil
+	out := Rewrite(v, func(x any) (any, bool) {
+		switch x := x.(type) {
+		case Ref:
+			return ref(x), true
+		case Join:
+			parts := make([]any, len(x.Parts))
+			for i, p := range x.Parts {
+				if r, ok := p.(Ref); ok {
+					parts[i] = ref(r)
+				} else {
+					parts[i] = p
+				}
+			}
+			return map[string]any{"Fn::Join": []any{"", parts}}, true
+		case Sensitive:
+			return c.param(), true
+		}
+		return nil, false
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// param declares the next NoEcho parameter of the owner and returns a
+// reference to it.
+func (c *cfnConverter) param() any {
+	c.nParams++
+	name := fmt.Sprintf("%sSensitive%d", c.ownerID, c.nParams)
+	c.params[name] = map[string]any{
+		"Type":        "String",
+		"NoEcho":      true,
+		"Description": fmt.Sprintf("sensitive value %d of %s", c.nParams, c.owner),
+	}
+	return map[string]any{"Ref": name}
 }
 
 // cfnTagStyle says how a type carries tags in CloudFormation.

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -77,9 +78,9 @@ func newPicture(g *Graph) *picture {
 	// Short identifiers (g3, g3_4): Mermaid stops rendering past 50,000
 	// characters of text, and identifiers are most of it.
 	for i, grp := range p.groups {
-		grp.id = "g" + itoa(i)
+		grp.id = "g" + strconv.Itoa(i)
 		for j, n := range grp.nodes {
-			n.id = grp.id + "_" + itoa(j)
+			n.id = grp.id + "_" + strconv.Itoa(j)
 		}
 	}
 
@@ -175,18 +176,4 @@ func reducedEdges(nodes []*picNode, deps map[*picNode][]*picNode) [][2]*picNode 
 		return out[i][1].addr < out[j][1].addr
 	})
 	return out
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }

@@ -74,18 +74,23 @@ func (d *differ) diff(path, shape string, before, after any) {
 	d.leaf(path, shape, before, after)
 }
 
-func (d *differ) diffMaps(path, shape string, before, after map[string]any) {
-	keys := make([]string, 0, len(before)+len(after))
-	for k := range before {
+// unionKeys returns the keys of a and b, once each, sorted.
+func unionKeys[V any](a, b map[string]V) []string {
+	keys := make([]string, 0, len(a)+len(b))
+	for k := range a {
 		keys = append(keys, k)
 	}
-	for k := range after {
-		if _, ok := before[k]; !ok {
+	for k := range b {
+		if _, ok := a[k]; !ok {
 			keys = append(keys, k)
 		}
 	}
 	sort.Strings(keys)
-	for _, k := range keys {
+	return keys
+}
+
+func (d *differ) diffMaps(path, shape string, before, after map[string]any) {
+	for _, k := range unionKeys(before, after) {
 		d.diff(join(path, k), join(shape, k), before[k], after[k])
 	}
 }
@@ -308,30 +313,21 @@ func hasSensitive(v any) bool {
 // plain turns a canonical value into what a plan holds: plain JSON values,
 // sensitive values replaced by Masked, documents by their value, unknowns
 // by their placeholder text.
-func plain(v any) any {
+func plain(v any) any { return graph.Rewrite(v, plainNode) }
+
+// plainNode is plain for the nodes that are not maps or lists.
+func plainNode(v any) (any, bool) {
 	switch x := v.(type) {
 	case graph.Sensitive:
-		return Masked
+		return Masked, true
 	case catalog.Document:
-		return plain(x.Value)
+		return plain(x.Value), true
 	case unknown:
-		return x.text
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = plain(e)
-		}
-		return m
-	case []any:
-		l := make([]any, len(x))
-		for i, e := range x {
-			l[i] = plain(e)
-		}
-		return l
+		return x.text, true
 	case graph.Ref, graph.Join:
-		return KnownAfterApply
+		return KnownAfterApply, true
 	}
-	return v
+	return nil, false
 }
 
 // lookup returns the value at a dotted path of object keys, or nil.

@@ -257,6 +257,8 @@ type differ2 struct {
 	// revokes holds, by address, the entries of permission lists
 	// (catalog.Type.Grants) that an update removes.
 	revokes map[string][]PropertyDiff
+	// byID indexes live by id, built on first use (liveByID).
+	byID map[string]*provider.Observed
 }
 
 func (d *differ2) plan(r *graph.Resource) (*Change, error) {
@@ -529,18 +531,8 @@ func filterTags(t *catalog.Type, tags map[string]string) map[string]string {
 }
 
 func diffTags(have, want map[string]string) []PropertyDiff {
-	keys := make([]string, 0, len(have)+len(want))
-	for k := range have {
-		keys = append(keys, k)
-	}
-	for k := range want {
-		if _, ok := have[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
 	var out []PropertyDiff
-	for _, k := range keys {
+	for _, k := range unionKeys(have, want) {
 		h, hok := have[k]
 		w, wok := want[k]
 		if hok && wok && h == w {
@@ -599,13 +591,16 @@ func (d *differ2) movedOff(o *provider.Observed) bool {
 
 // liveByID finds a live resource by id (of any type: the users of a
 // resource are named by id alone, and ARNs name their type).
+// The index is built once: Diff asks for every user of every live
+// resource, and a scan per question is quadratic in the environment.
 func (d *differ2) liveByID(id string) *provider.Observed {
-	for _, o := range d.live {
-		if o.ID == id {
-			return o
+	if d.byID == nil {
+		d.byID = make(map[string]*provider.Observed, len(d.live))
+		for _, o := range d.live {
+			d.byID[o.ID] = o
 		}
 	}
-	return nil
+	return d.byID[id]
 }
 
 // ReadRetry bounds the planner's own retries of a whole listing whose

@@ -15,7 +15,6 @@ import (
 
 	"github.com/gantry-gitops/gantry/applier"
 	"github.com/gantry-gitops/gantry/compiler"
-	"github.com/gantry-gitops/gantry/graph"
 	"github.com/gantry-gitops/gantry/internal/gitinfo"
 	"github.com/gantry-gitops/gantry/planner"
 	"github.com/gantry-gitops/gantry/provider"
@@ -121,17 +120,14 @@ func runApply(cmd *cobra.Command, dir string, f *applyFlags) error {
 	if err != nil {
 		return err
 	}
-	p, env, prov, sc, git := ws.project, ws.env, ws.prov, ws.scope, ws.git
+	prov, sc, git := ws.prov, ws.scope, ws.git
 	release, err := takeLock(cmd, prov, sc, "apply", git.Commit, f.lockTimeout)
 	if err != nil {
 		return err
 	}
 	defer release()
 
-	compile := func(pinned map[string]int) (*graph.Graph, error) {
-		return compiler.Compile(env, p.Name, compiler.CompileOptions{PinnedPriorities: pinned})
-	}
-	plan, err := planner.Make(cmd.Context(), prov, sc, compile, planner.Options{
+	plan, err := planner.Make(cmd.Context(), prov, sc, ws.compile, planner.Options{
 		Provider:      prov.Name(),
 		GantryVersion: gantryVersion(),
 		Commit:        git.Commit,

@@ -10,8 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gantry-gitops/gantry/compiler"
-	"github.com/gantry-gitops/gantry/graph"
 	"github.com/gantry-gitops/gantry/planner"
 )
 
@@ -86,14 +84,11 @@ func runPlan(cmd *cobra.Command, dir string, f *planFlags) error {
 	if err != nil {
 		return err
 	}
-	compile := func(pinned map[string]int) (*graph.Graph, error) {
-		return compiler.Compile(ws.env, ws.project.Name, compiler.CompileOptions{PinnedPriorities: pinned})
-	}
 	now, err := planTime()
 	if err != nil {
 		return failed(err)
 	}
-	plan, err := planner.Make(cmd.Context(), ws.prov, ws.scope, compile, planner.Options{
+	plan, err := planner.Make(cmd.Context(), ws.prov, ws.scope, ws.compile, planner.Options{
 		Provider:      ws.prov.Name(),
 		GantryVersion: gantryVersion(),
 		Commit:        ws.git.Commit,

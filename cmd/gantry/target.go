@@ -11,7 +11,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/gantry-gitops/gantry/compiler"
 	"github.com/gantry-gitops/gantry/config"
+	"github.com/gantry-gitops/gantry/graph"
 	"github.com/gantry-gitops/gantry/internal/gitinfo"
 	"github.com/gantry-gitops/gantry/provider"
 	"github.com/gantry-gitops/gantry/provider/sandbox"
@@ -116,6 +118,12 @@ func (t *targetFlags) workspace(cmd *cobra.Command, dir string) (*workspace, err
 		slog.Warn("cannot read the git commit of the configuration", "dir", dir, "err", err)
 	}
 	return &workspace{project: p, env: env, scope: scope(p, env), prov: prov, git: git}, nil
+}
+
+// compile compiles the workspace's environment with the listener rule
+// priorities the planner pins to the live ones.
+func (w *workspace) compile(pinned map[string]int) (*graph.Graph, error) {
+	return compiler.Compile(w.env, w.project.Name, compiler.CompileOptions{PinnedPriorities: pinned})
 }
 
 // dirArg is the configuration directory a command was given, "." if none.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -125,10 +124,12 @@ func writeDiagnosticsJSON(w io.Writer, diags compiler.Diagnostics) error {
 	if diags == nil {
 		diags = compiler.Diagnostics{}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(diags)
+	out, err := marshalJSON(diags)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(out)
+	return err
 }
 
 // writeGitHubAnnotations writes GitHub Actions workflow commands so that

@@ -8,8 +8,8 @@
 // directory holds any number of accounts and regions: the scope of each
 // call names them.
 //
-// The sandbox imports nothing of the planner's knowledge (package catalog)
-// on purpose: its tables of AWS defaults and behaviours are a second,
+// The sandbox takes nothing of the planner's knowledge from package catalog
+// but the type names (catalog/names.go), on purpose: its tables of AWS defaults and behaviours are a second,
 // independent model of AWS, so that the round-trip test (create, read
 // back, plan: no changes) checks the catalog's normalisation against
 // something other than itself. Where the two tables overlap (load balancer

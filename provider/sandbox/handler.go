@@ -159,24 +159,6 @@ func (c *txc) generateName(h *handler, scope provider.Scope, address string) (st
 	return name + "-" + suffix, nil
 }
 
-// requireProps fails when one of the properties is missing or empty.
-func requireProps(c *txc, p map[string]any, code string, names ...string) error {
-	for _, n := range names {
-		v, ok := p[n]
-		empty := !ok || v == nil
-		if s, isStr := v.(string); isStr && s == "" {
-			empty = true
-		}
-		if l, isList := v.([]any); isList && len(l) == 0 {
-			empty = true
-		}
-		if empty {
-			return c.errorf(code, "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", lowerFirst(n))
-		}
-	}
-	return nil
-}
-
 func lowerFirst(s string) string {
 	if s == "" {
 		return s

@@ -12,7 +12,7 @@ func TestEditIsDrift(t *testing.T) {
 	s.ResetStats()
 	res, err := s.Edit(ctx, Filter{Project: "shop", Environment: "staging"}, "service/svc0/target-group", func(p map[string]any) error {
 		p["HealthCheckPath"] = "/console"
-		return setPath(p, "TargetGroupAttributes.0.Value", "120")
+		return SetPath(p, "TargetGroupAttributes.0.Value", "120")
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +39,7 @@ func TestEditIsDrift(t *testing.T) {
 	// Editing a service's task definition starts a deployment; editing a
 	// task definition registers a revision.
 	res, err = s.Edit(ctx, Filter{Project: "shop"}, "service/svc0/task-definition", func(p map[string]any) error {
-		return setPath(p, "ContainerDefinitions.0.Image", "nginx:console")
+		return SetPath(p, "ContainerDefinitions.0.Image", "nginx:console")
 	})
 	if err != nil || res.ID == a.live["service/svc0/task-definition"].ID {
 		t.Fatalf("task definition edit: %v %v", res, err)
@@ -139,21 +139,21 @@ func TestGetResolvesAddressesIDsAndNames(t *testing.T) {
 
 func TestPaths(t *testing.T) {
 	p := m{"A": l{m{"B": 1}}, "Options": m{"awslogs-group": "x"}}
-	if err := setPath(p, "A.0.B", 2.0); err != nil || at(t, p, "A", 0, "B") != 2.0 {
+	if err := SetPath(p, "A.0.B", 2.0); err != nil || at(t, p, "A", 0, "B") != 2.0 {
 		t.Errorf("%v %v", p, err)
 	}
-	if err := setPath(p, "A.1.B", 3.0); err != nil || at(t, p, "A", 1, "B") != 3.0 {
+	if err := SetPath(p, "A.1.B", 3.0); err != nil || at(t, p, "A", 1, "B") != 3.0 {
 		t.Errorf("append: %v %v", p, err)
 	}
-	if err := setPath(p, "Options[a.b]", "y"); err != nil || at(t, p, "Options", "a.b") != "y" {
+	if err := SetPath(p, "Options[a.b]", "y"); err != nil || at(t, p, "Options", "a.b") != "y" {
 		t.Errorf("bracket: %v %v", p, err)
 	}
-	if err := deletePath(p, "A.0"); err != nil || len(p["A"].([]any)) != 1 {
+	if err := DeletePath(p, "A.0"); err != nil || len(p["A"].([]any)) != 1 {
 		t.Errorf("delete: %v %v", p, err)
 	}
-	if err := setPath(p, "A.7", 1); err == nil {
+	if err := SetPath(p, "A.7", 1); err == nil {
 		t.Error("set past the end")
 	}
-	mergePatch(p, m{"Options": m{"awslogs-group": nil, "new": "z"}, "C": 1.0})
+	MergePatch(p, m{"Options": m{"awslogs-group": nil, "new": "z"}, "C": 1.0})
 	want(t, "merge", p["Options"], m{"a.b": "y", "new": "z"})
 }

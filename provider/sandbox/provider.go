@@ -53,9 +53,18 @@ func (s *Sandbox) Create(ctx context.Context, scope provider.Scope, req provider
 	if err != nil {
 		return nil, err
 	}
+	return s.writeObserved(scope, h.CreateOp, req.Type, req.Address, after, func(c *txc) (*record, error) {
+		return c.create(h, scope, req, props)
+	})
+}
+
+// writeObserved runs fn in a write transaction and returns the record fn
+// wrote as the API reads it back. after is the failure s.call injects once
+// the write is done: the write stays and the caller gets the error.
+func (s *Sandbox) writeObserved(scope provider.Scope, op, typ, address string, after *provider.OpError, fn func(c *txc) (*record, error)) (*provider.Observed, error) {
 	var obs *provider.Observed
-	err = s.write(scope, h.CreateOp, req.Type, req.Address, func(c *txc) error {
-		r, err := c.create(h, scope, req, props)
+	err := s.write(scope, op, typ, address, func(c *txc) error {
+		r, err := fn(c)
 		if err != nil {
 			return err
 		}
@@ -170,32 +179,30 @@ func (s *Sandbox) Update(ctx context.Context, scope provider.Scope, live *provid
 	if err != nil {
 		return nil, err
 	}
-	var obs *provider.Observed
-	err = s.write(scope, h.UpdateOp, typ, address, func(c *txc) error {
-		old, err := c.get(typ, live.ID)
+	return s.writeObserved(scope, h.UpdateOp, typ, address, after, func(c *txc) (*record, error) {
+		old, err := s.liveRecord(c, h, scope, typ, live.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if old == nil || !old.live() {
-			return h.NotFound(c, live.ID)
-		}
-		if !old.ownedBy(scope.Project, scope.Environment) {
-			s.countUnownedWrite(old, c.op)
-		}
-		r, err := c.update(h, old, props, req.Tags)
-		if err != nil {
-			return err
-		}
-		obs = c.observe(r)
-		return nil
+		return c.update(h, old, props, req.Tags)
 	})
+}
+
+// liveRecord returns the live record a write changes in place (Update,
+// Tag), failing with the type's NotFound error when it is gone, and
+// counts the write when scope does not own the resource.
+func (s *Sandbox) liveRecord(c *txc, h *handler, scope provider.Scope, typ, id string) (*record, error) {
+	old, err := c.get(typ, id)
 	if err != nil {
 		return nil, err
 	}
-	if after != nil {
-		return nil, after
+	if old == nil || !old.live() {
+		return nil, h.NotFound(c, id)
 	}
-	return obs, nil
+	if !old.ownedBy(scope.Project, scope.Environment) {
+		s.countUnownedWrite(old, c.op)
+	}
+	return old, nil
 }
 
 func (s *Sandbox) countUnownedWrite(r *record, op string) {
@@ -469,15 +476,6 @@ func (c *txc) revisionsInUse() (map[string][]string, error) {
 	return out, err
 }
 
-func removeObserved(l []*provider.Observed, id string) []*provider.Observed {
-	for i, o := range l {
-		if o.ID == id {
-			return append(l[:i], l[i+1:]...)
-		}
-	}
-	return l
-}
-
 // simulateReads makes the API calls listing these resources would take:
 // for every type, its paginated calls one page after another, and its
 // per-item calls, all types and items in parallel up to ReadConcurrency.
@@ -488,7 +486,6 @@ func (s *Sandbox) simulateReads(ctx context.Context, byType map[string][]*provid
 		h := handlers[typ]
 		items := byType[typ]
 		for _, rc := range h.Reads {
-			rc := rc
 			if rc.PerItem {
 				for _, o := range items {
 					addr := o.Address

@@ -55,17 +55,10 @@ func (s *Sandbox) Tag(ctx context.Context, scope provider.Scope, live *provider.
 	if err != nil {
 		return nil, err
 	}
-	var obs *provider.Observed
-	err = s.write(scope, op, live.Type, live.Address, func(c *txc) error {
-		old, err := c.get(live.Type, live.ID)
+	return s.writeObserved(scope, op, live.Type, live.Address, after, func(c *txc) (*record, error) {
+		old, err := s.liveRecord(c, h, scope, live.Type, live.ID)
 		if err != nil {
-			return err
-		}
-		if old == nil || !old.live() {
-			return h.NotFound(c, live.ID)
-		}
-		if !old.ownedBy(scope.Project, scope.Environment) {
-			s.countUnownedWrite(old, c.op)
+			return nil, err
 		}
 		r := *old
 		r.Tags = copyStrings(old.Tags)
@@ -76,16 +69,8 @@ func (s *Sandbox) Tag(ctx context.Context, scope provider.Scope, live *provider.
 			r.Tags[k] = v
 		}
 		if err := c.put(old, &r); err != nil {
-			return err
+			return nil, err
 		}
-		obs = c.observe(&r)
-		return nil
+		return &r, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	if after != nil {
-		return nil, after
-	}
-	return obs, nil
 }

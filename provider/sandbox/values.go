@@ -264,15 +264,6 @@ func keyValueList(m map[string]string) []any {
 	return out
 }
 
-// strs turns strings into a property list.
-func strs(ss ...string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
-}
-
 // walkStrings calls f for every string in a tree.
 func walkStrings(v any, f func(string)) {
 	switch x := v.(type) {
@@ -389,9 +380,11 @@ func splitPath(path string) ([]string, error) {
 	return segs, nil
 }
 
-// setPath sets the value at path in p, creating objects on the way. A
-// list index equal to the list's length appends.
-func setPath(p map[string]any, path string, v any) error {
+// SetPath sets the value at path in the property tree p (see splitPath
+// for the path syntax: "ContainerDefinitions.0.Image", "Options[a.b]"),
+// creating objects on the way. A list index equal to the list's length
+// appends.
+func SetPath(p map[string]any, path string, v any) error {
 	segs, err := splitPath(path)
 	if err != nil {
 		return err
@@ -444,8 +437,9 @@ func setPath(p map[string]any, path string, v any) error {
 	return nil
 }
 
-// deletePath removes the value at path (an object key or a list element).
-func deletePath(p map[string]any, path string) error {
+// DeletePath removes the value at path in the property tree p (an object
+// key or a list element).
+func DeletePath(p map[string]any, path string) error {
 	segs, err := splitPath(path)
 	if err != nil {
 		return err
@@ -507,9 +501,10 @@ func lookupPath(p map[string]any, segs []string) (any, error) {
 	return cur, nil
 }
 
-// mergePatch applies an RFC 7386 JSON merge patch to target in place:
-// objects merge recursively, null deletes, anything else replaces.
-func mergePatch(target map[string]any, patch map[string]any) {
+// MergePatch applies an RFC 7386 JSON merge patch to the property tree
+// target in place: objects merge recursively, null deletes, anything else
+// replaces.
+func MergePatch(target, patch map[string]any) {
 	for k, v := range patch {
 		if v == nil {
 			delete(target, k)
@@ -521,21 +516,9 @@ func mergePatch(target map[string]any, patch map[string]any) {
 				tm = map[string]any{}
 				target[k] = tm
 			}
-			mergePatch(tm, pm)
+			MergePatch(tm, pm)
 			continue
 		}
 		target[k] = deepCopy(v)
 	}
 }
-
-// SetPath sets the value at a path in a property tree (see splitPath for
-// the path syntax: "ContainerDefinitions.0.Image", "Options[a.b]"). An
-// index one past the end of a list appends.
-func SetPath(p map[string]any, path string, v any) error { return setPath(p, path, v) }
-
-// DeletePath removes the value at a path in a property tree.
-func DeletePath(p map[string]any, path string) error { return deletePath(p, path) }
-
-// MergePatch applies an RFC 7386 JSON merge patch to a property tree in
-// place: objects merge, null removes, anything else replaces.
-func MergePatch(target, patch map[string]any) { mergePatch(target, patch) }
