@@ -129,7 +129,7 @@ func (c *checker) run() *config.Project {
 	rawErr := c.root.Validate()
 	slog.Debug("gantry: validated", "took", time.Since(t))
 	t = time.Now()
-	c.tree = readRoot(c.root)
+	c.tree = readRoot(c.root, c.l.index.shapes)
 	slog.Debug("gantry: read configuration", "took", time.Since(t))
 	t = time.Now()
 
@@ -453,39 +453,65 @@ func parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
+// forceFieldsRead makes readRoot list every struct's fields with Fields;
+// tests use it to show that reading by the syntax's shapes gives the same
+// result.
+var forceFieldsRead = false
+
 // readRoot reads the package's regular fields, the entries of each
-// top-level map (services, environments, ...) in parallel.
-func readRoot(root cue.Value) *gnode {
+// top-level map (services, environments, ...) in parallel, with the fields
+// of their structs known from the syntax where sh knows them.
+func readRoot(root cue.Value, sh *shapes) *gnode {
+	rs := sh.rootShapes()
+	if forceFieldsRead {
+		rs = nil
+	}
 	n := &gnode{v: root, kind: cue.StructKind, concrete: true}
 	it, err := root.Fields()
 	if err != nil {
-		return readNodeAs(root, true)
+		return readNodeAs(root, true, nil)
 	}
 	type job struct {
 		parent *gnode
 		i      int
 		v      cue.Value
+		ss     shapeSet
 	}
 	var jobs []job
 	for it.Next() {
 		v := it.Value()
+		kind := it.Selector().Unquoted()
 		child := &gnode{v: v}
 		if v.Kind() == cue.StructKind {
 			child.kind, child.concrete, child.pat = cue.StructKind, true, &patternCache{}
-			if cit, err := v.Fields(); err == nil {
-				for cit.Next() {
-					child.fields = append(child.fields, gfield{cit.Selector().Unquoted(), nil})
-					jobs = append(jobs, job{child, len(child.fields) - 1, cit.Value()})
+			kss := rs.child(kind)
+			var names []string
+			var vals []cue.Value
+			ok := false
+			if ns, known := kss.fields(); known {
+				names, vals, ok = lookupFields(v, ns)
+			}
+			if !ok {
+				names, vals, kss = nil, nil, nil
+				if cit, err := v.Fields(); err == nil {
+					for cit.Next() {
+						names = append(names, cit.Selector().Unquoted())
+						vals = append(vals, cit.Value())
+					}
 				}
 			}
+			for i, name := range names {
+				child.fields = append(child.fields, gfield{name, nil})
+				jobs = append(jobs, job{child, i, vals[i], kss.child(name)})
+			}
 		} else {
-			child = readNodeAs(v, true)
+			child = readNodeAs(v, true, nil)
 		}
-		n.fields = append(n.fields, gfield{it.Selector().Unquoted(), child})
+		n.fields = append(n.fields, gfield{kind, child})
 	}
 	parallel(len(jobs), func(i int) {
 		j := jobs[i]
-		j.parent.fields[j.i].node = readNodeAs(j.v, true)
+		j.parent.fields[j.i].node = readNodeAs(j.v, true, j.ss)
 	})
 	for _, f := range n.fields {
 		f.node.index()

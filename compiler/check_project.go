@@ -13,6 +13,11 @@ func (c *checker) checkProject(p *config.Project) {
 	c.checkSharedAccounts(p)
 	for _, e := range p.Environments {
 		c.checkRegion(e)
+	}
+	// Environments are checked in parallel: from here on the checks only
+	// read the checker's state, and report through the loader's lock.
+	parallel(len(p.Environments), func(i int) {
+		e := p.Environments[i]
 		c.checkEnvironment(e)
 		for _, cl := range e.Clusters {
 			if !c.isBroken(e.Name, "clusters", cl.Name) {
@@ -31,7 +36,7 @@ func (c *checker) checkProject(p *config.Project) {
 			}
 		}
 		c.checkRouting(e)
-	}
+	})
 }
 
 // svcPath is the logical path of a field of a service.

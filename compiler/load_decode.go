@@ -101,7 +101,11 @@ func (n *gnode) envVars(name string) map[string]config.EnvVar {
 // isSensitive reports whether a value carries @sensitive() in any of the
 // places it was written.
 func isSensitive(n *gnode) bool {
-	for _, v := range []cue.Value{n.v, n.alt} {
+	if n.noAttrs {
+		// Read from the syntax, which has no attribute for it.
+		return false
+	}
+	for _, v := range []cue.Value{n.value(), n.alt.valueOrZero()} {
 		if !v.Exists() {
 			continue
 		}

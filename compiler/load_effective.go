@@ -194,7 +194,7 @@ func (c *checker) effectiveLeaf(n *gnode, s *spec, env string, path []string) *g
 	if !n.concrete {
 		// Only constraints were written: the schema's default may satisfy
 		// them.
-		u := s.v.Unify(n.v)
+		u := s.v.Unify(n.value())
 		if err := u.Err(); err != nil {
 			c.errorAtNode(n, env, path, c.l.simplifiedMessages(err))
 			return c.fail(env, path, u)
@@ -206,19 +206,19 @@ func (c *checker) effectiveLeaf(n *gnode, s *spec, env string, path []string) *g
 			}
 			if s.hasDefault {
 				c.errorAt(c.l.index.nearest(env, path), env, path,
-					fmt.Sprintf("is not set, and the default %v does not satisfy %v", s.def, n.v))
+					fmt.Sprintf("is not set, and the default %v does not satisfy %v", s.def, n.value()))
 				return c.fail(env, path, u)
 			}
-			c.notSetAt(env, path, token.NoPos, fmt.Sprint(n.v))
+			c.notSetAt(env, path, token.NoPos, fmt.Sprint(n.value()))
 			return c.fail(env, path, u)
 		}
 		e := readNode(d)
-		e.v = n.v
+		e.v = n.value()
 		return e
 	}
-	if msgs := c.l.checkLeaf(s, n.d, n.lit, leafKey(n)); len(msgs) > 0 {
+	if msgs := c.l.checkLeaf(s, n, leafKey(n)); len(msgs) > 0 {
 		c.errorAtNode(n, env, path, msgs)
-		return c.fail(env, path, n.v)
+		return c.fail(env, path, n.value())
 	}
 	return n
 }
@@ -228,11 +228,11 @@ func (c *checker) effectiveLeaf(n *gnode, s *spec, env string, path []string) *g
 func (c *checker) wrongShape(n *gnode, s *spec, env string, path []string, want string) *gnode {
 	got := n.kind.String()
 	if n.concrete && n.kind != cue.StructKind && n.kind != cue.ListKind {
-		got = fmt.Sprint(n.d)
+		got = fmt.Sprint(n.dflt())
 	}
 	c.errorAt(c.nodePos(n, env, path), env, path, fmt.Sprintf("want %s, got %s", want, got))
 	c.markStructural(env, path)
-	return c.fail(env, path, n.v)
+	return c.fail(env, path, n.value())
 }
 
 // unknownField reports a field the schema does not have, suggesting the
@@ -296,7 +296,7 @@ func (c *checker) nodePos(n *gnode, env string, path []string) token.Pos {
 			return c.l.pickPrimary(written)
 		}
 		var user []token.Pos
-		for _, v := range []cue.Value{n.v, n.alt} {
+		for _, v := range []cue.Value{n.value(), n.alt.valueOrZero()} {
 			if !v.Exists() {
 				continue
 			}
@@ -418,6 +418,9 @@ func (c *checker) markStructural(env string, path []string) {
 // inputsOK reports whether none of the values at the given logical paths
 // (or their ancestors) is in error in an environment.
 func (c *checker) inputsOK(env string, paths ...[]string) bool {
+	if len(c.failed) == 0 {
+		return true
+	}
 	for _, p := range paths {
 		for i := 1; i <= len(p); i++ {
 			if c.failed[failedKey(env, p[:i])] {
@@ -441,7 +444,7 @@ func (c *checker) findingOK(env string, path []string) bool {
 	if !c.inputsOK(env, path) {
 		return false
 	}
-	return isEntityPath(path) || !c.failedBelow[failedKey(env, path)]
+	return isEntityPath(path) || len(c.failedBelow) == 0 || !c.failedBelow[failedKey(env, path)]
 }
 
 func isEntityPath(p []string) bool { return len(p) <= 2 }

@@ -40,6 +40,9 @@ type declIndex struct {
 	dynamic bool
 
 	imports map[string]bool // names of imported packages, in any file
+
+	// shapes are the fields of the structs, where the syntax tells them.
+	shapes *shapes
 }
 
 const pathSep = "\x00"
@@ -65,6 +68,7 @@ func buildDeclIndex(files []*ast.File) *declIndex {
 	for _, f := range files {
 		ix.walkDecls(buf, f.Decls)
 	}
+	ix.shapes = buildShapes(files)
 	return ix
 }
 

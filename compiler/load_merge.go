@@ -34,12 +34,17 @@ func (c *checker) merge(t, v *gnode, env string, path []string) *gnode {
 	if t.concrete && v.concrete && t.kind == v.kind && t.lit != nil && t.lit == v.lit && t.kind != cue.ListKind {
 		return v
 	}
+	if t.accept != nil && v.concrete && !v.byDefault && v.lit != nil && t.accept(v.lit) {
+		// A default or constraint refined to a value it allows: the value
+		// (what CUE's unification gives, without a unification).
+		return v
+	}
 	return c.unifyNodes(t, v, env, path)
 }
 
 // unifyNodes unifies two values in CUE and reads the result.
 func (c *checker) unifyNodes(t, v *gnode, env string, path []string) *gnode {
-	u := t.v.Unify(v.v)
+	u := t.value().Unify(v.value())
 	var err error
 	if u.IncompleteKind() == cue.ListKind || u.IncompleteKind() == cue.StructKind {
 		err = u.Validate()
@@ -55,7 +60,7 @@ func (c *checker) unifyNodes(t, v *gnode, env string, path []string) *gnode {
 }
 
 func (c *checker) mergeStructs(t, v *gnode, env string, path []string) *gnode {
-	out := &gnode{v: v.v, alt: t.v, hasAlt: true, kind: cue.StructKind, concrete: true}
+	out := &gnode{src: v, alt: t, kind: cue.StructKind, concrete: true}
 	vPattern, vHasPattern := v.patternValue()
 	var vp *gnode
 	for _, f := range t.fields {

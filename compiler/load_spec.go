@@ -131,8 +131,8 @@ func (b *predBuilder) compileSpec(v cue.Value, depth int) *spec {
 
 // checkLeaf checks a concrete value against a leaf of the schema and
 // returns CUE's messages (simplified), or nil when it is valid.
-func (l *loader) checkLeaf(s *spec, v cue.Value, lit any, key string) []string {
-	if s.pred != nil && s.pred(lit) {
+func (l *loader) checkLeaf(s *spec, n *gnode, key string) []string {
+	if s.pred != nil && s.pred(n.lit) {
 		return nil
 	}
 	l.mu.Lock()
@@ -141,7 +141,7 @@ func (l *loader) checkLeaf(s *spec, v cue.Value, lit any, key string) []string {
 	if ok {
 		return msgs
 	}
-	u := s.v.Unify(v)
+	u := s.v.Unify(n.dflt())
 	if err := u.Validate(cue.Concrete(true)); err != nil {
 		msgs = l.simplifiedMessages(err)
 	}

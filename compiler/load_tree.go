@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,16 +14,28 @@ import (
 // CUE value kept for positions, defaults and unification.
 //
 // Reading CUE through its Go API is costly; gantry reads each top-level
-// definition once and reuses it for every environment.
+// definition once and reuses it for every environment, and reads from the
+// syntax what the syntax proves (see shapeSet), looking the CUE value up
+// only when something asks for it (value).
 type gnode struct {
 	// v is the value as written (defaults not applied), for unification
-	// and positions; d is its default (scalars only).
+	// and positions; d is its default (scalars only). Both are unset on a
+	// lazy node (see value and dflt).
 	v cue.Value
 	d cue.Value
-	// alt is a second source of a merged struct (the top-level definition
-	// when v is the environment's refinement), for positions.
-	alt    cue.Value
-	hasAlt bool
+	// src is the node whose CUE value this one has (a merged struct has
+	// the environment's refinement's); alt is a second source of a merged
+	// struct (the top-level definition), for positions.
+	src *gnode
+	alt *gnode
+	// up and upName locate a lazy node's value: field (or list index)
+	// upName of up's value.
+	up     *gnode
+	upName string
+	lazy   bool
+	// noAttrs marks a scalar read from the syntax: no declaration of it
+	// has an attribute.
+	noAttrs bool
 	// kind is the concrete kind (after defaults) or, when the value is not
 	// concrete, its incomplete kind.
 	kind     cue.Kind
@@ -31,6 +44,9 @@ type gnode struct {
 	// isDefault marks a schema default filled in by gantry: it has no
 	// user position.
 	isDefault bool
+	// byDefault marks a value that is concrete only by its own default
+	// (*2 | int).
+	byDefault bool
 	// memo is set on structs, lists and constraints read from the package
 	// (readRoot): the same node is the input of every environment that
 	// does not refine it, so its effective value is memoised.
@@ -42,8 +58,14 @@ type gnode struct {
 	list   []*gnode
 
 	// pat is the struct's [string] constraint, looked up on first use;
-	// nil for structs gantry builds (merged, copied with defaults).
+	// nil for structs gantry builds (merged, copied with defaults) and for
+	// those the syntax shows have none.
 	pat *patternCache
+
+	// accept, for a value that is not concrete (even if it has a
+	// default), tests in Go whether a concrete value unifies with it (nil
+	// when only CUE can tell).
+	accept pred
 }
 
 type gfield struct {
@@ -51,18 +73,69 @@ type gfield struct {
 	node *gnode
 }
 
+// value is the CUE value of the node as written.
+func (n *gnode) value() cue.Value {
+	switch {
+	case n.src != nil:
+		return n.src.value()
+	case !n.lazy:
+		return n.v
+	}
+	p := n.up.value()
+	if p.Kind() == cue.BottomKind {
+		p, _ = p.Default()
+	}
+	if n.up.kind == cue.ListKind {
+		i, _ := strconv.Atoi(n.upName)
+		return p.LookupPath(cue.MakePath(cue.Index(i)))
+	}
+	return p.LookupPath(cue.MakePath(cue.Str(n.upName)))
+}
+
+// valueOrZero is value, or no value for a nil node.
+func (n *gnode) valueOrZero() cue.Value {
+	if n == nil {
+		return cue.Value{}
+	}
+	return n.value()
+}
+
+// dflt is the node's CUE value with its default applied (scalars).
+func (n *gnode) dflt() cue.Value {
+	if n.lazy || n.src != nil {
+		d, _ := n.value().Default()
+		return d
+	}
+	return n.d
+}
+
+// resolve sets a lazy node's CUE value, while the node is being read (by
+// one goroutine; nodes are not changed once read).
+func (n *gnode) resolve() cue.Value {
+	if n.lazy {
+		n.v = n.value()
+		n.lazy = false
+	}
+	return n.v
+}
+
 // readNode reads v (and everything below it) into a gnode.
-func readNode(v cue.Value) *gnode { return readNodeAs(v, false) }
+func readNode(v cue.Value) *gnode { return readNodeAs(v, false, nil) }
 
 // readNodeAs is readNode; shared nodes (read from the package) get a memo
-// cell.
-func readNodeAs(v cue.Value, shared bool) *gnode {
+// cell. ss are the syntax's shapes for the value, nil when they do not
+// know it (see shapeSet).
+func readNodeAs(v cue.Value, shared bool, ss shapeSet) *gnode {
 	n := &gnode{v: v}
 	d, k := v, v.Kind()
 	if k == cue.BottomKind {
 		// Not concrete: a default may make it so.
 		d, _ = v.Default()
 		k = d.Kind()
+		if k != cue.StructKind && k != cue.ListKind {
+			n.accept = ss.accept()
+			n.byDefault = k != cue.BottomKind
+		}
 	}
 	if k == cue.BottomKind {
 		// Not concrete, or an error.
@@ -87,6 +160,13 @@ func readNodeAs(v cue.Value, shared bool) *gnode {
 	switch k {
 	case cue.StructKind:
 		n.concrete = true
+		if names, ok := ss.fields(); ok && readShaped(n, names, shared, ss) {
+			if ss.hasPattern() {
+				n.pat = &patternCache{}
+			}
+			n.index()
+			return n
+		}
 		n.pat = &patternCache{}
 		it, err := d.Fields()
 		if err != nil {
@@ -94,7 +174,7 @@ func readNodeAs(v cue.Value, shared bool) *gnode {
 			return n
 		}
 		for it.Next() {
-			n.fields = append(n.fields, gfield{it.Selector().Unquoted(), readNodeAs(it.Value(), shared)})
+			n.fields = append(n.fields, gfield{it.Selector().Unquoted(), readNodeAs(it.Value(), shared, nil)})
 		}
 		n.index()
 	case cue.ListKind:
@@ -105,7 +185,7 @@ func readNodeAs(v cue.Value, shared bool) *gnode {
 			return n
 		}
 		for it.Next() {
-			n.list = append(n.list, readNodeAs(it.Value(), shared))
+			n.list = append(n.list, readNodeAs(it.Value(), shared, nil))
 		}
 	default:
 		n.d = d
@@ -122,6 +202,104 @@ func readNodeAs(v cue.Value, shared bool) *gnode {
 		}
 	}
 	return n
+}
+
+// readShaped reads the fields of struct n, whose names the shapes know:
+// from the syntax what it proves, the rest from CUE. It reports false (and
+// leaves n's fields as they were) if one of them does not exist after all,
+// so that the caller lists them with Fields.
+func readShaped(n *gnode, names []string, shared bool, ss shapeSet) bool {
+	names = slices.Clone(names)
+	slices.Sort(names)
+	fields := make([]gfield, len(names))
+	for i, name := range names {
+		css := ss.child(name)
+		if c := syntaxNode(css, n, name, shared); c != nil {
+			fields[i] = gfield{name, c}
+			continue
+		}
+		p := n.resolve()
+		if d, ok := p.Default(); ok && p.Kind() == cue.BottomKind {
+			p = d
+		}
+		v := p.LookupPath(cue.MakePath(cue.Str(name)))
+		if !v.Exists() {
+			return false
+		}
+		fields[i] = gfield{name, readNodeAs(v, shared, css)}
+	}
+	n.fields = fields
+	return true
+}
+
+// syntaxNode builds the node of field (or list index) name of up from the
+// syntax alone, when the shapes prove its value: a literal, a default, a
+// list of such, a struct whose fields are known and have no pattern
+// constraint. Parts of it the syntax does not prove are read from CUE. It
+// returns nil when the syntax does not prove even the node's kind.
+func syntaxNode(ss shapeSet, up *gnode, name string, shared bool) *gnode {
+	if lit, ok := ss.literal(); ok {
+		return &gnode{concrete: true, kind: litKind(lit), lit: lit, up: up, upName: name, lazy: true, noAttrs: true}
+	}
+	if lit, accept, ok := ss.defaultLiteral(); ok {
+		return &gnode{concrete: true, kind: litKind(lit), lit: lit, accept: accept, byDefault: true,
+			up: up, upName: name, lazy: true, noAttrs: true}
+	}
+	if elems, ok := ss.list(); ok {
+		n := &gnode{concrete: true, kind: cue.ListKind, up: up, upName: name, lazy: true}
+		if shared {
+			n.memo = &memoCell{}
+		}
+		n.list = make([]*gnode, len(elems))
+		for i, es := range elems {
+			if n.list[i] = syntaxNode(es, n, strconv.Itoa(i), shared); n.list[i] == nil {
+				return nil
+			}
+		}
+		return n
+	}
+	if names, ok := ss.fields(); ok && !ss.hasPattern() {
+		n := &gnode{concrete: true, kind: cue.StructKind, up: up, upName: name, lazy: true}
+		if shared {
+			n.memo = &memoCell{}
+		}
+		if !readShaped(n, names, shared, ss) {
+			return nil
+		}
+		n.index()
+		return n
+	}
+	return nil
+}
+
+func litKind(lit any) cue.Kind {
+	switch lit.(type) {
+	case string:
+		return cue.StringKind
+	case int64:
+		return cue.IntKind
+	case float64:
+		return cue.FloatKind
+	case bool:
+		return cue.BoolKind
+	}
+	return cue.BottomKind
+}
+
+// lookupFields looks the named fields of struct d up, in name order (the
+// order Fields lists them in, with CUE's sortfields option); it reports
+// false if one of them does not exist after all.
+func lookupFields(d cue.Value, names []string) ([]string, []cue.Value, bool) {
+	names = slices.Clone(names)
+	slices.Sort(names)
+	vals := make([]cue.Value, len(names))
+	for i, name := range names {
+		vals[i] = d.LookupPath(cue.MakePath(cue.Str(name)))
+		if !vals[i].Exists() {
+			return nil, nil, false
+		}
+	}
+	return names, vals, true
 }
 
 func (n *gnode) index() {
@@ -179,7 +357,7 @@ func (n *gnode) patternValue() (cue.Value, bool) {
 	// Looked up on first use (most structs are never asked), once: nodes
 	// read from the package are shared by environments merged in parallel.
 	n.pat.once.Do(func() {
-		n.pat.v = n.v.LookupPath(cue.MakePath(cue.AnyString))
+		n.pat.v = n.value().LookupPath(cue.MakePath(cue.AnyString))
 		n.pat.ok = n.pat.v.Exists()
 	})
 	return n.pat.v, n.pat.ok

@@ -1,0 +1,183 @@
+package compiler
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/parser"
+	"github.com/google/go-cmp/cmp"
+	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/gantry-gitops/gantry/internal/gen"
+)
+
+func parseShapes(t *testing.T, srcs ...string) *shapes {
+	t.Helper()
+	var files []*ast.File
+	for i, src := range srcs {
+		f, err := parser.ParseFile(filepath.Join("f", string(rune('a'+i))+".cue"), src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	return buildShapes(files)
+}
+
+// fieldsAt follows a static path down the shapes.
+func fieldsAt(sh *shapes, path []string) ([]string, bool) {
+	ss := sh.rootShapes()
+	for _, p := range path {
+		ss = ss.child(p)
+	}
+	return ss.fields()
+}
+
+// TestShapesKnown: the fields the syntax gives, including those a match-all
+// pattern adds.
+func TestShapesKnown(t *testing.T) {
+	sh := parseShapes(t, `package p
+services: web: {cpu: 256, route: {host: "a", paths: ["/"]}}
+services: web: env: A: "1"
+`, `package p
+services: [_]: {logs: retentionDays: *30 | int, deploy: circuitBreaker: *true | bool}
+services: [string]: cpu: <=4096
+environments: [Name=_]: services: [_]: image: !~":latest$"
+environments: prod: services: web: image: "r/web:1"
+`)
+	for _, tc := range []struct {
+		path []string
+		want []string
+	}{
+		{[]string{"services", "web"}, []string{"cpu", "deploy", "env", "logs", "route"}},
+		{[]string{"services", "web", "route"}, []string{"host", "paths"}},
+		{[]string{"services", "web", "logs"}, []string{"retentionDays"}},
+		{[]string{"services", "other", "deploy"}, []string{"circuitBreaker"}},
+		{[]string{"environments", "prod", "services", "web"}, []string{"image"}},
+	} {
+		got, ok := fieldsAt(sh, tc.path)
+		got = slices.Sorted(slices.Values(got))
+		if !ok || !slices.Equal(got, tc.want) {
+			t.Errorf("fieldsAt(%v) = %v, %v; want %v, true", tc.path, got, ok, tc.want)
+		}
+	}
+}
+
+// TestShapesUnknown: whatever could give a struct fields the syntax does not
+// show makes it (or everything) unknown.
+func TestShapesUnknown(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		path      []string
+	}{
+		{"reference", `services: web: #Base & {cpu: 1}`, []string{"services", "web"}},
+		{"embedded reference", `services: web: {#Base, cpu: 1}`, []string{"services", "web"}},
+		{"disjunction", `services: web: scale: *{min: 1} | {min: 2, max: 3}`, []string{"services", "web", "scale"}},
+		{"optional field", `services: web: {cpu?: 1, memory: 2}`, []string{"services", "web"}},
+		{"required field", `services: web: {cpu!: int}`, []string{"services", "web"}},
+		{"pattern with a reference", `services: [_]: deploy: #Deploy
+services: web: deploy: {}`, []string{"services", "web", "deploy"}},
+		{"narrow pattern", `services: [=~"^web"]: cpu: 1
+services: web: {}`, []string{"services", "web"}},
+		{"dynamic label", `services: ("w" + "eb"): cpu: 1
+services: web: {}`, []string{"services", "web"}},
+		{"comprehension", `for n in ["web"] {services: (n): cpu: 1}
+services: web: {}`, []string{"services", "web"}},
+		{"list element", `services: web: permissions: [{actions: ["s3:*"]}]`, nil},
+		{"not a struct literal", `services: web: env: close({A: "1"})`, []string{"services", "web", "env"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sh := parseShapes(t, "package p\n"+tc.src+"\n")
+			if names, ok := fieldsAt(sh, tc.path); ok {
+				t.Errorf("fieldsAt(%v) = %v, known; want unknown", tc.path, names)
+			}
+		})
+	}
+	// A reference in an ancestor can give any struct below it fields.
+	sh := parseShapes(t, "package p\nservices: web: #Base & {deploy: {a: 1}}\n")
+	if names, ok := fieldsAt(sh, []string{"services", "web", "deploy"}); ok {
+		t.Errorf("services.web.deploy = %v, known; want unknown below a reference", names)
+	}
+}
+
+// TestShapedReadMatchesFields: reading structs by the fields the syntax
+// shows gives the same effective configuration and the same diagnostics as
+// listing them with Fields, for every configuration in the project's
+// testdata and the CLI's test scripts (valid and invalid).
+func TestShapedReadMatchesFields(t *testing.T) {
+	var dirs []string
+	gdir := t.TempDir()
+	if err := gen.Write(gdir, gen.Options{Services: 24, Environments: 3}); err != nil {
+		t.Fatal(err)
+	}
+	dirs = append(dirs, gdir, "../testdata/examples/library")
+	fixtures, _ := filepath.Glob("../testdata/fixtures/*")
+	for _, f := range fixtures {
+		if fi, err := os.Stat(f); err == nil && fi.IsDir() {
+			dirs = append(dirs, f)
+		}
+	}
+	scripts, err := filepath.Glob("../cmd/gantry/testdata/script/*.txtar")
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no scripts: %v", err)
+	}
+	for _, s := range scripts {
+		dirs = append(dirs, scriptConfigDirs(t, s)...)
+	}
+	if len(dirs) < 80 {
+		t.Fatalf("only %d configurations found", len(dirs))
+	}
+	for _, dir := range dirs {
+		shaped, d1, err1 := LoadWithOptions(dir, LoadOptions{RelativeTo: dir})
+		forceFieldsRead = true
+		listed, d2, err2 := LoadWithOptions(dir, LoadOptions{RelativeTo: dir})
+		forceFieldsRead = false
+		if (err1 == nil) != (err2 == nil) {
+			t.Errorf("%s: errors differ: %v / %v", dir, err1, err2)
+			continue
+		}
+		if d := cmp.Diff(listed, shaped); d != "" {
+			t.Errorf("%s: configuration differs (-Fields +shapes):\n%s", dir, d)
+		}
+		if d := cmp.Diff(d2.String(), d1.String()); d != "" {
+			t.Errorf("%s: diagnostics differ (-Fields +shapes):\n%s", dir, d)
+		}
+	}
+}
+
+// scriptConfigDirs extracts a test script's files and returns the
+// directories holding .cue files directly.
+func scriptConfigDirs(t *testing.T, script string) []string {
+	t.Helper()
+	a, err := txtar.ParseFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	seen := map[string]bool{}
+	var dirs []string
+	for _, f := range a.Files {
+		p := filepath.Join(root, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(f.Name, ".cue") && !strings.Contains(f.Name, "cue.mod/") {
+			d := filepath.Join(root, strings.SplitN(f.Name, "/", 2)[0])
+			if !strings.Contains(f.Name, "/") {
+				d = root
+			}
+			if !seen[d] {
+				seen[d] = true
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	return dirs
+}
