@@ -130,6 +130,7 @@ func (c *checker) run() *config.Project {
 	slog.Debug("gantry: validated", "took", time.Since(t))
 	t = time.Now()
 	c.tree = readRoot(c.root, c.l.index.shapes)
+	c.l.index.shapes = nil // read; what the nodes keep of it is theirs
 	slog.Debug("gantry: read configuration", "took", time.Since(t))
 	t = time.Now()
 

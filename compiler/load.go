@@ -58,7 +58,7 @@ func LoadWithOptions(dir string, opts LoadOptions) (*config.Project, Diagnostics
 		return nil, nil, err
 	}
 	p := l.evaluate()
-	marks := sensitiveVars(l.files)
+	marks := sensitiveVars(l.files, l.sources)
 	markSensitive(p, marks)
 	ds := normalize(l.diags)
 	maskSensitiveDiagnostics(ds, marks)
@@ -359,16 +359,13 @@ func (l *loader) evaluate() *config.Project {
 		return nil
 	}
 
+	// The files are added as AddSyntax would, without its second pass
+	// resolving identifiers: the parser resolved them (in parallel), and
+	// packageName checked that all files are one package.
 	inst := build.NewContext().NewInstance(l.dir, nil)
-	for _, f := range l.files {
-		if err := inst.AddSyntax(f); err != nil {
-			l.addCUEError(err, "")
-		}
-	}
+	inst.PkgName = pkg
+	inst.Files = append(slices.Clip(l.files), schemaFile)
 	l.schemaFile = schemaFile
-	if err := inst.AddSyntax(schemaFile); err != nil {
-		l.addCUEError(err, "")
-	}
 	l.resolveImports(inst)
 	if l.diags.HasErrors() {
 		return nil

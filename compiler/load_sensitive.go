@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 
@@ -20,11 +21,15 @@ import (
 // (sidecar "") or of one of its sidecars.
 type sensitiveKey struct{ service, sidecar, name string }
 
-// sensitiveVars lists the variables marked @sensitive() in files.
-func sensitiveVars(files []*ast.File) map[sensitiveKey]bool {
+// sensitiveVars lists the variables marked @sensitive() in files. sources
+// (by file name) let it skip the files that have no attribute at all.
+func sensitiveVars(files []*ast.File, sources map[string][]byte) map[sensitiveKey]bool {
 	marks := map[sensitiveKey]bool{}
 	for _, f := range files {
-		walkFields(nil, f.Decls, func(path []string, fd *ast.Field) {
+		if src, ok := sources[f.Filename]; ok && !bytes.Contains(src, []byte("@")) {
+			continue
+		}
+		walkFields(make([]string, 0, 8), f.Decls, func(path []string, fd *ast.Field) {
 			if !hasAttr(fd, "sensitive") {
 				return
 			}
@@ -38,7 +43,8 @@ func sensitiveVars(files []*ast.File) map[sensitiveKey]bool {
 
 // walkFields calls f for every field with a static path (nested labels,
 // "a: b: c: v" included); fields under patterns or comprehensions are
-// not static and are skipped.
+// not static and are skipped. The path passed to f is only valid during
+// the call (siblings share its array).
 func walkFields(path []string, decls []ast.Decl, f func([]string, *ast.Field)) {
 	for _, d := range decls {
 		fd, ok := d.(*ast.Field)
@@ -49,7 +55,7 @@ func walkFields(path []string, decls []ast.Decl, f func([]string, *ast.Field)) {
 		if err != nil {
 			continue
 		}
-		p := append(path[:len(path):len(path)], name)
+		p := append(path, name)
 		f(p, fd)
 		if st, ok := fd.Value.(*ast.StructLit); ok {
 			walkFields(p, st.Elts, f)

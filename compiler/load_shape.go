@@ -191,8 +191,8 @@ func (s *shapes) expr(n *shapeNode, e ast.Expr) {
 			// is a struct, its fields are unknown.
 			n.opaque = true
 		}
+		n.exprs = append(n.exprs, e)
 	}
-	n.exprs = append(n.exprs, e)
 }
 
 // scalarExprs are the builtin identifiers that cannot give a struct
@@ -357,7 +357,7 @@ func buildAccept(exprs []ast.Expr) pred {
 // value is that literal, and reading it needs no call into CUE.
 func (ss shapeSet) literal() (any, bool) {
 	var lit any
-	found := false
+	found, constrained := false, false
 	for _, n := range ss {
 		if n.opaque || n.isLit || n.attrs {
 			return nil, false
@@ -365,6 +365,7 @@ func (ss shapeSet) literal() (any, bool) {
 		for _, e := range n.exprs {
 			b, ok := e.(*ast.BasicLit)
 			if !ok {
+				constrained = true
 				continue
 			}
 			v, ok := plainLiteral(b)
@@ -377,8 +378,10 @@ func (ss shapeSet) literal() (any, bool) {
 	if !found {
 		return nil, false
 	}
-	if acc := ss.accept(); acc == nil || !acc(lit) {
-		return nil, false
+	if constrained {
+		if acc := ss.accept(); acc == nil || !acc(lit) {
+			return nil, false
+		}
 	}
 	return lit, true
 }

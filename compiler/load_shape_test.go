@@ -181,3 +181,60 @@ func scriptConfigDirs(t *testing.T, script string) []string {
 	}
 	return dirs
 }
+
+// TestShapesValues: the values the syntax proves, and those it leaves to
+// CUE.
+func TestShapesValues(t *testing.T) {
+	sh := parseShapes(t, `package p
+services: [_]: {logs: retentionDays: *30 | int}
+services: web: {
+	cpu:     256
+	memory:  512 & <=4096
+	port:    8080
+	image:   "r/web:1" @sensitive()
+	scale:   {min: *2 | int, max: 3}
+	command: ["serve", "--port", "8080"]
+	tags:    [...string]
+	weight:  *1 | *2 | int
+	count:   0x10
+	name:    'bytes'
+}
+services: web: cpu: 256
+services: web: port: 9090
+`)
+	at := func(p ...string) shapeSet {
+		ss := sh.rootShapes()
+		for _, e := range p {
+			ss = ss.child(e)
+		}
+		return ss
+	}
+	for _, tc := range []struct {
+		field string
+		want  any
+	}{{"cpu", int64(256)}, {"memory", int64(512)}} {
+		if got, ok := at("services", "web", tc.field).literal(); !ok || got != tc.want {
+			t.Errorf("%s: literal() = %v, %v; want %v", tc.field, got, ok, tc.want)
+		}
+	}
+	for _, f := range []string{"port", "image", "count", "name", "scale", "weight"} {
+		if got, ok := at("services", "web", f).literal(); ok {
+			t.Errorf("%s: literal() = %v; want left to CUE", f, got)
+		}
+	}
+	if d, acc, ok := at("services", "web", "logs", "retentionDays").defaultLiteral(); !ok || d != int64(30) || !acc(int64(7)) || acc("x") {
+		t.Errorf("retentionDays: defaultLiteral() = %v, %v; want 30", d, ok)
+	}
+	if d, _, ok := at("services", "web", "scale", "min").defaultLiteral(); !ok || d != int64(2) {
+		t.Errorf("scale.min: defaultLiteral() = %v, %v; want 2", d, ok)
+	}
+	if d, _, ok := at("services", "web", "weight").defaultLiteral(); ok {
+		t.Errorf("weight (two defaults): defaultLiteral() = %v; want left to CUE", d)
+	}
+	if elems, ok := at("services", "web", "command").list(); !ok || len(elems) != 3 {
+		t.Errorf("command: list() = %d elements, %v; want 3", len(elems), ok)
+	}
+	if _, ok := at("services", "web", "tags").list(); ok {
+		t.Error("tags ([...string]): list() known; want left to CUE")
+	}
+}

@@ -19,10 +19,8 @@ import (
 // only when something asks for it (value).
 type gnode struct {
 	// v is the value as written (defaults not applied), for unification
-	// and positions; d is its default (scalars only). Both are unset on a
-	// lazy node (see value and dflt).
+	// and positions; unset on a lazy node (see value).
 	v cue.Value
-	d cue.Value
 	// src is the node whose CUE value this one has (a merged struct has
 	// the environment's refinement's); alt is a second source of a merged
 	// struct (the top-level definition), for positions.
@@ -102,11 +100,8 @@ func (n *gnode) valueOrZero() cue.Value {
 
 // dflt is the node's CUE value with its default applied (scalars).
 func (n *gnode) dflt() cue.Value {
-	if n.lazy || n.src != nil {
-		d, _ := n.value().Default()
-		return d
-	}
-	return n.d
+	d, _ := n.value().Default()
+	return d
 }
 
 // resolve sets a lazy node's CUE value, while the node is being read (by
@@ -145,7 +140,6 @@ func readNodeAs(v cue.Value, shared bool, ss shapeSet) *gnode {
 			return n
 		}
 		if n.kind != cue.StructKind && n.kind != cue.ListKind {
-			n.d = d
 			if shared {
 				n.memo = &memoCell{}
 			}
@@ -188,7 +182,6 @@ func readNodeAs(v cue.Value, shared bool, ss shapeSet) *gnode {
 			n.list = append(n.list, readNodeAs(it.Value(), shared, nil))
 		}
 	default:
-		n.d = d
 		n.concrete = true
 		switch k {
 		case cue.StringKind:
