@@ -467,7 +467,7 @@ func readRoot(root cue.Value, sh *shapes) *gnode {
 	if forceFieldsRead {
 		rs = nil
 	}
-	n := &gnode{v: root, kind: cue.StructKind, concrete: true}
+	n := &gnode{v: keep(root), kind: cue.StructKind, concrete: true}
 	it, err := root.Fields()
 	if err != nil {
 		return readNodeAs(root, true, nil)
@@ -482,7 +482,7 @@ func readRoot(root cue.Value, sh *shapes) *gnode {
 	for it.Next() {
 		v := it.Value()
 		kind := it.Selector().Unquoted()
-		child := &gnode{v: v}
+		child := &gnode{v: keep(v)}
 		if v.Kind() == cue.StructKind {
 			child.kind, child.concrete, child.pat = cue.StructKind, true, &patternCache{}
 			kss := rs.child(kind)

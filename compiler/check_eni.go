@@ -44,8 +44,7 @@ func (c *checker) checkClusterCapacity(e *config.Environment, cl *config.Cluster
 		if s.Cluster != cl.Name {
 			continue
 		}
-		p := func(rest ...string) []string { return svcPath(s.Name, rest...) }
-		if c.isBroken(env, "services", s.Name) || !c.inputsOK(env, p("cpu"), p("memory"), p("scale"), p("deploy"), p("cluster")) {
+		if c.isBroken(env, "services", s.Name) || !c.svcInputsOK(env, s.Name, "cpu", "memory", "scale", "deploy", "cluster") {
 			return // the counts would be wrong; the error is reported already
 		}
 		if s.CPU > it.CPUUnits() || s.Memory > it.UsableMemoryMiB() || s.Scale.Min > s.Scale.Max {

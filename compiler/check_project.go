@@ -39,6 +39,20 @@ func (c *checker) checkProject(p *config.Project) {
 	})
 }
 
+// svcInputsOK is inputsOK for fields of a service; it builds their paths
+// only when some value is in error.
+func (c *checker) svcInputsOK(env, svc string, fields ...string) bool {
+	if len(c.failed) == 0 {
+		return true
+	}
+	for _, f := range fields {
+		if !c.inputsOK(env, svcPath(svc, f)) {
+			return false
+		}
+	}
+	return true
+}
+
 // svcPath is the logical path of a field of a service.
 func svcPath(name string, rest ...string) []string {
 	return append([]string{"services", name}, rest...)

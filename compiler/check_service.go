@@ -58,24 +58,24 @@ func (c *checker) checkService(e *config.Environment, s *config.Service) {
 			msg += " (clusters: " + strings.Join(keysSorted(c.top["clusters"]), ", ") + ")"
 		}
 		c.errorf(env, p("cluster"), msg)
-	} else if cl != nil && !c.isBroken(env, "clusters", cl.Name) && c.inputsOK(env, p("cpu"), p("memory"), p("platform"), p("cluster")) {
+	} else if cl != nil && !c.isBroken(env, "clusters", cl.Name) && c.svcInputsOK(env, s.Name, "cpu", "memory", "platform", "cluster") {
 		c.checkCapacityFit(e, cl, s)
 	}
 
 	c.checkImage(env, p("image"), s.Image)
-	if c.inputsOK(env, p("cpu"), p("memory"), p("port"), p("sidecars")) {
+	if c.svcInputsOK(env, s.Name, "cpu", "memory", "port", "sidecars") {
 		c.checkTaskContainers(env, s)
 	}
-	if c.inputsOK(env, p("route"), p("port")) {
+	if c.svcInputsOK(env, s.Name, "route", "port") {
 		c.checkRoute(e, s)
 	}
-	if c.inputsOK(env, p("scale"), p("route")) {
+	if c.svcInputsOK(env, s.Name, "scale", "route") {
 		c.checkScale(env, s)
 	}
-	if c.inputsOK(env, p("alarms"), p("route")) {
+	if c.svcInputsOK(env, s.Name, "alarms", "route") {
 		c.checkAlarms(e, s)
 	}
-	if c.inputsOK(env, p("deploy"), p("scale"), p("alarms")) {
+	if c.svcInputsOK(env, s.Name, "deploy", "scale", "alarms") {
 		c.checkDeploy(env, s)
 	}
 

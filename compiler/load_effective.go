@@ -136,10 +136,9 @@ func (c *checker) effectiveStruct(n *gnode, s *spec, env string, path []string) 
 	if n.kind != cue.StructKind {
 		return c.wrongShape(n, s, env, path, "a struct")
 	}
-	out := n.shallowCopy()
-	out.fields = out.fields[:0]
+	in := n.fields
 	var misspelt map[string]bool // fields an unknown field probably meant
-	for _, f := range n.fields {
+	for _, f := range in {
 		if s.fields[f.name] == nil {
 			if sug := suggest(f.name, s.names); sug != "" {
 				if misspelt == nil {
@@ -149,7 +148,29 @@ func (c *checker) effectiveStruct(n *gnode, s *spec, env string, path []string) 
 			}
 		}
 	}
-	for _, f := range n.fields {
+	var buf [32]string
+	missing := buf[:0] // the schema's fields n does not have
+	for _, name := range s.names {
+		if n.field(name) == nil {
+			missing = append(missing, name)
+		}
+	}
+	// A struct merged for this environment is filled in place (its fields
+	// are written no faster than they are read) when they fit; others may
+	// be shared, and are copied.
+	out := n
+	if !n.private {
+		cp := *n
+		cp.memo = nil // a copy belongs to one environment
+		out = &cp
+	}
+	if need := len(in) + len(missing); n.private && cap(in) >= need {
+		out.fields = in[:0]
+	} else {
+		out.fields = make([]gfield, 0, need)
+	}
+	out.byName = nil
+	for _, f := range in {
 		sf := s.fields[f.name]
 		if sf == nil {
 			c.unknownField(f.node, s, env, childPath(path, f.name))
@@ -164,10 +185,7 @@ func (c *checker) effectiveStruct(n *gnode, s *spec, env string, path []string) 
 		}
 		out.fields = append(out.fields, gfield{f.name, c.effective(f.node, sf.spec, env, childPath(path, f.name), true)})
 	}
-	for _, name := range s.names {
-		if n.field(name) != nil {
-			continue
-		}
+	for _, name := range missing {
 		sf := s.fields[name]
 		if misspelt[name] {
 			// "imgae" was reported; "image is not set" would say it
@@ -213,7 +231,7 @@ func (c *checker) effectiveLeaf(n *gnode, s *spec, env string, path []string) *g
 			return c.fail(env, path, u)
 		}
 		e := readNode(d)
-		e.v = n.value()
+		e.v = keep(n.value())
 		return e
 	}
 	if msgs := c.l.checkLeaf(s, n, leafKey(n)); len(msgs) > 0 {
@@ -385,7 +403,7 @@ func (n *gnode) shallowCopy() *gnode {
 // failed node for it.
 func (c *checker) fail(env string, path []string, v cue.Value) *gnode {
 	c.markFailed(env, path)
-	return &gnode{v: v, failed: true, kind: cue.BottomKind}
+	return &gnode{v: keep(v), failed: true, kind: cue.BottomKind}
 }
 
 func failedKey(env string, path []string) string { return env + pathSep + pathKey(path) }

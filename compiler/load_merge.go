@@ -60,7 +60,8 @@ func (c *checker) unifyNodes(t, v *gnode, env string, path []string) *gnode {
 }
 
 func (c *checker) mergeStructs(t, v *gnode, env string, path []string) *gnode {
-	out := &gnode{src: v, alt: t, kind: cue.StructKind, concrete: true}
+	out := &gnode{link: v, alt: t, kind: cue.StructKind, concrete: true, private: true}
+	out.fields = make([]gfield, 0, len(t.fields)+len(v.fields))
 	vPattern, vHasPattern := v.patternValue()
 	var vp *gnode
 	for _, f := range t.fields {

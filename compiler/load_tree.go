@@ -3,6 +3,7 @@ package compiler
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -19,17 +20,17 @@ import (
 // only when something asks for it (value).
 type gnode struct {
 	// v is the value as written (defaults not applied), for unification
-	// and positions; unset on a lazy node (see value).
-	v cue.Value
-	// src is the node whose CUE value this one has (a merged struct has
-	// the environment's refinement's); alt is a second source of a merged
-	// struct (the top-level definition), for positions.
-	src *gnode
-	alt *gnode
-	// up and upName locate a lazy node's value: field (or list index)
-	// upName of up's value.
-	up     *gnode
-	upName string
+	// and positions; nil on a lazy node and on nodes gantry builds (see
+	// value).
+	v *cue.Value
+	// link is, on a lazy node, the struct or list whose field (or
+	// element) idx it is; on other nodes, the node whose CUE value this
+	// one has (a merged struct has the environment's refinement's), if
+	// any. alt is a second source of a merged struct (the top-level
+	// definition), for positions.
+	link *gnode
+	alt  *gnode
+	idx  int32
 	lazy   bool
 	// noAttrs marks a scalar read from the syntax: no declaration of it
 	// has an attribute.
@@ -42,6 +43,9 @@ type gnode struct {
 	// isDefault marks a schema default filled in by gantry: it has no
 	// user position.
 	isDefault bool
+	// private marks a struct built for one environment (merged), which
+	// computing its effective value may change in place.
+	private bool
 	// byDefault marks a value that is concrete only by its own default
 	// (*2 | int).
 	byDefault bool
@@ -74,21 +78,25 @@ type gfield struct {
 // value is the CUE value of the node as written.
 func (n *gnode) value() cue.Value {
 	switch {
-	case n.src != nil:
-		return n.src.value()
+	case !n.lazy && n.link != nil:
+		return n.link.value()
+	case !n.lazy && n.v != nil:
+		return *n.v
 	case !n.lazy:
-		return n.v
+		return cue.Value{}
 	}
-	p := n.up.value()
+	p := n.link.value()
 	if p.Kind() == cue.BottomKind {
 		p, _ = p.Default()
 	}
-	if n.up.kind == cue.ListKind {
-		i, _ := strconv.Atoi(n.upName)
-		return p.LookupPath(cue.MakePath(cue.Index(i)))
+	if n.link.kind == cue.ListKind {
+		return p.LookupPath(cue.MakePath(cue.Index(int(n.idx))))
 	}
-	return p.LookupPath(cue.MakePath(cue.Str(n.upName)))
+	return p.LookupPath(cue.MakePath(cue.Str(n.link.fields[n.idx].name)))
 }
+
+// keep keeps a CUE value for a node.
+func keep(v cue.Value) *cue.Value { return &v }
 
 // valueOrZero is value, or no value for a nil node.
 func (n *gnode) valueOrZero() cue.Value {
@@ -108,10 +116,10 @@ func (n *gnode) dflt() cue.Value {
 // one goroutine; nodes are not changed once read).
 func (n *gnode) resolve() cue.Value {
 	if n.lazy {
-		n.v = n.value()
-		n.lazy = false
+		n.v = keep(n.value())
+		n.lazy, n.link = false, nil
 	}
-	return n.v
+	return *n.v
 }
 
 // readNode reads v (and everything below it) into a gnode.
@@ -121,7 +129,7 @@ func readNode(v cue.Value) *gnode { return readNodeAs(v, false, nil) }
 // cell. ss are the syntax's shapes for the value, nil when they do not
 // know it (see shapeSet).
 func readNodeAs(v cue.Value, shared bool, ss shapeSet) *gnode {
-	n := &gnode{v: v}
+	n := &gnode{v: keep(v)}
 	d, k := v, v.Kind()
 	if k == cue.BottomKind {
 		// Not concrete: a default may make it so.
@@ -202,13 +210,18 @@ func readNodeAs(v cue.Value, shared bool, ss shapeSet) *gnode {
 // leaves n's fields as they were) if one of them does not exist after all,
 // so that the caller lists them with Fields.
 func readShaped(n *gnode, names []string, shared bool, ss shapeSet) bool {
-	names = slices.Clone(names)
-	slices.Sort(names)
-	fields := make([]gfield, len(names))
+	// The names are in place before the values are read: a lazy field's
+	// CUE value is found by its name (see value).
+	n.fields = make([]gfield, len(names))
 	for i, name := range names {
+		n.fields[i].name = name
+	}
+	slices.SortFunc(n.fields, func(a, b gfield) int { return strings.Compare(a.name, b.name) })
+	for i := range n.fields {
+		name := n.fields[i].name
 		css := ss.child(name)
-		if c := syntaxNode(css, n, name, shared); c != nil {
-			fields[i] = gfield{name, c}
+		if c := syntaxNode(css, n, i, shared); c != nil {
+			n.fields[i].node = c
 			continue
 		}
 		p := n.resolve()
@@ -217,42 +230,42 @@ func readShaped(n *gnode, names []string, shared bool, ss shapeSet) bool {
 		}
 		v := p.LookupPath(cue.MakePath(cue.Str(name)))
 		if !v.Exists() {
+			n.fields = nil
 			return false
 		}
-		fields[i] = gfield{name, readNodeAs(v, shared, css)}
+		n.fields[i].node = readNodeAs(v, shared, css)
 	}
-	n.fields = fields
 	return true
 }
 
-// syntaxNode builds the node of field (or list index) name of up from the
+// syntaxNode builds the node of field (or list element) idx of up from the
 // syntax alone, when the shapes prove its value: a literal, a default, a
 // list of such, a struct whose fields are known and have no pattern
 // constraint. Parts of it the syntax does not prove are read from CUE. It
 // returns nil when the syntax does not prove even the node's kind.
-func syntaxNode(ss shapeSet, up *gnode, name string, shared bool) *gnode {
+func syntaxNode(ss shapeSet, up *gnode, idx int, shared bool) *gnode {
 	if lit, ok := ss.literal(); ok {
-		return &gnode{concrete: true, kind: litKind(lit), lit: lit, up: up, upName: name, lazy: true, noAttrs: true}
+		return &gnode{concrete: true, kind: litKind(lit), lit: lit, link: up, idx: int32(idx), lazy: true, noAttrs: true}
 	}
 	if lit, accept, ok := ss.defaultLiteral(); ok {
 		return &gnode{concrete: true, kind: litKind(lit), lit: lit, accept: accept, byDefault: true,
-			up: up, upName: name, lazy: true, noAttrs: true}
+			link: up, idx: int32(idx), lazy: true, noAttrs: true}
 	}
 	if elems, ok := ss.list(); ok {
-		n := &gnode{concrete: true, kind: cue.ListKind, up: up, upName: name, lazy: true}
+		n := &gnode{concrete: true, kind: cue.ListKind, link: up, idx: int32(idx), lazy: true}
 		if shared {
 			n.memo = &memoCell{}
 		}
 		n.list = make([]*gnode, len(elems))
 		for i, es := range elems {
-			if n.list[i] = syntaxNode(es, n, strconv.Itoa(i), shared); n.list[i] == nil {
+			if n.list[i] = syntaxNode(es, n, i, shared); n.list[i] == nil {
 				return nil
 			}
 		}
 		return n
 	}
 	if names, ok := ss.fields(); ok && !ss.hasPattern() {
-		n := &gnode{concrete: true, kind: cue.StructKind, up: up, upName: name, lazy: true}
+		n := &gnode{concrete: true, kind: cue.StructKind, link: up, idx: int32(idx), lazy: true}
 		if shared {
 			n.memo = &memoCell{}
 		}
