@@ -1,9 +1,8 @@
 package compiler
 
 import (
-	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/token"
@@ -28,22 +27,23 @@ import (
 // shapeNode is what the syntax declares at one path: a trie over labels,
 // where "*" is a match-all pattern's label.
 type shapeNode struct {
-	names  []string // regular fields declared directly under this path
-	kids   []shapeKid
+	kids   []shapeKid            // the fields declared under this path, "*" for a pattern's
 	byName map[string]*shapeNode // kids, indexed once there are many
-	isLit  bool                  // written as a struct literal somewhere
-	opaque bool                  // some declaration could give it unknown fields
-	attrs  bool                  // some declaration has attributes (@sensitive())
-	// elems are the shapes of the elements of the list literal written
-	// at this path; listBad is set when there is more than one, or an
-	// open one ([...]).
-	elems   []*shapeNode
-	listBad bool
 	// exprs are the other values written at this path (scalars, bounds,
-	// disjunctions); accept is built from them on first use.
-	exprs      []ast.Expr
-	acceptOnce sync.Once
-	accept     pred
+	// disjunctions, list literals).
+	exprs []ast.Expr
+	// elems are the shapes of the elements of the list literal written
+	// at this path.
+	elems *[]*shapeNode
+	// accept is built from exprs on first use (see shapeSet.accept); nil
+	// until then.
+	accept atomic.Pointer[pred]
+	isLit  bool // written as a struct literal somewhere
+	opaque bool // some declaration could give it unknown fields
+	attrs  bool // some declaration has attributes (@sensitive())
+	// listBad is set when more than one list literal, or an open one
+	// ([...]), is written at this path.
+	listBad bool
 }
 
 type shapeKid struct {
@@ -78,9 +78,6 @@ func (n *shapeNode) kid(name string) *shapeNode {
 	}
 	k := &shapeNode{}
 	n.kids = append(n.kids, shapeKid{name, k})
-	if name != anyLabel {
-		n.names = append(n.names, name)
-	}
 	switch {
 	case n.byName != nil:
 		n.byName[name] = k
@@ -252,18 +249,25 @@ func (ss shapeSet) fields() ([]string, bool) {
 	if !known {
 		return nil, false
 	}
-	if len(ss) == 1 {
-		return ss[0].names, true
-	}
-	names := slices.Clone(ss[0].names)
-	for _, n := range ss[1:] {
-		for _, f := range n.names {
-			if !slices.Contains(names, f) {
-				names = append(names, f)
+	var names []string
+	for i, n := range ss {
+		for _, k := range n.kids {
+			if k.name != anyLabel && !declaredIn(ss[:i], k.name) {
+				names = append(names, k.name)
 			}
 		}
 	}
 	return names, true
+}
+
+// declaredIn reports whether one of the nodes declares field name.
+func declaredIn(ss shapeSet, name string) bool {
+	for _, n := range ss {
+		if n.lookup(name) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // child returns the set for field name of the struct; nil when unknown.
@@ -306,11 +310,18 @@ func (ss shapeSet) accept() pred {
 		if n.opaque || n.isLit {
 			return nil
 		}
-		n.acceptOnce.Do(func() { n.accept = buildAccept(n.exprs) })
-		if n.accept == nil {
+		p := n.accept.Load()
+		if p == nil {
+			// Environments read in parallel may build it twice; either
+			// result is the same.
+			built := buildAccept(n.exprs)
+			p = &built
+			n.accept.Store(p)
+		}
+		if *p == nil {
 			return nil
 		}
-		ps = append(ps, n.accept)
+		ps = append(ps, *p)
 	}
 	if len(ps) == 1 {
 		return ps[0]
@@ -410,7 +421,8 @@ func (s *shapes) listElems(n *shapeNode, l *ast.ListLit) {
 		n.listBad = true
 		return
 	}
-	n.elems = make([]*shapeNode, 0, len(l.Elts))
+	elems := make([]*shapeNode, 0, len(l.Elts))
+	n.elems = &elems
 	for _, e := range l.Elts {
 		if _, ok := e.(*ast.Ellipsis); ok {
 			n.listBad = true
@@ -418,7 +430,7 @@ func (s *shapes) listElems(n *shapeNode, l *ast.ListLit) {
 		}
 		k := &shapeNode{}
 		s.expr(k, e)
-		n.elems = append(n.elems, k)
+		elems = append(elems, k)
 	}
 }
 
@@ -445,8 +457,8 @@ func (ss shapeSet) list() ([]shapeSet, bool) {
 	if ln == nil {
 		return nil, false
 	}
-	out := make([]shapeSet, len(ln.elems))
-	for i, e := range ln.elems {
+	out := make([]shapeSet, len(*ln.elems))
+	for i, e := range *ln.elems {
 		out[i] = shapeSet{e}
 	}
 	return out, true

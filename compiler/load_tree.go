@@ -211,7 +211,7 @@ func readNodeAs(v cue.Value, shared bool, ss shapeSet) *gnode {
 // so that the caller lists them with Fields.
 func readShaped(n *gnode, names []string, shared bool, ss shapeSet) bool {
 	// The names are in place before the values are read: a lazy field's
-	// CUE value is found by its name (see value).
+	// CUE value is found by its name (see value). names is the caller's.
 	n.fields = make([]gfield, len(names))
 	for i, name := range names {
 		n.fields[i].name = name
