@@ -31,7 +31,7 @@ type gnode struct {
 	link *gnode
 	alt  *gnode
 	idx  int32
-	lazy   bool
+	lazy bool
 	// noAttrs marks a scalar read from the syntax: no declaration of it
 	// has an attribute.
 	noAttrs bool
