@@ -248,7 +248,8 @@ func (c *checker) environment(name string, en *gnode) *config.Environment {
 			}
 			lpath := rootPath(kind, n)
 			var merged *gnode
-			if forceWholeMerge || c.l.index.dynamic || c.l.index.refsUnder(lpath) || c.l.index.refsUnder(append([]string{"environments", name}, lpath...)) {
+			if forceWholeMerge || c.l.index.dynamic || c.l.index.anyRefs() &&
+				(c.l.index.refsUnder(lpath) || c.l.index.refsUnder(append([]string{"environments", name}, lpath...))) {
 				merged = c.mergeWhole(t, v, name, lpath)
 			} else {
 				merged = c.merge(t, v, name, lpath)
@@ -468,10 +469,12 @@ func readRoot(root cue.Value, sh *shapes) *gnode {
 		rs = nil
 	}
 	n := &gnode{v: keep(root), kind: cue.StructKind, concrete: true}
-	it, err := root.Fields()
-	if err != nil {
+	kinds, vals, ok := structFields(root, rs)
+	if !ok {
 		return readNodeAs(root, true, nil)
 	}
+	// A job reads one entry of a top-level map: from the syntax (v unset)
+	// or from its CUE value.
 	type job struct {
 		parent *gnode
 		i      int
@@ -479,44 +482,68 @@ func readRoot(root cue.Value, sh *shapes) *gnode {
 		ss     shapeSet
 	}
 	var jobs []job
-	for it.Next() {
-		v := it.Value()
-		kind := it.Selector().Unquoted()
-		child := &gnode{v: keep(v)}
-		if v.Kind() == cue.StructKind {
-			child.kind, child.concrete, child.pat = cue.StructKind, true, &patternCache{}
-			kss := rs.child(kind)
-			var names []string
-			var vals []cue.Value
-			ok := false
-			if ns, known := kss.fields(); known {
-				names, vals, ok = lookupFields(v, ns)
-			}
-			if !ok {
-				names, vals, kss = nil, nil, nil
-				if cit, err := v.Fields(); err == nil {
-					for cit.Next() {
-						names = append(names, cit.Selector().Unquoted())
-						vals = append(vals, cit.Value())
-					}
-				}
-			}
+	for k, kind := range kinds {
+		v := vals[k]
+		if v.Kind() != cue.StructKind {
+			n.fields = append(n.fields, gfield{kind, readNodeAs(v, true, nil)})
+			continue
+		}
+		child := &gnode{v: keep(v), kind: cue.StructKind, concrete: true, pat: &patternCache{}}
+		kss := rs.child(kind)
+		if names, known := kss.fields(); known {
+			slices.Sort(names)
+			child.fields = make([]gfield, len(names))
 			for i, name := range names {
-				child.fields = append(child.fields, gfield{name, nil})
-				jobs = append(jobs, job{child, i, vals[i], kss.child(name)})
+				child.fields[i].name = name
+				jobs = append(jobs, job{child, i, cue.Value{}, kss.child(name)})
 			}
-		} else {
-			child = readNodeAs(v, true, nil)
+		} else if names, vals, ok := structFields(v, nil); ok {
+			child.fields = make([]gfield, len(names))
+			for i, name := range names {
+				child.fields[i].name = name
+				jobs = append(jobs, job{child, i, vals[i], nil})
+			}
 		}
 		n.fields = append(n.fields, gfield{kind, child})
 	}
 	parallel(len(jobs), func(i int) {
 		j := jobs[i]
-		j.parent.fields[j.i].node = readNodeAs(j.v, true, j.ss)
+		var e *gnode
+		if !j.v.Exists() {
+			if e = syntaxNode(j.ss, j.parent, j.i, true); e == nil {
+				j.v = j.parent.v.LookupPath(cue.MakePath(cue.Str(j.parent.fields[j.i].name)))
+			}
+		}
+		if e == nil {
+			e = readNodeAs(j.v, true, j.ss)
+		}
+		j.parent.fields[j.i].node = e
 	})
 	for _, f := range n.fields {
 		f.node.index()
 	}
 	n.index()
 	return n
+}
+
+// structFields lists the regular fields of struct v and their values, in
+// name order: looked up by the names the shapes know, else listed with
+// Fields.
+func structFields(v cue.Value, ss shapeSet) ([]string, []cue.Value, bool) {
+	if ns, known := ss.fields(); known {
+		if names, vals, ok := lookupFields(v, ns); ok {
+			return names, vals, true
+		}
+	}
+	it, err := v.Fields()
+	if err != nil {
+		return nil, nil, false
+	}
+	var names []string
+	var vals []cue.Value
+	for it.Next() {
+		names = append(names, it.Selector().Unquoted())
+		vals = append(vals, it.Value())
+	}
+	return names, vals, true
 }

@@ -82,9 +82,19 @@ func (c *checker) effectiveOf(n *gnode, s *spec, env string, path []string) *gno
 		if n.kind != cue.StructKind {
 			return c.wrongShape(n, s, env, path, "a struct")
 		}
-		out := n.shallowCopy()
+		// Copied only if an entry's effective value differs from it.
+		var out *gnode
 		for i, f := range n.fields {
-			out.fields[i].node = c.effective(f.node, s.elem, env, childPath(path, f.name), true)
+			e := c.effective(f.node, s.elem, env, childPath(path, f.name), true)
+			if e != f.node && out == nil {
+				out = n.shallowCopy()
+			}
+			if out != nil {
+				out.fields[i].node = e
+			}
+		}
+		if out == nil {
+			return n
 		}
 		out.index()
 		return out
@@ -92,9 +102,18 @@ func (c *checker) effectiveOf(n *gnode, s *spec, env string, path []string) *gno
 		if n.kind != cue.ListKind {
 			return c.wrongShape(n, s, env, path, "a list")
 		}
-		out := n.shallowCopy()
+		var out *gnode
 		for i, e := range n.list {
-			out.list[i] = c.effective(e, s.elem, env, childPath(path, strconv.Itoa(i)), true)
+			x := c.effective(e, s.elem, env, childPath(path, strconv.Itoa(i)), true)
+			if x != e && out == nil {
+				out = n.shallowCopy()
+			}
+			if out != nil {
+				out.list[i] = x
+			}
+		}
+		if out == nil {
+			return n
 		}
 		return out
 	}
@@ -148,44 +167,32 @@ func (c *checker) effectiveStruct(n *gnode, s *spec, env string, path []string) 
 			}
 		}
 	}
-	var buf [32]string
-	missing := buf[:0] // the schema's fields n does not have
-	for _, name := range s.names {
-		if n.field(name) == nil {
-			missing = append(missing, name)
-		}
-	}
-	// A struct merged for this environment is filled in place (its fields
-	// are written no faster than they are read) when they fit; others may
-	// be shared, and are copied.
-	out := n
-	if !n.private {
-		cp := *n
-		cp.memo = nil // a copy belongs to one environment
-		out = &cp
-	}
-	if need := len(in) + len(missing); n.private && cap(in) >= need {
-		out.fields = in[:0]
-	} else {
-		out.fields = make([]gfield, 0, need)
-	}
-	out.byName = nil
+	var buf [32]gfield
+	res := buf[:0] // the effective fields
+	changed := false
 	for _, f := range in {
 		sf := s.fields[f.name]
 		if sf == nil {
 			c.unknownField(f.node, s, env, childPath(path, f.name))
 			c.markStructural(env, path)
+			changed = true
 			continue
 		}
 		if misspelt[f.name] && !f.node.concrete {
 			// Only constraints (a policy) where the misspelt field meant
 			// to give the value: the misspelling is the error.
 			c.markFailed(env, childPath(path, f.name))
+			changed = true
 			continue
 		}
-		out.fields = append(out.fields, gfield{f.name, c.effective(f.node, sf.spec, env, childPath(path, f.name), true)})
+		e := c.effective(f.node, sf.spec, env, childPath(path, f.name), true)
+		changed = changed || e != f.node
+		res = append(res, gfield{f.name, e})
 	}
-	for _, name := range missing {
+	for _, name := range s.names {
+		if n.field(name) != nil {
+			continue
+		}
 		sf := s.fields[name]
 		if misspelt[name] {
 			// "imgae" was reported; "image is not set" would say it
@@ -198,9 +205,27 @@ func (c *checker) effectiveStruct(n *gnode, s *spec, env string, path []string) 
 			}
 		}
 		if e := c.effective(nil, sf.spec, env, childPath(path, name), !sf.optional); e != nil {
-			out.fields = append(out.fields, gfield{name, e})
+			res = append(res, gfield{name, e})
+			changed = true
 		}
 	}
+	if !changed {
+		return n // its own effective value: shared, not copied
+	}
+	// A struct merged for this environment is filled in place when its
+	// fields fit; others may be shared, and are copied.
+	out := n
+	if !n.private {
+		cp := *n
+		cp.memo = nil // a copy belongs to one environment
+		out = &cp
+	}
+	if n.private && cap(in) >= len(res) {
+		out.fields = append(in[:0], res...)
+	} else {
+		out.fields = append(make([]gfield, 0, len(res)), res...)
+	}
+	out.byName = nil
 	out.index()
 	return out
 }
@@ -234,7 +259,7 @@ func (c *checker) effectiveLeaf(n *gnode, s *spec, env string, path []string) *g
 		e.v = keep(n.value())
 		return e
 	}
-	if msgs := c.l.checkLeaf(s, n, leafKey(n)); len(msgs) > 0 {
+	if msgs := c.l.checkLeaf(s, n); len(msgs) > 0 {
 		c.errorAtNode(n, env, path, msgs)
 		return c.fail(env, path, n.value())
 	}

@@ -319,10 +319,13 @@ func isHiddenOrDef(l ast.Label) bool {
 	return false
 }
 
+// anyRefs reports whether some static declaration refers to other fields.
+func (ix *declIndex) anyRefs() bool { return ix != nil && len(ix.refs) > 0 }
+
 // refsUnder reports whether the static declaration at p, or any static
 // declaration below it, refers to other fields.
 func (ix *declIndex) refsUnder(p []string) bool {
-	if ix == nil {
+	if ix == nil || len(ix.refs) == 0 {
 		return false
 	}
 	if ix.refPrefixes[pathKey(p)] {

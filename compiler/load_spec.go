@@ -131,10 +131,11 @@ func (b *predBuilder) compileSpec(v cue.Value, depth int) *spec {
 
 // checkLeaf checks a concrete value against a leaf of the schema and
 // returns CUE's messages (simplified), or nil when it is valid.
-func (l *loader) checkLeaf(s *spec, n *gnode, key string) []string {
+func (l *loader) checkLeaf(s *spec, n *gnode) []string {
 	if s.pred != nil && s.pred(n.lit) {
 		return nil
 	}
+	key := leafKey(n)
 	l.mu.Lock()
 	msgs, ok := s.memo[key]
 	l.mu.Unlock()
