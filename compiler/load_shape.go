@@ -62,6 +62,7 @@ type shapes struct {
 
 func buildShapes(files []*ast.File) *shapes {
 	s := &shapes{}
+	s.root.isLit = true // the file level is a struct
 	for _, f := range files {
 		s.decls(&s.root, f.Decls)
 		if s.off {
@@ -241,7 +242,9 @@ func (ss shapeSet) fields() ([]string, bool) {
 	}
 	known := false
 	for _, n := range ss {
-		if n.opaque {
+		if n.opaque || !onlyTop(n.exprs) {
+			// A value written besides the struct literal ({5} embeds a
+			// scalar; a list or a number conflicts): CUE says what it is.
 			return nil, false
 		}
 		known = known || n.isLit
@@ -258,6 +261,17 @@ func (ss shapeSet) fields() ([]string, bool) {
 		}
 	}
 	return names, true
+}
+
+// onlyTop reports whether exprs are at most _ (top), which changes no
+// struct.
+func onlyTop(exprs []ast.Expr) bool {
+	for _, e := range exprs {
+		if id, ok := e.(*ast.Ident); !ok || id.Name != "_" {
+			return false
+		}
+	}
+	return true
 }
 
 // declaredIn reports whether one of the nodes declares field name.

@@ -87,7 +87,6 @@ services: web: {}`, []string{"services", "web"}},
 services: web: {}`, []string{"services", "web"}},
 		{"comprehension", `for n in ["web"] {services: (n): cpu: 1}
 services: web: {}`, []string{"services", "web"}},
-		{"list element", `services: web: permissions: [{actions: ["s3:*"]}]`, nil},
 		{"not a struct literal", `services: web: env: close({A: "1"})`, []string{"services", "web", "env"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -236,5 +235,24 @@ services: web: port: 9090
 	}
 	if _, ok := at("services", "web", "tags").list(); ok {
 		t.Error("tags ([...string]): list() known; want left to CUE")
+	}
+}
+
+// TestShapesStructWithScalar: a struct literal that embeds a scalar, or a
+// struct literal and a scalar written for one field, is left to CUE.
+func TestShapesStructWithScalar(t *testing.T) {
+	for _, src := range []string{
+		"package p\nservices: web: port: {8080}\n",
+		"package p\nservices: web: port: {a: 1}\nservices: web: port: 8080\n",
+		"package p\nservices: web: port: {a: 1}\nservices: web: port: [1]\n",
+	} {
+		sh := parseShapes(t, src)
+		if names, ok := fieldsAt(sh, []string{"services", "web", "port"}); ok {
+			t.Errorf("%q: fields = %v, known; want left to CUE", src, names)
+		}
+	}
+	sh := parseShapes(t, "package p\nservices: web: port: _\nservices: web: port: {a: 1}\n")
+	if names, ok := fieldsAt(sh, []string{"services", "web", "port"}); !ok || len(names) != 1 {
+		t.Errorf("_ and a struct: fields = %v, %v; want [a]", names, ok)
 	}
 }

@@ -1,0 +1,98 @@
+package compiler
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestShapedReadCases: edits of the bundled example that the syntax could
+// misread — each is loaded reading by shapes and listing with Fields, and
+// both must give the same configuration and diagnostics (valid or not).
+func TestShapedReadCases(t *testing.T) {
+	const web = "services/web.cue"
+	for _, tc := range []struct {
+		name, file, old, new string
+	}{
+		{"struct embedding a scalar", web, "port:    8080", "port:    {8080}"},
+		{"struct and scalar", web, "port:    8080", "port:    8080\n\tport:    {a: 1}"},
+		{"literal refining a default", web, "cpu:     256", "cpu:     *512 | int\n\tcpu:     256"},
+		{"literal against a bound", web, "cpu:     256", "cpu:     256 & >=512"},
+		{"two defaults", web, "max: 4,", "max: *4 | *5 | int,"},
+		{"default against a bound", web, "max: 4,", "max: *4 | int, max: >=5,"},
+		{"default in parentheses", web, "max: 4,", "max: (*4 | int),"},
+		{"hexadecimal number", web, "memory:  512", "memory:  0x200"},
+		{"number with a multiplier", web, "memory:  512", "memory:  1Ki"},
+		{"leading zero", web, "memory:  512", "memory:  0512"},
+		{"bytes literal", web, `cluster: "apps"`, `cluster: 'apps'`},
+		{"multi-line string", web, `cluster: "apps"`, "cluster: \"\"\"\n\t\tapps\n\t\t\"\"\""},
+		{"raw string", web, `cluster: "apps"`, `cluster: #"apps"#`},
+		{"attribute", web, `cluster: "apps"`, `cluster: "apps" @doc(x)`},
+		{"null", web, `cluster: "apps"`, `cluster: null`},
+		{"conflicting literals", web, "cpu:     256", "cpu:     256\n\tcpu:     512"},
+		{"equal literals", web, "cpu:     256", "cpu:     256\n\tcpu:     256"},
+		{"open list", web, `healthCheck: command: [`, `healthCheck: command: [...string] & [`},
+		{"two lists", web, `healthCheck: command: [`, `healthCheck: command: ["CMD-SHELL", _] & [`},
+		{"optional field", web, "port:    8080", "port?:   int\n\tport:    8080"},
+		{"reference", web, "memory:  512", "memory:  cpu * 2"},
+		{"interpolation", web, `SEARCH_URL: "/search"`, `SEARCH_URL: "/\(cluster)"`},
+		{"disjunction of structs", web, "scale: {min: *1 | int, max: 4, cpuTarget: 65}", "scale: *{min: *1 | int, max: 4, cpuTarget: 65} | {min: 2, max: 2}"},
+		{"pattern default", "policy.cue", "memory: <=4096", "memory: <=4096\n\tcpu: *512 | int"},
+		{"regexp pattern", "policy.cue", "environments: prod: services: [_]:", "environments: prod: services: [=~\"^w\"]:"},
+		{"comprehension", "policy.cue", "environments: prod: services: [_]:", "for n, _ in services {environments: prod: services: (n): deploy: circuitBreaker: true}\nenvironments: prod: services: [_]:"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			copyTree(t, "../testdata/examples/library", dir)
+			p := filepath.Join(dir, tc.file)
+			src, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(src), tc.old) {
+				t.Fatalf("%s has no %q", tc.file, tc.old)
+			}
+			if err := os.WriteFile(p, []byte(strings.Replace(string(src), tc.old, tc.new, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			shaped, d1, err1 := LoadWithOptions(dir, LoadOptions{RelativeTo: dir})
+			forceFieldsRead = true
+			listed, d2, err2 := LoadWithOptions(dir, LoadOptions{RelativeTo: dir})
+			forceFieldsRead = false
+			if (err1 == nil) != (err2 == nil) {
+				t.Fatalf("errors differ: %v / %v", err1, err2)
+			}
+			if d := cmp.Diff(listed, shaped); d != "" {
+				t.Errorf("configuration differs (-Fields +shapes):\n%s", d)
+			}
+			if d := cmp.Diff(d2.String(), d1.String()); d != "" {
+				t.Errorf("diagnostics differ (-Fields +shapes):\n%s", d)
+			}
+		})
+	}
+}
+
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
