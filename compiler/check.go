@@ -112,7 +112,7 @@ func (n *gnode) names() []string {
 		return nil
 	}
 	out := make([]string, 0, len(n.fields))
-	for _, f := range n.fields {
+	for _, f := range n.structFields() {
 		out = append(out, f.name)
 	}
 	slices.Sort(out)

@@ -92,7 +92,7 @@ func (c *checker) envUndefined(name string, en *gnode) bool {
 	if complete {
 		return false
 	}
-	for _, f := range en.fields {
+	for _, f := range en.structFields() {
 		if entityKinds[f.name] {
 			continue
 		}
@@ -114,7 +114,7 @@ func (c *checker) refinedKinds(name string, en *gnode) []string {
 			continue
 		}
 		_, written := c.l.index.first([]string{"environments", name, kind})
-		if len(k.fields) > 0 || written {
+		if len(k.structFields()) > 0 || written {
 			out = append(out, kindPlural(kind))
 		}
 	}

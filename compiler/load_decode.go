@@ -50,11 +50,12 @@ func (n *gnode) optFloat(name string) *float64 {
 
 func (n *gnode) strs(name string) []string {
 	c := n.field(name)
-	if c == nil || c.kind != cue.ListKind || len(c.list) == 0 {
+	if c == nil || c.kind != cue.ListKind || len(c.fields) == 0 {
 		return nil
 	}
-	out := make([]string, 0, len(c.list))
-	for _, e := range c.list {
+	out := make([]string, 0, len(c.fields))
+	for _, f := range c.elems() {
+		e := f.node
 		out = append(out, e.str())
 	}
 	return out
@@ -283,7 +284,8 @@ func decodeService(name string, n *gnode) *config.Service {
 	}
 	s.Logs.RetentionDays = n.field("logs").i("retentionDays")
 	if p := n.field("permissions"); p != nil && p.kind == cue.ListKind {
-		for _, e := range p.list {
+		for _, f := range p.elems() {
+			e := f.node
 			if e == nil || e.failed {
 				continue
 			}

@@ -103,13 +103,13 @@ func (c *checker) effectiveOf(n *gnode, s *spec, env string, path []string) *gno
 			return c.wrongShape(n, s, env, path, "a list")
 		}
 		var out *gnode
-		for i, e := range n.list {
-			x := c.effective(e, s.elem, env, childPath(path, strconv.Itoa(i)), true)
-			if x != e && out == nil {
+		for i, f := range n.fields {
+			x := c.effective(f.node, s.elem, env, childPath(path, strconv.Itoa(i)), true)
+			if x != f.node && out == nil {
 				out = n.shallowCopy()
 			}
 			if out != nil {
-				out.list[i] = x
+				out.fields[i].node = x
 			}
 		}
 		if out == nil {
@@ -419,7 +419,6 @@ func (n *gnode) shallowCopy() *gnode {
 	out := *n
 	out.memo = nil // a copy belongs to one environment
 	out.fields = slices.Clone(n.fields)
-	out.list = slices.Clone(n.list)
 	out.byName = nil
 	return &out
 }

@@ -55,9 +55,10 @@ type gnode struct {
 	memo *memoCell
 	lit  any // string, int64, float64, bool or nil for concrete scalars
 
-	fields []gfield // structs, in CUE order
+	// fields are a struct's fields, in CUE order, or a list's elements
+	// (with no names); byName indexes a large struct's.
+	fields []gfield
 	byName map[string]*gnode
-	list   []*gnode
 
 	// pat is the struct's [string] constraint, looked up on first use;
 	// nil for structs gantry builds (merged, copied with defaults) and for
@@ -187,7 +188,7 @@ func readNodeAs(v cue.Value, shared bool, ss shapeSet) *gnode {
 			return n
 		}
 		for it.Next() {
-			n.list = append(n.list, readNodeAs(it.Value(), shared, nil))
+			n.fields = append(n.fields, gfield{"", readNodeAs(it.Value(), shared, nil)})
 		}
 	default:
 		n.concrete = true
@@ -256,9 +257,9 @@ func syntaxNode(ss shapeSet, up *gnode, idx int, shared bool) *gnode {
 		if shared {
 			n.memo = &memoCell{}
 		}
-		n.list = make([]*gnode, len(elems))
+		n.fields = make([]gfield, len(elems))
 		for i, es := range elems {
-			if n.list[i] = syntaxNode(es, n, i, shared); n.list[i] == nil {
+			if n.fields[i].node = syntaxNode(es, n, i, shared); n.fields[i].node == nil {
 				return nil
 			}
 		}
@@ -308,10 +309,26 @@ func lookupFields(d cue.Value, names []string) ([]string, []cue.Value, bool) {
 	return names, vals, true
 }
 
+// elems are a list's elements.
+func (n *gnode) elems() []gfield {
+	if n == nil || n.kind != cue.ListKind {
+		return nil
+	}
+	return n.fields
+}
+
+// structFields are a struct's fields; none for other values.
+func (n *gnode) structFields() []gfield {
+	if n == nil || n.kind != cue.StructKind {
+		return nil
+	}
+	return n.fields
+}
+
 func (n *gnode) index() {
 	// Below that, a linear search is as fast as a map and allocates
 	// nothing (an effective service has about 20 fields).
-	if len(n.fields) > 32 {
+	if n.kind == cue.StructKind && len(n.fields) > 32 {
 		n.byName = make(map[string]*gnode, len(n.fields))
 		for _, f := range n.fields {
 			n.byName[f.name] = f.node
@@ -321,7 +338,7 @@ func (n *gnode) index() {
 
 // field returns the named field of a struct node, or nil.
 func (n *gnode) field(name string) *gnode {
-	if n == nil {
+	if n == nil || n.kind != cue.StructKind {
 		return nil
 	}
 	if n.byName != nil {
@@ -340,10 +357,10 @@ func (n *gnode) path(p ...string) *gnode {
 	for _, s := range p {
 		if n != nil && n.kind == cue.ListKind {
 			i, err := strconv.Atoi(s)
-			if err != nil || i < 0 || i >= len(n.list) {
+			if err != nil || i < 0 || i >= len(n.fields) {
 				return nil
 			}
-			n = n.list[i]
+			n = n.fields[i].node
 			continue
 		}
 		n = n.field(s)
