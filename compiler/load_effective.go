@@ -78,14 +78,22 @@ func (c *checker) effectiveOf(n *gnode, s *spec, env string, path []string) *gno
 	switch s.kind {
 	case specStruct:
 		return c.effectiveStruct(n, s, env, path)
-	case specMap:
-		if n.kind != cue.StructKind {
-			return c.wrongShape(n, s, env, path, "a struct")
+	case specMap, specList:
+		want, wantName := cue.StructKind, "a struct"
+		if s.kind == specList {
+			want, wantName = cue.ListKind, "a list"
+		}
+		if n.kind != want {
+			return c.wrongShape(n, s, env, path, wantName)
 		}
 		// Copied only if an entry's effective value differs from it.
 		var out *gnode
 		for i, f := range n.fields {
-			e := c.effective(f.node, s.elem, env, childPath(path, f.name), true)
+			name := f.name
+			if s.kind == specList {
+				name = strconv.Itoa(i)
+			}
+			e := c.effective(f.node, s.elem, env, childPath(path, name), true)
 			if e != f.node && out == nil {
 				out = n.shallowCopy()
 			}
@@ -97,24 +105,6 @@ func (c *checker) effectiveOf(n *gnode, s *spec, env string, path []string) *gno
 			return n
 		}
 		out.index()
-		return out
-	case specList:
-		if n.kind != cue.ListKind {
-			return c.wrongShape(n, s, env, path, "a list")
-		}
-		var out *gnode
-		for i, f := range n.fields {
-			x := c.effective(f.node, s.elem, env, childPath(path, strconv.Itoa(i)), true)
-			if x != f.node && out == nil {
-				out = n.shallowCopy()
-			}
-			if out != nil {
-				out.fields[i].node = x
-			}
-		}
-		if out == nil {
-			return n
-		}
 		return out
 	}
 	return c.effectiveLeaf(n, s, env, path)
