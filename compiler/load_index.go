@@ -68,6 +68,9 @@ func buildDeclIndex(files []*ast.File) *declIndex {
 	for _, f := range files {
 		ix.walkDecls(buf, f.Decls)
 	}
+	if shadowsBuiltin(files) {
+		ix.dynamic = true // every identifier may be a reference
+	}
 	ix.shapes = buildShapes(files)
 	return ix
 }
@@ -296,7 +299,12 @@ func (ix *declIndex) hasRefs(e ast.Node) bool {
 			}
 			return false
 		case *ast.Ident:
-			if !builtinIdents[x.Name] && !ix.imports[x.Name] {
+			if _, isImport := x.Node.(*ast.ImportSpec); isImport {
+				break
+			}
+			// A builtin's name refers to a let or field of that name when
+			// the parser resolved it so.
+			if x.Node != nil || !builtinIdents[x.Name] && !ix.imports[x.Name] {
 				found = true
 			}
 		case *ast.Comprehension:

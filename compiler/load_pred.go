@@ -3,6 +3,7 @@ package compiler
 import (
 	"regexp"
 	"strconv"
+	"strings"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/literal"
@@ -45,6 +46,14 @@ func (b *predBuilder) build(e ast.Expr, depth int) pred {
 	case *ast.ParenExpr:
 		return b.build(x.X, depth+1)
 	case *ast.Ident:
+		if x.Node != nil {
+			// A let or field of that name (let string = ...), not the
+			// builtin type.
+			if d, ok := b.defs[x.Name]; ok {
+				return b.build(d, depth+1)
+			}
+			return nil
+		}
 		switch x.Name {
 		case "string":
 			return func(v any) bool { _, ok := v.(string); return ok }
@@ -147,6 +156,9 @@ func (b *predBuilder) build(e ast.Expr, depth int) pred {
 func literalValue(x *ast.BasicLit) (any, bool) {
 	switch x.Kind {
 	case token.STRING:
+		if !strings.HasPrefix(strings.TrimLeft(x.Value, "#"), `"`) {
+			return nil, false // bytes ('...'), which no Go value here is
+		}
 		s, err := literal.Unquote(x.Value)
 		return s, err == nil
 	case token.INT:

@@ -18,13 +18,38 @@ import (
 // marked value with an unmarked one.
 
 // sensitiveKey names an environment variable of a service's main container
-// (sidecar "") or of one of its sidecars.
+// (sidecar "") or of one of its sidecars; "*" stands for every service,
+// sidecar or variable, where the attribute is written under a pattern
+// constraint (services: [_]: env: TOKEN: string @sensitive()).
 type sensitiveKey struct{ service, sidecar, name string }
+
+// sensitiveMarks are the variables marked @sensitive().
+type sensitiveMarks map[sensitiveKey]bool
+
+// has reports whether a variable is marked, by name or by a pattern.
+func (m sensitiveMarks) has(k sensitiveKey) bool {
+	for _, service := range []string{k.service, anyLabel} {
+		for _, name := range []string{k.name, anyLabel} {
+			if k.sidecar == "" {
+				if m[sensitiveKey{service, "", name}] {
+					return true
+				}
+				continue
+			}
+			for _, sidecar := range []string{k.sidecar, anyLabel} {
+				if m[sensitiveKey{service, sidecar, name}] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
 
 // sensitiveVars lists the variables marked @sensitive() in files. sources
 // (by file name) let it skip the files that have no attribute at all.
-func sensitiveVars(files []*ast.File, sources map[string][]byte) map[sensitiveKey]bool {
-	marks := map[sensitiveKey]bool{}
+func sensitiveVars(files []*ast.File, sources map[string][]byte) sensitiveMarks {
+	marks := sensitiveMarks{}
 	for _, f := range files {
 		if src, ok := sources[f.Filename]; ok && !bytes.Contains(src, []byte("@")) {
 			continue
@@ -42,9 +67,10 @@ func sensitiveVars(files []*ast.File, sources map[string][]byte) map[sensitiveKe
 }
 
 // walkFields calls f for every field with a static path (nested labels,
-// "a: b: c: v" included); fields under patterns or comprehensions are
-// not static and are skipped. The path passed to f is only valid during
-// the call (siblings share its array).
+// "a: b: c: v" included), where a pattern constraint's label ([_], or any
+// other: marking too much is the safe side) is "*"; fields under dynamic
+// labels or comprehensions are skipped. The path passed to f is only
+// valid during the call (siblings share its array).
 func walkFields(path []string, decls []ast.Decl, f func([]string, *ast.Field)) {
 	for _, d := range decls {
 		fd, ok := d.(*ast.Field)
@@ -52,6 +78,9 @@ func walkFields(path []string, decls []ast.Decl, f func([]string, *ast.Field)) {
 			continue
 		}
 		name, _, err := ast.LabelName(fd.Label)
+		if _, pattern := fd.Label.(*ast.ListLit); pattern {
+			name, err = anyLabel, nil
+		}
 		if err != nil {
 			continue
 		}
@@ -88,13 +117,13 @@ func envVarKey(p []string) (sensitiveKey, bool) {
 }
 
 // markSensitive flags the marked variables in every environment.
-func markSensitive(p *config.Project, marks map[sensitiveKey]bool) {
+func markSensitive(p *config.Project, marks sensitiveMarks) {
 	if p == nil || len(marks) == 0 {
 		return
 	}
 	mark := func(env map[string]config.EnvVar, service, sidecar string) {
 		for name, v := range env {
-			if marks[sensitiveKey{service, sidecar, name}] {
+			if marks.has(sensitiveKey{service, sidecar, name}) {
 				v.Sensitive = true
 				env[name] = v
 			}
@@ -115,13 +144,13 @@ var quotedString = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 // maskSensitiveDiagnostics hides the values quoted in messages about a
 // marked variable ("conflicting values "a" and "b""): diagnostics end up
 // in CI logs.
-func maskSensitiveDiagnostics(ds Diagnostics, marks map[sensitiveKey]bool) {
+func maskSensitiveDiagnostics(ds Diagnostics, marks sensitiveMarks) {
 	if len(marks) == 0 {
 		return
 	}
 	for i := range ds {
 		k, ok := envVarKey(strings.Split(ds[i].Path, "."))
-		if ok && marks[k] {
+		if ok && marks.has(k) {
 			ds[i].Message = quotedString.ReplaceAllString(ds[i].Message, "(sensitive)")
 		}
 	}

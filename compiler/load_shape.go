@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"strings"
 	"sync/atomic"
 
 	"cuelang.org/go/cue/ast"
@@ -63,6 +62,10 @@ type shapes struct {
 func buildShapes(files []*ast.File) *shapes {
 	s := &shapes{}
 	s.root.isLit = true // the file level is a struct
+	if shadowsBuiltin(files) {
+		s.off = true
+		return s
+	}
 	for _, f := range files {
 		s.decls(&s.root, f.Decls)
 		if s.off {
@@ -70,6 +73,30 @@ func buildShapes(files []*ast.File) *shapes {
 		}
 	}
 	return s
+}
+
+// shadowsBuiltin reports whether a file declares a field or let named like
+// a builtin type at the file level: it would stand for that type in every
+// file of the package, where the parser cannot tell (the identifier is
+// only resolved within its own file).
+func shadowsBuiltin(files []*ast.File) bool {
+	for _, f := range files {
+		for _, d := range f.Decls {
+			var name string
+			switch x := d.(type) {
+			case *ast.Field:
+				if id, ok := x.Label.(*ast.Ident); ok {
+					name = id.Name
+				}
+			case *ast.LetClause:
+				name = x.Ident.Name
+			}
+			if scalarIdents[name] || name == "len" || name == "close" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // kid returns the child node for a label, creating it.
@@ -128,7 +155,11 @@ func (s *shapes) field(n *shapeNode, x *ast.Field) {
 			s.off = true
 			return
 		}
-		s.expr(n.kid(anyLabel), x.Value)
+		k := n.kid(anyLabel)
+		if len(x.Attrs) > 0 {
+			k.attrs = true
+		}
+		s.expr(k, x.Value)
 		return
 	}
 	name, ok := staticLabel(x.Label)
@@ -159,7 +190,7 @@ func matchesAll(l *ast.ListLit) bool {
 		e = a.Expr
 	}
 	id, ok := e.(*ast.Ident)
-	return ok && (id.Name == "_" || id.Name == "string")
+	return ok && id.Node == nil && (id.Name == "_" || id.Name == "string")
 }
 
 // expr records the value written at n.
@@ -211,7 +242,7 @@ func scalarExpr(e ast.Expr) bool {
 	case *ast.BasicLit, *ast.ListLit, *ast.Interpolation:
 		return true
 	case *ast.Ident:
-		return scalarIdents[x.Name]
+		return scalarIdents[x.Name] && x.Node == nil // not a let or field of that name
 	case *ast.UnaryExpr:
 		return scalarExpr(x.X)
 	case *ast.BinaryExpr:
@@ -417,10 +448,6 @@ func (ss shapeSet) literal() (any, bool) {
 // CUE).
 func plainLiteral(b *ast.BasicLit) (any, bool) {
 	switch b.Kind {
-	case token.STRING:
-		if !strings.HasPrefix(strings.TrimLeft(b.Value, "#"), `"`) {
-			return nil, false
-		}
 	case token.INT:
 		if len(b.Value) > 1 && b.Value[0] == '0' {
 			return nil, false

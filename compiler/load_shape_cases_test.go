@@ -46,7 +46,9 @@ func TestShapedReadCases(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			copyTree(t, "../testdata/examples/library", dir)
+			if err := os.CopyFS(dir, os.DirFS("../testdata/examples/library")); err != nil {
+				t.Fatal(err)
+			}
 			p := filepath.Join(dir, tc.file)
 			src, err := os.ReadFile(p)
 			if err != nil {
@@ -58,41 +60,26 @@ func TestShapedReadCases(t *testing.T) {
 			if err := os.WriteFile(p, []byte(strings.Replace(string(src), tc.old, tc.new, 1)), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			shaped, d1, err1 := LoadWithOptions(dir, LoadOptions{RelativeTo: dir})
-			forceFieldsRead = true
-			listed, d2, err2 := LoadWithOptions(dir, LoadOptions{RelativeTo: dir})
-			forceFieldsRead = false
-			if (err1 == nil) != (err2 == nil) {
-				t.Fatalf("errors differ: %v / %v", err1, err2)
-			}
-			if d := cmp.Diff(listed, shaped); d != "" {
-				t.Errorf("configuration differs (-Fields +shapes):\n%s", d)
-			}
-			if d := cmp.Diff(d2.String(), d1.String()); d != "" {
-				t.Errorf("diagnostics differ (-Fields +shapes):\n%s", d)
-			}
+			sameBothWays(t, dir)
 		})
 	}
 }
 
-func copyTree(t *testing.T, from, to string) {
+// sameBothWays loads dir reading by shapes and listing with Fields, and
+// fails unless both give the same configuration and diagnostics.
+func sameBothWays(t *testing.T, dir string) {
 	t.Helper()
-	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		dst := filepath.Join(to, rel)
-		if d.IsDir() {
-			return os.MkdirAll(dst, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
+	shaped, d1, err1 := LoadWithOptions(dir, LoadOptions{RelativeTo: dir})
+	forceFieldsRead = true
+	listed, d2, err2 := LoadWithOptions(dir, LoadOptions{RelativeTo: dir})
+	forceFieldsRead = false
+	if (err1 == nil) != (err2 == nil) {
+		t.Fatalf("errors differ: %v / %v", err1, err2)
+	}
+	if d := cmp.Diff(listed, shaped); d != "" {
+		t.Errorf("configuration differs (-Fields +shapes):\n%s", d)
+	}
+	if d := cmp.Diff(d2.String(), d1.String()); d != "" {
+		t.Errorf("diagnostics differ (-Fields +shapes):\n%s", d)
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/parser"
-	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/gantry-gitops/gantry/internal/gen"
@@ -131,20 +130,7 @@ func TestShapedReadMatchesFields(t *testing.T) {
 		t.Fatalf("only %d configurations found", len(dirs))
 	}
 	for _, dir := range dirs {
-		shaped, d1, err1 := LoadWithOptions(dir, LoadOptions{RelativeTo: dir})
-		forceFieldsRead = true
-		listed, d2, err2 := LoadWithOptions(dir, LoadOptions{RelativeTo: dir})
-		forceFieldsRead = false
-		if (err1 == nil) != (err2 == nil) {
-			t.Errorf("%s: errors differ: %v / %v", dir, err1, err2)
-			continue
-		}
-		if d := cmp.Diff(listed, shaped); d != "" {
-			t.Errorf("%s: configuration differs (-Fields +shapes):\n%s", dir, d)
-		}
-		if d := cmp.Diff(d2.String(), d1.String()); d != "" {
-			t.Errorf("%s: diagnostics differ (-Fields +shapes):\n%s", dir, d)
-		}
+		t.Run(strings.TrimPrefix(dir, os.TempDir()), func(t *testing.T) { sameBothWays(t, dir) })
 	}
 }
 
@@ -254,5 +240,69 @@ func TestShapesStructWithScalar(t *testing.T) {
 	sh := parseShapes(t, "package p\nservices: web: port: _\nservices: web: port: {a: 1}\n")
 	if names, ok := fieldsAt(sh, []string{"services", "web", "port"}); !ok || len(names) != 1 {
 		t.Errorf("_ and a struct: fields = %v, %v; want [a]", names, ok)
+	}
+}
+
+// TestShapedReadReviewCases: configurations where the syntax alone could
+// misread CUE (found in review, each once misread). Each adds a file to a
+// copy of the bundled example; reading by shapes must give the same
+// configuration and diagnostics as listing with Fields, which follows CUE.
+func TestShapedReadReviewCases(t *testing.T) {
+	for _, tc := range []struct{ name, src string }{
+		// Bytes ('abc') are not the Go string "abc": merge's accept must
+		// not let the string through; CUE reports a conflict.
+		{"bytes arm of a default accepts a string", `
+services: web: env: MODE: *"a" | 'abc'
+environments: prod: services: web: env: MODE: "abc"
+`},
+		{"bytes disjunction accepts a string", `
+services: web: env: MODE: 'abc' | 'def'
+environments: [_]: services: web: env: MODE: "abc"
+`},
+		// An identifier named string/int/number/bool is the builtin only
+		// if no let or field shadows it: here string is =~"^x", which
+		// "abc" fails.
+		{"let shadowing string", `
+let string = =~"^x"
+services: web: env: MODE: string
+environments: [_]: services: web: env: MODE: "abc"
+`},
+		{"let shadowing number", `
+services: web: {
+	let number = >=9000
+	healthCheck: retries: number
+}
+environments: [_]: services: web: healthCheck: retries: 3
+`},
+		// [string] is a match-all pattern only if string is the builtin:
+		// here it applies to web only.
+		{"let shadowing a pattern's string", `
+let string = "web"
+services: [string]: env: EXTRA: "1"
+`},
+		// A pattern's field with an attribute ([string]: T @sensitive())
+		// leaves the values it applies to to CUE, which has the attribute.
+		{"sensitive pattern", `
+services: web: env: [string]: string @sensitive()
+services: web: env: TOKEN: "hunter2"
+`},
+		{"sensitive pattern in an environment", `
+environments: prod: services: web: env: {[_]: string @sensitive(), PTOK: "hunter2"}
+`},
+		{"sensitive pattern in a sidecar", `
+services: search: sidecars: metrics: env: [string]: string @sensitive()
+services: search: sidecars: metrics: env: STOK: "hunter2"
+`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS("../testdata/examples/library")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "review.cue"), []byte("package library\n"+tc.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sameBothWays(t, dir)
+		})
 	}
 }

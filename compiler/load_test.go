@@ -320,3 +320,38 @@ func TestDescribePatterns(t *testing.T) {
 		}
 	}
 }
+
+// TestSensitiveUnderPatterns: @sensitive() written under a pattern
+// constraint marks the variable of every service (or sidecar, or every
+// variable) it applies to, whichever value an environment gives it.
+func TestSensitiveUnderPatterns(t *testing.T) {
+	p := mustLoadConfig(t, map[string]string{
+		"env.cue": loadTestEnv,
+		"app.cue": `package acme
+
+clusters: apps: {}
+services: [_]: env: TOKEN: *"dev-token" | string @sensitive()
+services: shop: {
+	cluster: "apps"
+	image:   "r/shop:1"
+	env: PLAIN: "visible"
+	sidecars: proxy: {
+		image: "r/proxy:1"
+		env: [string]: string @sensitive()
+		env: KEY: "k"
+	}
+}
+environments: live: services: shop: env: TOKEN: "prod-secret"
+`,
+	})
+	shop := p.Env("live").Services[0]
+	if ev := shop.Env["TOKEN"]; !ev.Sensitive || ev.Value != "prod-secret" {
+		t.Errorf("TOKEN = %+v, want sensitive prod-secret", ev)
+	}
+	if ev := shop.Env["PLAIN"]; ev.Sensitive {
+		t.Errorf("PLAIN = %+v, want not sensitive", ev)
+	}
+	if ev := shop.Sidecars[0].Env["KEY"]; !ev.Sensitive {
+		t.Errorf("sidecar KEY = %+v, want sensitive", ev)
+	}
+}
