@@ -8,20 +8,23 @@ import (
 )
 
 // Shapes: which regular fields a struct of the evaluated configuration has,
-// known from the syntax alone, so that reading it does not need
-// cue.Value.Fields. That call orders the struct's fields topologically on
-// every call, and was three quarters of the time gantry spent reading an
-// evaluated configuration (docs/benchmarks.md, validate).
+// and which values, known from the syntax alone, so that reading the
+// configuration needs few calls into CUE's Go API: cue.Value.Fields orders
+// a struct's fields topologically on every call, and every lookup
+// allocates an evaluation context (docs/benchmarks.md, validate).
 //
 // A struct's fields are known when every declaration that can give it
 // fields is a struct literal with static labels at a static path, or under
 // a pattern constraint that matches every label ([_] or [string]). Anything
 // else that could contribute fields — a reference, an embedding of one, a
 // disjunction or call whose value could be a struct, an optional or
-// required field — makes that struct and everything below it unknown; a
-// dynamic label, a comprehension or a pattern with a narrower label makes
-// every struct unknown. Unknown structs are read with Fields. Values always
-// come from CUE; only the list of labels comes from the syntax.
+// required field, a value besides the struct literal — makes that struct
+// and everything below it unknown; a dynamic label, a comprehension, a
+// pattern with a narrower label or a builtin's name declared at the file
+// level makes every struct unknown. A field's value is known when the
+// values written for it prove it (literal, defaultLiteral, list). What is
+// unknown is read from CUE, which stays the authority: when a proof fails,
+// CUE decides, and writes any message.
 
 // shapeNode is what the syntax declares at one path: a trie over labels,
 // where "*" is a match-all pattern's label.
