@@ -90,6 +90,18 @@ type loader struct {
 
 	mu    sync.Mutex // guards diags and the spec memos: environments are checked in parallel
 	diags Diagnostics
+
+	// formatMu serialises formatting CUE values: CUE's exporter sorts a
+	// value's conjuncts in place, and environments checked in parallel
+	// share values.
+	formatMu sync.Mutex
+}
+
+// format prints a CUE value for a message.
+func (l *loader) format(v cue.Value) string {
+	l.formatMu.Lock()
+	defer l.formatMu.Unlock()
+	return fmt.Sprint(v)
 }
 
 func newLoader(dir string, opts LoadOptions) (*loader, error) {

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/token"
 
 	"github.com/gantry-gitops/gantry/config"
@@ -320,6 +321,12 @@ func decodeRepository(name string, n *gnode) *config.Repository {
 func valuePositions(v cue.Value) []token.Pos {
 	op, args := v.Expr()
 	if op != cue.AndOp {
+		// A value written once is shown at the value, not at its label
+		// (CUE's position for a field written under a pattern); as when
+		// it is unified with another.
+		if f, ok := v.Source().(*ast.Field); ok && f.Value != nil && f.Value.Pos().IsValid() {
+			return []token.Pos{f.Value.Pos()}
+		}
 		if p := v.Pos(); p.IsValid() {
 			return []token.Pos{p}
 		}

@@ -239,10 +239,10 @@ func (c *checker) effectiveLeaf(n *gnode, s *spec, env string, path []string) *g
 			}
 			if s.hasDefault {
 				c.errorAt(c.l.index.nearest(env, path), env, path,
-					fmt.Sprintf("is not set, and the default %v does not satisfy %v", s.def, n.value()))
+					fmt.Sprintf("is not set, and the default %s does not satisfy %s", c.l.format(s.def), c.l.format(n.value())))
 				return c.fail(env, path, u)
 			}
-			c.notSetAt(env, path, token.NoPos, fmt.Sprint(n.value()))
+			c.notSetAt(env, path, token.NoPos, c.l.format(n.value()))
 			return c.fail(env, path, u)
 		}
 		e := readNode(d)
@@ -261,7 +261,7 @@ func (c *checker) effectiveLeaf(n *gnode, s *spec, env string, path []string) *g
 func (c *checker) wrongShape(n *gnode, s *spec, env string, path []string, want string) *gnode {
 	got := n.kind.String()
 	if n.concrete && n.kind != cue.StructKind && n.kind != cue.ListKind {
-		got = fmt.Sprint(n.dflt())
+		got = c.l.format(n.dflt())
 	}
 	c.errorAt(c.nodePos(n, env, path), env, path, fmt.Sprintf("want %s, got %s", want, got))
 	c.markStructural(env, path)
