@@ -318,13 +318,13 @@ func decodeRepository(name string, n *gnode) *config.Repository {
 }
 
 // valuePositions returns the positions of the conjuncts that make up v.
-func valuePositions(v cue.Value) []token.Pos {
+// For a value CUE knows from one declaration only, its position is that
+// field's label; atValue asks for the value's instead, as the positions of
+// a unification's parts are.
+func valuePositions(v cue.Value, atValue bool) []token.Pos {
 	op, args := v.Expr()
 	if op != cue.AndOp {
-		// A value written once is shown at the value, not at its label
-		// (CUE's position for a field written under a pattern); as when
-		// it is unified with another.
-		if f, ok := v.Source().(*ast.Field); ok && f.Value != nil && f.Value.Pos().IsValid() {
+		if f, ok := v.Source().(*ast.Field); ok && atValue && f.Value != nil && f.Value.Pos().IsValid() {
 			return []token.Pos{f.Value.Pos()}
 		}
 		if p := v.Pos(); p.IsValid() {

@@ -287,7 +287,7 @@ func (c *checker) unknownField(n *gnode, s *spec, env string, path []string) {
 		}
 	}
 	if !ok {
-		pos = c.nodePos(n, env, path)
+		pos = c.nodePosAt(n, env, path, false)
 	}
 	c.errorAt(pos, env, path, msg)
 }
@@ -304,6 +304,14 @@ func (c *checker) errorAtNode(n *gnode, env string, path []string, msgs []string
 // rather than a constraint or a default, else the nearest written
 // ancestor.
 func (c *checker) nodePos(n *gnode, env string, path []string) token.Pos {
+	return c.nodePosAt(n, env, path, n != nil && n.kind != cue.StructKind && n.kind != cue.ListKind)
+}
+
+// nodePosAt is nodePos; atValue shows a value CUE only knows from one
+// declaration (written under a pattern, say) at the value rather than at
+// its label: a scalar's finding is about its value, an unknown field's
+// about its name.
+func (c *checker) nodePosAt(n *gnode, env string, path []string, atValue bool) token.Pos {
 	if n != nil && (n.kind == cue.StructKind || n.kind == cue.ListKind) {
 		// A struct or list is best shown where its label is written: the
 		// top-level definition, else the environment's refinement.
@@ -333,7 +341,7 @@ func (c *checker) nodePos(n *gnode, env string, path []string) token.Pos {
 			if !v.Exists() {
 				continue
 			}
-			for _, p := range valuePositions(v) {
+			for _, p := range valuePositions(v, atValue) {
 				if !isSchemaPos(p) {
 					user = append(user, p)
 				}
