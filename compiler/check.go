@@ -469,7 +469,7 @@ func readRoot(root cue.Value, sh *shapes) *gnode {
 		rs = nil
 	}
 	n := &gnode{v: keep(root), kind: cue.StructKind, concrete: true}
-	kinds, vals, ok := structFields(root, rs)
+	kinds, vals, ok := fieldValues(root, rs)
 	if !ok {
 		return readNodeAs(root, true, nil)
 	}
@@ -497,7 +497,7 @@ func readRoot(root cue.Value, sh *shapes) *gnode {
 				child.fields[i].name = name
 				jobs = append(jobs, job{child, i, cue.Value{}, kss.child(name)})
 			}
-		} else if names, vals, ok := structFields(v, nil); ok {
+		} else if names, vals, ok := fieldValues(v, nil); ok {
 			child.fields = make([]gfield, len(names))
 			for i, name := range names {
 				child.fields[i].name = name
@@ -526,10 +526,10 @@ func readRoot(root cue.Value, sh *shapes) *gnode {
 	return n
 }
 
-// structFields lists the regular fields of struct v and their values, in
+// fieldValues lists the regular fields of struct v and their values, in
 // name order: looked up by the names the shapes know, else listed with
 // Fields.
-func structFields(v cue.Value, ss shapeSet) ([]string, []cue.Value, bool) {
+func fieldValues(v cue.Value, ss shapeSet) ([]string, []cue.Value, bool) {
 	if ns, known := ss.fields(); known {
 		if names, vals, ok := lookupFields(v, ns); ok {
 			return names, vals, true
