@@ -269,13 +269,15 @@ func (ix *declIndex) nearest(env string, p []string) token.Pos {
 }
 
 // builtinIdents are identifiers that name types or constants, not fields.
+// close is not among them: a value that calls it is unified whole, so that
+// an environment's refinement cannot add fields to a closed struct.
 var builtinIdents = map[string]bool{
 	"_": true, "string": true, "bytes": true, "bool": true, "int": true,
 	"float": true, "number": true, "null": true, "true": true, "false": true,
 	"uint": true, "rune": true, "int8": true, "int16": true, "int32": true,
 	"int64": true, "int128": true, "uint8": true, "uint16": true,
 	"uint32": true, "uint64": true, "uint128": true, "float32": true,
-	"float64": true, "len": true, "close": true, "and": true, "or": true,
+	"float64": true, "len": true, "and": true, "or": true,
 	"div": true, "mod": true, "quo": true, "rem": true,
 }
 

@@ -355,3 +355,25 @@ environments: live: services: shop: env: TOKEN: "prod-secret"
 		t.Errorf("sidecar KEY = %+v, want sensitive", ev)
 	}
 }
+
+// TestClosedStructRefined: a struct the user closed with close() rejects a
+// field an environment adds, as CUE's unification of the two does.
+func TestClosedStructRefined(t *testing.T) {
+	got := loadConfigDiags(t, map[string]string{
+		"env.cue": loadTestEnv,
+		"app.cue": `package acme
+
+clusters: apps: {}
+services: shop: {
+	cluster: "apps"
+	image:   "r/shop:1"
+	sidecars: log: close({image: "r/log:1", memory: 64})
+}
+environments: live: services: shop: sidecars: log: cpu: 32
+`,
+	})
+	want := `app.cue:9:52: services.shop.sidecars.log.cpu: unknown field "cpu" (allowed: image, memory) (environment live)` + "\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
