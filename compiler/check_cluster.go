@@ -42,7 +42,7 @@ func (c *checker) checkCluster(e *config.Environment, cl *config.Cluster) {
 		return
 	}
 	ec2 := cp.EC2
-	if ec2.MinInstances > ec2.MaxInstances {
+	if ec2.MinInstances > ec2.MaxInstances && c.findingOK(e.Name, path("capacity", "ec2")) {
 		c.errorf(e.Name, path("capacity", "ec2", "minInstances"),
 			fmt.Sprintf("minInstances %d is greater than maxInstances %d", ec2.MinInstances, ec2.MaxInstances))
 	}

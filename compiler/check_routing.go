@@ -65,7 +65,9 @@ func (c *checker) checkRoute(e *config.Environment, s *config.Service) {
 		}
 	}
 	hc := r.HealthCheck
-	if hc.TimeoutSeconds >= hc.IntervalSeconds {
+	// Comparisons of two fields are made only when neither is in error
+	// (one in error would be compared as its zero value).
+	if hc.TimeoutSeconds >= hc.IntervalSeconds && c.findingOK(env, p("healthCheck")) {
 		c.errorf(env, p("healthCheck", "timeoutSeconds"), fmt.Sprintf("timeoutSeconds %d must be less than intervalSeconds %d", hc.TimeoutSeconds, hc.IntervalSeconds))
 	}
 	if msg := checkMatcher(hc.Matcher); msg != "" {

@@ -265,7 +265,7 @@ func (c *checker) checkPermission(env string, path []string, p config.Permission
 func (c *checker) checkScale(env string, s *config.Service) {
 	p := func(rest ...string) []string { return svcPath(s.Name, rest...) }
 	sc := s.Scale
-	if sc.Min > sc.Max {
+	if sc.Min > sc.Max && c.findingOK(env, p("scale")) {
 		c.errorf(env, p("scale", "min"), fmt.Sprintf("scale.min %d is greater than scale.max %d", sc.Min, sc.Max))
 	}
 	if sc.RequestsPerTarget > 0 && s.Route == nil {
@@ -282,8 +282,10 @@ func (c *checker) checkScale(env string, s *config.Service) {
 func (c *checker) checkDeploy(env string, s *config.Service) {
 	d := s.Deploy
 	if d.MaxPercent <= d.MinHealthyPercent {
-		c.errorf(env, svcPath(s.Name, "deploy", "maxPercent"), fmt.Sprintf("maxPercent %d must be greater than minHealthyPercent %d, or no deployment can make progress",
-			d.MaxPercent, d.MinHealthyPercent))
+		if c.findingOK(env, svcPath(s.Name, "deploy")) { // neither is in error
+			c.errorf(env, svcPath(s.Name, "deploy", "maxPercent"), fmt.Sprintf("maxPercent %d must be greater than minHealthyPercent %d, or no deployment can make progress",
+				d.MaxPercent, d.MinHealthyPercent))
+		}
 		return
 	}
 	lo := max(1, s.Scale.Min)

@@ -143,7 +143,7 @@ func (l *loader) checkLeaf(s *spec, n *gnode) []string {
 	if ok {
 		return msgs
 	}
-	u := s.v.Unify(checkedValue(s, n))
+	u := checkedUnify(s, n)
 	if err := u.Validate(cue.Concrete(true)); err != nil {
 		msgs = l.simplifiedMessages(err)
 	}
@@ -156,22 +156,28 @@ func (l *loader) checkLeaf(s *spec, n *gnode) []string {
 	return msgs
 }
 
-// checkedValue is the value checkLeaf checks: the concrete value the node
-// has, as a plain CUE value when Go holds it exactly (strings, bools, ints
-// within 64 bits), so that the check (memoised by that value) is of the
-// value and not of the unification that produced it, whose failed
-// disjuncts — a default an environment replaced — CUE would report too;
-// else the node's own CUE value.
-func checkedValue(s *spec, n *gnode) cue.Value {
+// checkedUnify unifies the schema leaf with the value checkLeaf checks:
+// the concrete value the node has, as a plain CUE value when Go holds it
+// exactly (strings, bools, ints within 64 bits), so that the check
+// (memoised by that value) is of the value and not of the unification
+// that produced it, whose failed disjuncts — a default an environment
+// replaced — CUE would report too; else the node's own CUE value. The
+// operands are in the order that makes CUE word a conflict as it does for
+// the user's value ("conflicting values 42 and string").
+func checkedUnify(s *spec, n *gnode) cue.Value {
+	var plain cue.Value
 	switch x := n.lit.(type) {
 	case string, bool:
-		return s.v.Context().Encode(x)
+		plain = s.v.Context().Encode(x)
 	case int64:
 		if x != math.MaxInt64 && x != math.MinInt64 {
-			return s.v.Context().Encode(x)
+			plain = s.v.Context().Encode(x)
 		}
 	}
-	return n.dflt()
+	if plain.Exists() {
+		return plain.Unify(s.v)
+	}
+	return s.v.Unify(n.dflt())
 }
 
 // leafKey is the memo key of a concrete scalar.

@@ -377,3 +377,29 @@ environments: live: services: shop: sidecars: log: cpu: 32
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestNoComparisonWithFailedValue: a check comparing two fields stays
+// quiet when one of them is in error (it would compare its zero value).
+func TestNoComparisonWithFailedValue(t *testing.T) {
+	got := loadConfigDiags(t, map[string]string{
+		"env.cue": loadTestEnv,
+		"app.cue": `package acme
+
+clusters: apps: {}
+loadBalancers: edge: scheme: "internet-facing"
+services: shop: {
+	cluster: "apps"
+	image:   "r/shop:1"
+	port:    8080
+	healthCheck: command: ["CMD", "true"]
+	route: {loadBalancer: "edge", healthCheck: intervalSeconds: 15.0}
+	scale: {min: 2, max: 4.0}
+}
+`,
+	})
+	want := "app.cue:10:62: services.shop.route.healthCheck.intervalSeconds: conflicting values 15.0 and int (mismatched types float and int) (environment live)\n" +
+		"app.cue:11:23: services.shop.scale.max: conflicting values 4.0 and int (mismatched types float and int) (environment live)\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
