@@ -14,35 +14,46 @@ import (
 // both must give the same configuration and diagnostics (valid or not).
 func TestShapedReadCases(t *testing.T) {
 	const web = "services/web.cue"
+	const search = "services/search.cue"
 	for _, tc := range []struct {
 		name, file, old, new string
+		extra                string // appended to the file
 	}{
-		{"struct embedding a scalar", web, "port:    8080", "port:    {8080}"},
-		{"struct and scalar", web, "port:    8080", "port:    8080\n\tport:    {a: 1}"},
-		{"literal refining a default", web, "cpu:     256", "cpu:     *512 | int\n\tcpu:     256"},
-		{"literal against a bound", web, "cpu:     256", "cpu:     256 & >=512"},
-		{"two defaults", web, "max: 4,", "max: *4 | *5 | int,"},
-		{"default against a bound", web, "max: 4,", "max: *4 | int, max: >=5,"},
-		{"default in parentheses", web, "max: 4,", "max: (*4 | int),"},
-		{"hexadecimal number", web, "memory:  512", "memory:  0x200"},
-		{"number with a multiplier", web, "memory:  512", "memory:  1Ki"},
-		{"leading zero", web, "memory:  512", "memory:  0512"},
-		{"bytes literal", web, `cluster: "apps"`, `cluster: 'apps'`},
-		{"multi-line string", web, `cluster: "apps"`, "cluster: \"\"\"\n\t\tapps\n\t\t\"\"\""},
-		{"raw string", web, `cluster: "apps"`, `cluster: #"apps"#`},
-		{"attribute", web, `cluster: "apps"`, `cluster: "apps" @doc(x)`},
-		{"null", web, `cluster: "apps"`, `cluster: null`},
-		{"conflicting literals", web, "cpu:     256", "cpu:     256\n\tcpu:     512"},
-		{"equal literals", web, "cpu:     256", "cpu:     256\n\tcpu:     256"},
-		{"open list", web, `healthCheck: command: [`, `healthCheck: command: [...string] & [`},
-		{"two lists", web, `healthCheck: command: [`, `healthCheck: command: ["CMD-SHELL", _] & [`},
-		{"optional field", web, "port:    8080", "port?:   int\n\tport:    8080"},
-		{"reference", web, "memory:  512", "memory:  cpu * 2"},
-		{"interpolation", web, `SEARCH_URL: "/search"`, `SEARCH_URL: "/\(cluster)"`},
-		{"disjunction of structs", web, "scale: {min: *1 | int, max: 4, cpuTarget: 65}", "scale: *{min: *1 | int, max: 4, cpuTarget: 65} | {min: 2, max: 2}"},
-		{"pattern default", "policy.cue", "memory: <=4096", "memory: <=4096\n\tcpu: *512 | int"},
-		{"regexp pattern", "policy.cue", "environments: prod: services: [_]:", "environments: prod: services: [=~\"^w\"]:"},
-		{"comprehension", "policy.cue", "environments: prod: services: [_]:", "for n, _ in services {environments: prod: services: (n): deploy: circuitBreaker: true}\nenvironments: prod: services: [_]:"},
+		{"struct embedding a scalar", web, "port:    8080", "port:    {8080}", ""},
+		{"struct and scalar", web, "port:    8080", "port:    8080\n\tport:    {a: 1}", ""},
+		{"literal refining a default", web, "cpu:     256", "cpu:     *512 | int\n\tcpu:     256", ""},
+		{"literal against a bound", web, "cpu:     256", "cpu:     256 & >=512", ""},
+		{"two defaults", web, "max: 4,", "max: *4 | *5 | int,", ""},
+		{"default against a bound", web, "max: 4,", "max: *4 | int, max: >=5,", ""},
+		{"default in parentheses", web, "max: 4,", "max: (*4 | int),", ""},
+		{"hexadecimal number", web, "memory:  512", "memory:  0x200", ""},
+		{"number with a multiplier", web, "memory:  512", "memory:  1Ki", ""},
+		{"leading zero", web, "memory:  512", "memory:  0512", ""},
+		{"bytes literal", web, `cluster: "apps"`, `cluster: 'apps'`, ""},
+		{"multi-line string", web, `cluster: "apps"`, "cluster: \"\"\"\n\t\tapps\n\t\t\"\"\"", ""},
+		{"raw string", web, `cluster: "apps"`, `cluster: #"apps"#`, ""},
+		{"attribute", web, `cluster: "apps"`, `cluster: "apps" @doc(x)`, ""},
+		{"null", web, `cluster: "apps"`, `cluster: null`, ""},
+		{"conflicting literals", web, "cpu:     256", "cpu:     256\n\tcpu:     512", ""},
+		{"equal literals", web, "cpu:     256", "cpu:     256\n\tcpu:     256", ""},
+		{"open list", web, `healthCheck: command: [`, `healthCheck: command: [...string] & [`, ""},
+		{"two lists", web, `healthCheck: command: [`, `healthCheck: command: ["CMD-SHELL", _] & [`, ""},
+		{"optional field", web, "port:    8080", "port?:   int\n\tport:    8080", ""},
+		{"reference", web, "memory:  512", "memory:  cpu * 2", ""},
+		{"interpolation", web, `SEARCH_URL: "/search"`, `SEARCH_URL: "/\(cluster)"`, ""},
+		{"disjunction of structs", web, "scale: {min: *1 | int, max: 4, cpuTarget: 65}", "scale: *{min: *1 | int, max: 4, cpuTarget: 65} | {min: 2, max: 2}", ""},
+		{"pattern default", "policy.cue", "memory: <=4096", "memory: <=4096\n\tcpu: *512 | int", ""},
+		{"regexp pattern", "policy.cue", "environments: prod: services: [_]:", "environments: prod: services: [=~\"^w\"]:", ""},
+		// The user's default allows the environment's value (*60 | int
+		// accepts 101): read by shapes, merge unifies them in Go; read
+		// with Fields, in CUE. Either way the schema's bound (<=100) is
+		// reported once, for the value 101, without CUE's report of the
+		// replaced default's disjunct ("conflicting values 60 and 101").
+		{"default refined beyond a schema bound", search, "cpuTarget: 60,", "cpuTarget: *60 | int,",
+			"environments: prod: services: search: scale: cpuTarget: 101\n"},
+		{"default refined below a schema bound", search, "cpuTarget: 60,", "cpuTarget: *60 | int,",
+			"environments: dev: services: search: scale: cpuTarget: 0\n"},
+		{"comprehension", "policy.cue", "environments: prod: services: [_]:", "for n, _ in services {environments: prod: services: (n): deploy: circuitBreaker: true}\nenvironments: prod: services: [_]:", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -57,7 +68,8 @@ func TestShapedReadCases(t *testing.T) {
 			if !strings.Contains(string(src), tc.old) {
 				t.Fatalf("%s has no %q", tc.file, tc.old)
 			}
-			if err := os.WriteFile(p, []byte(strings.Replace(string(src), tc.old, tc.new, 1)), 0o644); err != nil {
+			out := strings.Replace(string(src), tc.old, tc.new, 1) + tc.extra
+			if err := os.WriteFile(p, []byte(out), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			sameBothWays(t, dir)
