@@ -431,11 +431,6 @@ func (n *gnode) bool() bool {
 	return b
 }
 
-// appendPath returns p with s appended, never sharing p's array.
-func appendPath(p []string, s string) []string {
-	return append(p[:len(p):len(p)], s)
-}
-
 // rootPath starts a logical path for the recursive walks, with room for
 // childPath to append to without allocating.
 func rootPath(elems ...string) []string {
