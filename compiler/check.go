@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -382,7 +381,7 @@ func (c *checker) checkEnvEntries() {
 				path := []string{"environments", e, kind, n}
 				msg := fmt.Sprintf("%s %q is not defined at the top level (%s.%s): an environment can only refine what exists",
 					kindNoun(kind), n, kind, n)
-				if s := suggest(n, keysSorted(c.top[kind])); s != "" {
+				if s := suggest(n, sortedKeys(c.top[kind])); s != "" {
 					msg += fmt.Sprintf("; did you mean %q?", s)
 					c.misdirected[brokenKey(e, kind, s)] = true
 				}
@@ -394,6 +393,19 @@ func (c *checker) checkEnvEntries() {
 			}
 		}
 	}
+}
+
+// noSuch says that a name refers to no top-level entry of a kind, with
+// the closest name, or else the names there are.
+func (c *checker) noSuch(kind, name string) string {
+	msg := fmt.Sprintf("%s %q does not exist", kindNoun(kind), name)
+	names := sortedKeys(c.top[kind])
+	if sug := suggest(name, names); sug != "" {
+		msg += fmt.Sprintf("; did you mean %q?", sug)
+	} else if len(names) > 0 {
+		msg += " (" + kindPlural(kind) + ": " + strings.Join(names, ", ") + ")"
+	}
+	return msg
 }
 
 func kindNoun(kind string) string {
@@ -410,15 +422,6 @@ func kindNoun(kind string) string {
 		return "environment"
 	}
 	return kind
-}
-
-func keysSorted[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func brokenKey(env, kind, name string) string { return env + "\x00" + kind + "\x00" + name }

@@ -57,4 +57,4 @@ func (c *checker) checkCluster(e *config.Environment, cl *config.Cluster) {
 	}
 }
 
-func instanceTypeNames() []string { return keysSorted(instanceTypes) }
+func instanceTypeNames() []string { return sortedKeys(instanceTypes) }

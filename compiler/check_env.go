@@ -80,7 +80,7 @@ func (c *checker) checkTags(e *config.Environment) {
 		c.errorf(e.Name, path, fmt.Sprintf("%d tags: AWS allows %d per resource and gantry adds its %d ownership tags (%s), so at most %d may be listed",
 			len(e.Tags), maxTagsPerResource, len(ownershipTags), strings.Join(ownershipTags, ", "), maxTagsPerResource-len(ownershipTags)))
 	}
-	for _, k := range keysSorted(e.Tags) {
+	for _, k := range sortedKeys(e.Tags) {
 		v := e.Tags[k]
 		kp := append(append([]string{}, path...), k)
 		lk := strings.ToLower(k)

@@ -22,7 +22,7 @@ func (c *checker) checkNames() {
 		}
 	}
 	for _, kind := range []string{"clusters", "loadBalancers", "services", "repositories"} {
-		for _, n := range keysSorted(c.top[kind]) {
+		for _, n := range sortedKeys(c.top[kind]) {
 			if !entityNameRE.MatchString(n) {
 				c.errorAt(c.keyPos("", kind, n), "", []string{kind, n},
 					fmt.Sprintf("%s name %q is invalid: want 1-28 characters: lowercase letters, digits and '-', starting with a letter", kindNoun(kind), n))

@@ -150,7 +150,7 @@ func (c *checker) isMisdirected(env string, path []string) bool {
 // invalid and differs from ref only in case (services: Web:, refined as
 // web): the invalid name is the one error, fixing it fixes the reference.
 func (c *checker) nameInError(kind, ref string) (string, bool) {
-	for _, n := range keysSorted(c.top[kind]) {
+	for _, n := range sortedKeys(c.top[kind]) {
 		if n != ref && strings.EqualFold(n, ref) && !entityNameRE.MatchString(n) {
 			return n, true
 		}

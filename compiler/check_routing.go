@@ -34,13 +34,7 @@ func (c *checker) checkRoute(e *config.Environment, s *config.Service) {
 	env := e.Name
 	p := func(rest ...string) []string { return svcPath(s.Name, append([]string{"route"}, rest...)...) }
 	if _, inError := c.nameInError("loadBalancers", r.LoadBalancer); e.LoadBalancer(r.LoadBalancer) == nil && !inError {
-		msg := fmt.Sprintf("load balancer %q does not exist", r.LoadBalancer)
-		if sug := suggest(r.LoadBalancer, keysSorted(c.top["loadBalancers"])); sug != "" {
-			msg += fmt.Sprintf("; did you mean %q?", sug)
-		} else if len(c.top["loadBalancers"]) > 0 {
-			msg += " (load balancers: " + strings.Join(keysSorted(c.top["loadBalancers"]), ", ") + ")"
-		}
-		c.errorf(env, p("loadBalancer"), msg)
+		c.errorf(env, p("loadBalancer"), c.noSuch("loadBalancers", r.LoadBalancer))
 	}
 	if s.Port == 0 {
 		c.errorf(env, p(), "route needs port: the container port the load balancer sends traffic to")

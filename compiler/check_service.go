@@ -51,13 +51,7 @@ func (c *checker) checkService(e *config.Environment, s *config.Service) {
 	cl := e.Cluster(s.Cluster)
 	_, refInError := c.nameInError("clusters", s.Cluster)
 	if cl == nil && !refInError {
-		msg := fmt.Sprintf("cluster %q does not exist", s.Cluster)
-		if sug := suggest(s.Cluster, keysSorted(c.top["clusters"])); sug != "" {
-			msg += fmt.Sprintf("; did you mean %q?", sug)
-		} else if len(c.top["clusters"]) > 0 {
-			msg += " (clusters: " + strings.Join(keysSorted(c.top["clusters"]), ", ") + ")"
-		}
-		c.errorf(env, p("cluster"), msg)
+		c.errorf(env, p("cluster"), c.noSuch("clusters", s.Cluster))
 	} else if cl != nil && !c.isBroken(env, "clusters", cl.Name) && c.svcInputsOK(env, s.Name, "cpu", "memory", "platform", "cluster") {
 		c.checkCapacityFit(e, cl, s)
 	}
@@ -216,13 +210,13 @@ func (c *checker) checkHealthCommand(env string, path []string, cmd []string) {
 // that each secret has exactly one source.
 func (c *checker) checkEnvAndSecrets(env string, base []string, vars map[string]config.EnvVar, secrets map[string]config.Secret) {
 	at := func(rest ...string) []string { return append(append([]string{}, base...), rest...) }
-	for _, k := range keysSorted(vars) {
+	for _, k := range sortedKeys(vars) {
 		if !envNameVarRE.MatchString(k) {
 			c.errorAt(c.keyPos(env, at("env", k)...), env, at("env", k),
 				fmt.Sprintf("environment variable name %q: want letters, digits and '_', not starting with a digit", k))
 		}
 	}
-	for _, k := range keysSorted(secrets) {
+	for _, k := range sortedKeys(secrets) {
 		sec := secrets[k]
 		sp := at("secrets", k)
 		if !envNameVarRE.MatchString(k) {
@@ -330,7 +324,7 @@ func (c *checker) checkAlarms(e *config.Environment, s *config.Service) {
 		switch {
 		case !ok:
 			msg := fmt.Sprintf("unknown metric %q", a.Metric)
-			if sug := suggest(a.Metric, keysSorted(metrics)); sug != "" {
+			if sug := suggest(a.Metric, sortedKeys(metrics)); sug != "" {
 				msg += fmt.Sprintf("; did you mean %q?", sug)
 			} else {
 				msg += " (ECS: CPUUtilization, MemoryUtilization; with a route, the target group's ALB metrics: " + strings.Join(albMetricNames(), ", ") + ")"
@@ -353,7 +347,7 @@ func (c *checker) checkAlarms(e *config.Environment, s *config.Service) {
 
 func albMetricNames() []string {
 	var out []string
-	for _, n := range keysSorted(metrics) {
+	for _, n := range sortedKeys(metrics) {
 		if metrics[n].NeedsRoute {
 			out = append(out, n)
 		}

@@ -2,7 +2,8 @@ package compiler
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/gantry-gitops/gantry/catalog"
 	"github.com/gantry-gitops/gantry/config"
@@ -201,14 +202,7 @@ func strs(ss []string) l {
 }
 
 // sortedKeys returns the keys of a map in order.
-func sortedKeys[V any](mp map[string]V) []string {
-	keys := make([]string, 0, len(mp))
-	for k := range mp {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](mp map[string]V) []string { return slices.Sorted(maps.Keys(mp)) }
 
 // Addresses. Every address is a stable path: the kind of the owning
 // configuration object, its name, then the part. docs/compile.md lists

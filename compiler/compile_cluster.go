@@ -163,13 +163,7 @@ func (b *builder) ec2Cluster(c *config.Cluster) error {
 	}
 	sgAddr := clusterPart(c.Name, "security-group")
 	sgName := b.n.securityGroup(c.Name, "instances")
-	if _, err := b.add(sgAddr, catalog.SecurityGroup, sgName, m{
-		"GroupName":            sgName,
-		"GroupDescription":     "gantry: ECS container instances of cluster " + c.Name + " (no ingress)",
-		"VpcId":                b.env.Network.VPC,
-		"SecurityGroupEgress":  allEgress(),
-		"SecurityGroupIngress": l{},
-	}); err != nil {
+	if err := b.securityGroup(sgAddr, sgName, "gantry: ECS container instances of cluster "+c.Name+" (no ingress)", l{}); err != nil {
 		return err
 	}
 
@@ -266,4 +260,17 @@ func (b *builder) ec2Cluster(c *config.Cluster) error {
 // out so the graph holds what AWS holds.
 func allEgress() l {
 	return l{m{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}}
+}
+
+// securityGroup adds a security group in the environment's VPC with the
+// given ingress rules and all egress.
+func (b *builder) securityGroup(addr, name, description string, ingress l) error {
+	_, err := b.add(addr, catalog.SecurityGroup, name, m{
+		"GroupName":            name,
+		"GroupDescription":     description,
+		"VpcId":                b.env.Network.VPC,
+		"SecurityGroupIngress": ingress,
+		"SecurityGroupEgress":  allEgress(),
+	})
+	return err
 }

@@ -81,13 +81,7 @@ func (b *builder) loadBalancer(lb *config.LoadBalancer) error {
 	}
 	sgAddr := loadBalancerPart(lb.Name, "security-group")
 	sgName := b.n.securityGroup(lb.Name, "alb")
-	if _, err := b.add(sgAddr, catalog.SecurityGroup, sgName, m{
-		"GroupName":            sgName,
-		"GroupDescription":     "gantry: load balancer " + lb.Name + " (listener ports from ingressCidrs)",
-		"VpcId":                b.env.Network.VPC,
-		"SecurityGroupIngress": ingress,
-		"SecurityGroupEgress":  allEgress(),
-	}); err != nil {
+	if err := b.securityGroup(sgAddr, sgName, "gantry: load balancer "+lb.Name+" (listener ports from ingressCidrs)", ingress); err != nil {
 		return err
 	}
 

@@ -143,14 +143,7 @@ func (b *builder) serviceIdentity(v *svc) error {
 		}}
 	}
 	name := b.n.securityGroup(v.s.Name, "tasks")
-	_, err := b.add(servicePart(v.s.Name, "security-group"), catalog.SecurityGroup, name, m{
-		"GroupName":            name,
-		"GroupDescription":     "gantry: tasks of service " + v.s.Name,
-		"VpcId":                b.env.Network.VPC,
-		"SecurityGroupIngress": ingress,
-		"SecurityGroupEgress":  allEgress(),
-	})
-	return err
+	return b.securityGroup(servicePart(v.s.Name, "security-group"), name, "gantry: tasks of service "+v.s.Name, ingress)
 }
 
 // environment is a container's Environment list, by name. Values marked

@@ -2,7 +2,6 @@ package compiler
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -93,12 +92,7 @@ func InstanceFamilies() []string {
 		f, _, _ := strings.Cut(n, ".")
 		seen[f] = true
 	}
-	out := make([]string, 0, len(seen))
-	for f := range seen {
-		out = append(out, f)
-	}
-	sort.Strings(out)
-	return out
+	return sortedKeys(seen)
 }
 
 // instFamily describes the sizes of one instance instFamily.

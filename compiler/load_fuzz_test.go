@@ -11,19 +11,7 @@ import (
 
 // fuzzBase is a valid configuration the fuzzed file is added to, so that
 // mutations meet a realistic package.
-const fuzzBase = `package acme
-
-project: "acme"
-environments: live: {
-	account: "123456789012"
-	region:  "eu-central-1"
-	network: {
-		vpc: "vpc-0123456789abcdef0"
-		publicSubnets: ["subnet-0a000001", "subnet-0a000002"]
-		privateSubnets: ["subnet-0b000001", "subnet-0b000002"]
-	}
-}
-clusters: apps: {}
+var fuzzBase = loadTestEnv + `clusters: apps: {}
 loadBalancers: web: scheme: "internet-facing"
 `
 

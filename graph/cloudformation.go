@@ -4,7 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -241,11 +242,7 @@ func addCFNTags(r *Resource, props map[string]any) {
 	if len(r.Tags) == 0 {
 		return
 	}
-	keys := make([]string, 0, len(r.Tags))
-	for k := range r.Tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(r.Tags))
 	list := func(propagate bool) []any {
 		out := make([]any, len(keys))
 		for i, k := range keys {
