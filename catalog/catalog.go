@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -301,14 +302,7 @@ type Fallback struct {
 }
 
 // Routes reports whether typ sends traffic to resources of this kind.
-func (h *Handover) Routes(typ string) bool {
-	for _, r := range h.Routers {
-		if r == typ {
-			return true
-		}
-	}
-	return false
-}
+func (h *Handover) Routes(typ string) bool { return slices.Contains(h.Routers, typ) }
 
 // Bridge returns a copy of a registrar's properties in which every entry
 // of List naming to is followed by the same entry naming from: the

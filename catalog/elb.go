@@ -1,6 +1,9 @@
 package catalog
 
-import "strings"
+import (
+	"maps"
+	"strings"
+)
 
 func init() {
 	Register(&Type{
@@ -143,10 +146,7 @@ func normaliseLoadBalancer(p map[string]any) {
 	}
 	Sets(p, "Subnets", "SecurityGroups")
 	if p["Type"] == "application" {
-		defs := make(map[string]string, len(albAttributes)+1)
-		for k, v := range albAttributes {
-			defs[k] = v
-		}
+		defs := maps.Clone(albAttributes)
 		defs["ipv6.deny_all_igw_traffic"] = "false"
 		if p["Scheme"] == "internal" {
 			defs["ipv6.deny_all_igw_traffic"] = "true"

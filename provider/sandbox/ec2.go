@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"maps"
 	"strconv"
 	"strings"
 
@@ -117,7 +118,7 @@ func init() {
 			}
 			n := len(old.Versions) + 1
 			r.Versions = append(append([]ltVersion(nil), old.Versions...), ltVersion{Number: n, Data: copyMap(obj(r.Props, "LaunchTemplateData")), Description: str(r.Props, "VersionDescription"), Created: c.now})
-			r.Attrs = copyStrings(old.Attrs)
+			r.Attrs = maps.Clone(old.Attrs)
 			r.Attrs["LatestVersionNumber"] = strconv.Itoa(n)
 			r.Attrs["DefaultVersionNumber"] = strconv.Itoa(n)
 			return nil

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
@@ -398,10 +399,7 @@ func markManagedGroup(c *txc, r *record) error {
 		return nil
 	}
 	next := *g
-	next.Tags = copyStrings(g.Tags)
-	if next.Tags == nil {
-		next.Tags = map[string]string{}
-	}
+	next.Tags = editableTags(g.Tags)
 	next.Tags["AmazonECSManaged"] = ""
 	return c.put(g, &next)
 }
@@ -420,7 +418,7 @@ func (c *txc) register(h *handler, scope provider.Scope, address string, props m
 			return latest, nil
 		}
 	}
-	r := &record{Type: h.Type, Props: props, Tags: copyStrings(tags), Owner: own}
+	r := &record{Type: h.Type, Props: props, Tags: maps.Clone(tags), Owner: own}
 	if err := h.Validate(c, r, nil); err != nil {
 		return nil, err
 	}

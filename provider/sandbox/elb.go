@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"maps"
 	"regexp"
 	"sort"
 	"strings"
@@ -80,6 +81,10 @@ var extraTGAttributes = map[string]bool{
 	"target_health_state.unhealthy.draining_interval_seconds": true,
 }
 
+// ruleConditionConfigs maps a rule condition field to the config object
+// DescribeRules also returns its values in.
+var ruleConditionConfigs = map[string]string{"host-header": "HostHeaderConfig", "path-pattern": "PathPatternConfig"}
+
 var elbNamePattern = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$`)
 
 func init() {
@@ -154,7 +159,7 @@ func init() {
 			c.shuffleKey(r, "", p, "Subnets")
 			c.shuffleKey(r, "", p, "SecurityGroups")
 			if p["Type"] == "application" {
-				defs := copyStrings(albAttributeDefaults)
+				defs := maps.Clone(albAttributeDefaults)
 				defs["ipv6.deny_all_igw_traffic"] = "false"
 				if p["Scheme"] == "internal" {
 					defs["ipv6.deny_all_igw_traffic"] = "true"
@@ -286,7 +291,7 @@ func init() {
 		Read: func(c *txc, r *record, p map[string]any) {
 			objs(p, "Conditions", func(cond map[string]any) {
 				field := str(cond, "Field")
-				cfgKey := map[string]string{"host-header": "HostHeaderConfig", "path-pattern": "PathPatternConfig"}[field]
+				cfgKey := ruleConditionConfigs[field]
 				if cfgKey == "" {
 					return
 				}
@@ -464,11 +469,11 @@ func validateActions(c *txc, p map[string]any, k, lbArn string) error {
 				return c.errorf("ValidationError", "A target group ARN must be specified")
 			}
 		case "redirect":
-			if obj(a, "RedirectConfig") == nil || str(obj(a, "RedirectConfig"), "StatusCode") == "" {
+			if str(obj(a, "RedirectConfig"), "StatusCode") == "" {
 				return c.errorf("ValidationError", "A redirect configuration with a status code must be specified")
 			}
 		case "fixed-response":
-			if obj(a, "FixedResponseConfig") == nil || str(obj(a, "FixedResponseConfig"), "StatusCode") == "" {
+			if str(obj(a, "FixedResponseConfig"), "StatusCode") == "" {
 				return c.errorf("ValidationError", "A fixed response configuration with a status code must be specified")
 			}
 		}
@@ -588,7 +593,7 @@ func validateRule(c *txc, r, old *record) error {
 		switch field {
 		case "host-header", "path-pattern":
 			vals := len(list(cond, "Values"))
-			cfg := obj(cond, map[string]string{"host-header": "HostHeaderConfig", "path-pattern": "PathPatternConfig"}[field])
+			cfg := obj(cond, ruleConditionConfigs[field])
 			if n := len(list(cfg, "Values")); n > vals {
 				vals = n
 			}
@@ -662,7 +667,7 @@ func readTargetGroup(c *txc, r *record, p map[string]any) {
 		setDefault(objDefault(p, "Matcher"), "HttpCode", "200")
 	}
 	setDefault(p, "HealthCheckPort", "traffic-port")
-	p["TargetGroupAttributes"] = c.shuffle(r, "TargetGroupAttributes", mergedAttributes(copyStrings(targetGroupAttributeDefaults), p, "TargetGroupAttributes"))
+	p["TargetGroupAttributes"] = c.shuffle(r, "TargetGroupAttributes", mergedAttributes(maps.Clone(targetGroupAttributeDefaults), p, "TargetGroupAttributes"))
 }
 
 // deleteListener deletes a listener and its rules, as ELB does.

@@ -116,6 +116,19 @@ var catalogTypes = []string{
 	catalog.Alarm,
 }
 
+// props turns request properties into the plain tree the type stores
+// (see plainProps), coerced by Prepare.
+func (h *handler) props(p map[string]any) (map[string]any, error) {
+	out, err := plainProps(p)
+	if err != nil {
+		return nil, err
+	}
+	if h.Prepare != nil {
+		h.Prepare(out)
+	}
+	return out, nil
+}
+
 // nameKey is the Key of types identified by their name property alone.
 func nameKey(prop string) func(c *txc, p map[string]any) (string, error) {
 	return func(c *txc, p map[string]any) (string, error) {
@@ -124,6 +137,15 @@ func nameKey(prop string) func(c *txc, p map[string]any) (string, error) {
 			return "", c.errorf("ValidationError", "%s is required", prop)
 		}
 		return n, nil
+	}
+}
+
+// lowerNameKey is nameKey for names unique regardless of case (IAM).
+func lowerNameKey(prop string) func(c *txc, p map[string]any) (string, error) {
+	key := nameKey(prop)
+	return func(c *txc, p map[string]any) (string, error) {
+		n, err := key(c, p)
+		return strings.ToLower(n), err
 	}
 }
 

@@ -26,10 +26,7 @@ func init() {
 		Prepare: func(p map[string]any) {
 			asNumber(p, "MaxSessionDuration")
 		},
-		Key: func(c *txc, p map[string]any) (string, error) {
-			n, err := nameKey("RoleName")(c, p)
-			return strings.ToLower(n), err
-		},
+		Key: lowerNameKey("RoleName"),
 		Duplicate: func(c *txc, ex *record) *provider.OpError {
 			return c.errorf("EntityAlreadyExists", "Role with name %s already exists.", str(ex.Props, "RoleName"))
 		},
@@ -88,10 +85,7 @@ func init() {
 		DeleteOp:   "iam:DeleteInstanceProfile",
 		Reads:      []readCall{{Op: "iam:ListInstanceProfiles", Page: 1000}, {Op: "iam:ListInstanceProfileTags", PerItem: true}},
 		CreateOnly: []string{"InstanceProfileName", "Path"},
-		Key: func(c *txc, p map[string]any) (string, error) {
-			n, err := nameKey("InstanceProfileName")(c, p)
-			return strings.ToLower(n), err
-		},
+		Key:        lowerNameKey("InstanceProfileName"),
 		Duplicate: func(c *txc, ex *record) *provider.OpError {
 			return c.errorf("EntityAlreadyExists", "Instance Profile %s already exists.", str(ex.Props, "InstanceProfileName"))
 		},

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -61,7 +63,7 @@ type Resource struct {
 // Observed returns the resource as ListOwned would return it.
 func (r *Resource) Observed() *provider.Observed {
 	return &provider.Observed{Address: r.Address, Type: r.Type, ID: r.ID, Properties: copyMap(r.Properties),
-		Attributes: copyStrings(r.Attributes), Tags: copyStrings(r.Tags)}
+		Attributes: maps.Clone(r.Attributes), Tags: maps.Clone(r.Tags)}
 }
 
 func (s *Sandbox) inspect(c *txc, r *record) *Resource {
@@ -77,7 +79,7 @@ func (s *Sandbox) inspect(c *txc, r *record) *Resource {
 		Account: r.Account, Region: r.Region, Type: r.Type, ID: r.ID,
 		Address: a, Project: p, Environment: e, Status: status,
 		Properties: c.observe(r).Properties, Stored: copyMap(r.Props),
-		Attributes: copyStrings(r.Attrs), Tags: copyStrings(r.Tags),
+		Attributes: maps.Clone(r.Attrs), Tags: maps.Clone(r.Tags),
 		Created: r.Created, Updated: r.Updated, Generation: r.Gen,
 		Images: append([]string(nil), r.Images...),
 	}
@@ -181,15 +183,9 @@ func (s *Sandbox) find(tx *bolt.Tx, f Filter, ref string) (*txc, *record, error)
 			byAddr = append(byAddr, hit{c, r})
 			return nil
 		}
-		if r.ID == ref {
+		if r.ID == ref || slices.Contains(aliases(r), ref) {
 			byID = append(byID, hit{c, r})
 			return nil
-		}
-		for _, al := range aliases(r) {
-			if al == ref {
-				byID = append(byID, hit{c, r})
-				return nil
-			}
 		}
 		if h := handlers[r.Type]; h != nil && h.NameProp != "" && str(r.Props, h.NameProp) == ref {
 			byID = append(byID, hit{c, r})
@@ -270,12 +266,9 @@ func (s *Sandbox) Edit(ctx context.Context, f Filter, ref string, fn func(props 
 		if err := fn(props); err != nil {
 			return nil, err
 		}
-		plain, err := plainProps(props)
+		plain, err := h.props(props)
 		if err != nil {
 			return nil, err
-		}
-		if h.Prepare != nil {
-			h.Prepare(plain)
 		}
 		return c.update(h, r, plain, nil)
 	})
@@ -285,10 +278,7 @@ func (s *Sandbox) Edit(ctx context.Context, f Filter, ref string, fn func(props 
 // ownership tags makes it unowned).
 func (s *Sandbox) EditTags(ctx context.Context, f Filter, ref string, fn func(tags map[string]string) error) (*Resource, error) {
 	return s.edit(f, ref, func(c *txc, h *handler, r *record) (*record, error) {
-		tags := copyStrings(r.Tags)
-		if tags == nil {
-			tags = map[string]string{}
-		}
+		tags := editableTags(r.Tags)
 		if err := fn(tags); err != nil {
 			return nil, err
 		}
@@ -340,24 +330,14 @@ func (s *Sandbox) CreateUnowned(ctx context.Context, account, region string, req
 	if err != nil {
 		return nil, err
 	}
-	props, err := plainProps(req.Properties)
+	props, err := h.props(req.Properties)
 	if err != nil {
 		return nil, err
 	}
-	if h.Prepare != nil {
-		h.Prepare(props)
-	}
-	var obs *provider.Observed
 	scope := provider.Scope{Account: account, Region: region}
-	err = s.write(scope, "console:Create", req.Type, req.Address, func(c *txc) error {
-		r, err := c.create(h, provider.Scope{}, provider.Request{Type: req.Type, Tags: req.Tags, Address: req.Address}, props)
-		if err != nil {
-			return err
-		}
-		obs = c.observe(r)
-		return nil
+	return s.writeObserved(scope, "console:Create", req.Type, req.Address, nil, func(c *txc) (*record, error) {
+		return c.create(h, provider.Scope{}, provider.Request{Type: req.Type, Tags: req.Tags, Address: req.Address}, props)
 	})
-	return obs, err
 }
 
 // PushImage records an image tag in an ECR repository: a repository with

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	bolt "go.etcd.io/bbolt"
@@ -42,12 +44,9 @@ func (s *Sandbox) Create(ctx context.Context, scope provider.Scope, req provider
 	if err != nil {
 		return nil, err
 	}
-	props, err := plainProps(req.Properties)
+	props, err := h.props(req.Properties)
 	if err != nil {
 		return nil, &provider.OpError{Address: req.Address, Type: req.Type, Operation: h.CreateOp, Code: "ValidationError", Message: err.Error()}
-	}
-	if h.Prepare != nil {
-		h.Prepare(props)
 	}
 	after, err := s.call(ctx, h.CreateOp, req.Type, req.Address, true)
 	if err != nil {
@@ -89,11 +88,8 @@ func (c *txc) create(h *handler, scope provider.Scope, req provider.Request, pro
 		}
 		props[h.NameProp] = name
 	}
+	own := scopeOwner(h, scope, req.Address)
 	if h.Revisioned {
-		var own *owner
-		if !h.Taggable && scope.Project != "" {
-			own = &owner{Project: scope.Project, Environment: scope.Environment, Address: req.Address}
-		}
 		return c.register(h, scope, req.Address, props, req.Tags, own)
 	}
 	k := ""
@@ -115,10 +111,7 @@ func (c *txc) create(h *handler, scope provider.Scope, req provider.Request, pro
 			return nil, h.Duplicate(c, ex)
 		}
 	}
-	r := &record{Type: h.Type, Key: k, Props: props, Tags: copyStrings(req.Tags)}
-	if !h.Taggable && scope.Project != "" {
-		r.Owner = &owner{Project: scope.Project, Environment: scope.Environment, Address: req.Address}
-	}
+	r := &record{Type: h.Type, Key: k, Props: props, Tags: maps.Clone(req.Tags), Owner: own}
 	if h.Validate != nil {
 		if err := h.Validate(c, r, nil); err != nil {
 			return nil, err
@@ -137,6 +130,15 @@ func (c *txc) create(h *handler, scope provider.Scope, req provider.Request, pro
 		}
 	}
 	return r, c.put(nil, r)
+}
+
+// scopeOwner is the Owner of a resource of an untaggable type created for
+// scope at address (nil for taggable types and unscoped creates).
+func scopeOwner(h *handler, scope provider.Scope, address string) *owner {
+	if h.Taggable || scope.Project == "" {
+		return nil
+	}
+	return &owner{Project: scope.Project, Environment: scope.Environment, Address: address}
 }
 
 // adoptable reports whether an existing resource is the one a create is
@@ -168,12 +170,9 @@ func (s *Sandbox) Update(ctx context.Context, scope provider.Scope, live *provid
 	if address == "" {
 		address = live.Address
 	}
-	props, err := plainProps(req.Properties)
+	props, err := h.props(req.Properties)
 	if err != nil {
 		return nil, &provider.OpError{Address: address, Type: typ, Operation: h.UpdateOp, Code: "ValidationError", Message: err.Error()}
-	}
-	if h.Prepare != nil {
-		h.Prepare(props)
 	}
 	after, err := s.call(ctx, h.UpdateOp, typ, address, true)
 	if err != nil {
@@ -228,7 +227,7 @@ func (c *txc) update(h *handler, old *record, props map[string]any, tags map[str
 	if h.Revisioned {
 		if jsonEqual(old.Props, props) {
 			r := *old
-			r.Tags = copyStrings(tags)
+			r.Tags = maps.Clone(tags)
 			return &r, c.put(old, &r)
 		}
 		return c.register(h, provider.Scope{}, "", props, tags, old.Owner)
@@ -250,7 +249,7 @@ func (c *txc) update(h *handler, old *record, props map[string]any, tags map[str
 	r := *old
 	r.Key = k
 	r.Props = props
-	r.Tags = copyStrings(tags)
+	r.Tags = maps.Clone(tags)
 	if h.Validate != nil {
 		if err := h.Validate(c, &r, old); err != nil {
 			return nil, err
@@ -362,8 +361,8 @@ func (c *txc) observe(r *record) *provider.Observed {
 		Type:       r.Type,
 		ID:         r.ID,
 		Properties: p,
-		Attributes: copyStrings(r.Attrs),
-		Tags:       copyStrings(r.Tags),
+		Attributes: maps.Clone(r.Attrs),
+		Tags:       maps.Clone(r.Tags),
 	}
 }
 
@@ -453,7 +452,7 @@ func (s *Sandbox) ListOwned(ctx context.Context, scope provider.Scope) ([]*provi
 func (c *txc) revisionsInUse() (map[string][]string, error) {
 	out := map[string][]string{}
 	add := func(td, svc string) {
-		if !containsString(out[td], svc) {
+		if !slices.Contains(out[td], svc) {
 			out[td] = append(out[td], svc)
 		}
 	}

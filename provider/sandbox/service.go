@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"maps"
 	"strings"
 	"time"
 
@@ -223,7 +224,7 @@ func containerHasPort(td *record, name string, port any) bool {
 func updateService(c *txc, old, r *record) error {
 	c.noteDeregistration(old, r)
 	r.Deployments = settle(old, c.now)
-	r.Extra = copyStrings(old.Extra)
+	r.Extra = maps.Clone(old.Extra)
 	if v := str(r.Props, "AvailabilityZoneRebalancing"); v != "" {
 		r.Extra["AvailabilityZoneRebalancing"] = v
 	}

@@ -61,10 +61,7 @@ func (s *Sandbox) Tag(ctx context.Context, scope provider.Scope, live *provider.
 			return nil, err
 		}
 		r := *old
-		r.Tags = copyStrings(old.Tags)
-		if r.Tags == nil {
-			r.Tags = map[string]string{}
-		}
+		r.Tags = editableTags(old.Tags)
 		for k, v := range tags {
 			r.Tags[k] = v
 		}

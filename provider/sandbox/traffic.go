@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gantry-gitops/gantry/catalog"
@@ -45,7 +46,7 @@ func (c *txc) targetGroupHealthy(tg *record) int {
 			if d := deps[st.ID]; d != nil && d.TargetGroups != nil {
 				tgs = d.TargetGroups
 			}
-			if !containsString(tgs, tg.ID) {
+			if !slices.Contains(tgs, tg.ID) {
 				continue
 			}
 			serving := (i == 0 && st.RolloutState == "COMPLETED") || (i > 0 && st.Status == "ACTIVE")
@@ -132,7 +133,7 @@ func (c *txc) noteRouting(old, r *record, k string) {
 func (c *txc) noteDeregistration(old, r *record) {
 	now := serviceTargetGroups(r.Props)
 	for _, arn := range serviceTargetGroups(old.Props) {
-		if containsString(now, arn) {
+		if slices.Contains(now, arn) {
 			continue
 		}
 		tg, _ := c.liveByAlias(catalog.TargetGroup, arn)
@@ -155,7 +156,7 @@ func (c *txc) noteDeregistration(old, r *record) {
 			if rt.Type == catalog.Listener {
 				key = "DefaultActions"
 			}
-			if containsString(trafficTargets(rt.Props, key), tg.ID) {
+			if slices.Contains(trafficTargets(rt.Props, key), tg.ID) {
 				c.s.noteGap(fmt.Sprintf("%s %s: left target group %s, which %s still sends traffic to", c.op, r.address(), arn, rt.address()))
 			}
 		}
@@ -167,15 +168,6 @@ func (s *Sandbox) noteGap(msg string) {
 	s.stats.TrafficGaps = append(s.stats.TrafficGaps, msg)
 	s.mu.Unlock()
 	s.log.Warn("sandbox: traffic gap: " + msg)
-}
-
-func containsString(l []string, s string) bool {
-	for _, e := range l {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }
 
 // noteSecurityGroup records a traffic gap when a security group write (sg
@@ -303,7 +295,7 @@ func (c *txc) routingLoadBalancers(arn string) [][]string {
 		} else {
 			listener, _ = c.liveByAlias(catalog.Listener, str(rt.Props, "ListenerArn"))
 		}
-		if listener == nil || !containsString(trafficTargets(rt.Props, key), tg.ID) {
+		if listener == nil || !slices.Contains(trafficTargets(rt.Props, key), tg.ID) {
 			continue
 		}
 		lb, _ := c.liveByAlias(catalog.LoadBalancer, str(listener.Props, "LoadBalancerArn"))
@@ -341,7 +333,7 @@ func admits(groups []map[string]any, port int, sources []string) bool {
 				}
 			}
 			src := str(r, "SourceSecurityGroupId")
-			if src == "" || containsString(sources, src) {
+			if src == "" || slices.Contains(sources, src) {
 				ok = true
 			}
 		})

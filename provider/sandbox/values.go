@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"sort"
 	"strconv"
@@ -65,15 +66,12 @@ func copyMap(m map[string]any) map[string]any {
 	return deepCopy(m).(map[string]any)
 }
 
-func copyStrings(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
+// editableTags returns a copy of tags to add to (never nil).
+func editableTags(tags map[string]string) map[string]string {
+	if tags == nil {
+		return map[string]string{}
 	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(tags)
 }
 
 // obj returns p[key] as an object, or nil.
@@ -461,10 +459,9 @@ func DeletePath(p map[string]any, path string) error {
 		if err != nil || idx < 0 || idx >= len(c) {
 			return fmt.Errorf("path %q: no index %s", path, last)
 		}
+		// A list parent is never the top level (p is an object), so
+		// there is a grandparent to write the shorter list back to.
 		nl := append(append([]any{}, c[:idx]...), c[idx+1:]...)
-		if len(segs) == 1 {
-			return fmt.Errorf("path %q: cannot delete from the top level list", path)
-		}
 		gp, _ := lookupPath(p, segs[:len(segs)-2])
 		switch g := gp.(type) {
 		case map[string]any:
