@@ -1,6 +1,8 @@
 package applier
 
 import (
+	"slices"
+
 	"github.com/gantry-gitops/gantry/catalog"
 	"github.com/gantry-gitops/gantry/planner"
 	"github.com/gantry-gitops/gantry/provider"
@@ -29,11 +31,7 @@ func wireRevokes(items []*item) {
 			if it == rv || it.op == OpRevoke {
 				continue
 			}
-			gated := false
-			for _, a := range after {
-				gated = gated || a == it.change.Address
-			}
-			if gated {
+			if slices.Contains(after, it.change.Address) {
 				rv.afterGate = append(rv.afterGate, it)
 			} else {
 				rv.after = append(rv.after, it)
@@ -56,9 +54,7 @@ func (r *run) widen(it *item, req provider.Request) provider.Request {
 	req.Properties = t.Widen(req.Properties, it.old.Properties)
 	// The applied hash covers what is sent: a plan made before the second
 	// step sees a configuration change (the revoke), not drift.
-	if hash := it.change.AppliedHash(req.Properties, it.res.Tags); hash != "" {
-		req.Tags[planner.TagApplied] = hash
-	}
+	stampApplied(it.change, it.res, req)
 	return req
 }
 

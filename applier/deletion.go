@@ -67,18 +67,3 @@ func orderDeletions(items []*item, desired map[string]*graph.Resource) {
 		}
 	}
 }
-
-func walkStrings(v any, f func(string)) {
-	switch v := v.(type) {
-	case string:
-		f(v)
-	case map[string]any:
-		for _, e := range v {
-			walkStrings(e, f)
-		}
-	case []any:
-		for _, e := range v {
-			walkStrings(e, f)
-		}
-	}
-}

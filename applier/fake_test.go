@@ -210,7 +210,7 @@ func (f *fake) Delete(ctx context.Context, scope provider.Scope, live *provider.
 					continue
 				}
 				used := false
-				walkStrings(p.obs.Properties, func(s string) { used = used || s == live.ID })
+				graph.WalkStrings(p.obs.Properties, func(s string) { used = used || s == live.ID })
 				if used {
 					return &provider.OpError{Address: live.Address, Operation: "fake:Delete", Code: "ResourceInUse", Message: "used by " + p.obs.Address}
 				}

@@ -340,7 +340,7 @@ func (r *run) retirements() []*item {
 			if t != nil && k == t.NameProperty {
 				continue
 			}
-			walkStrings(v, func(s string) { used[s] = true })
+			graph.WalkStrings(v, func(s string) { used[s] = true })
 		}
 	}
 	// What answers to an address of the configuration stays; what is at
@@ -869,11 +869,12 @@ func (r *run) retirePreviousRevision(it *item, req provider.Request) {
 		if dep == nil {
 			continue
 		}
-		if t, ok := catalog.Lookup(dep.Type); !ok || !t.Revisioned {
+		t, ok := catalog.Lookup(dep.Type)
+		if !ok || !t.Revisioned {
 			continue
 		}
 		c := &planner.Change{
-			Address: dep.Address, Type: dep.Type, Action: planner.Delete, Stage: catalog.MustLookup(dep.Type).Stage,
+			Address: dep.Address, Type: dep.Type, Action: planner.Delete, Stage: t.Stage,
 			Reason: "revision " + it.change.Address + " ran before, deregistered after the deployment completed",
 			Impact: planner.ImpactNone, LiveID: prev,
 		}
@@ -941,10 +942,18 @@ func (r *run) request(c *planner.Change, res *graph.Resource, live *provider.Obs
 	if tags == nil {
 		tags = map[string]string{}
 	}
-	if h := c.AppliedHash(props, res.Tags); h != "" {
-		tags[planner.TagApplied] = h
+	req := provider.Request{Address: res.Address, Type: res.Type, Properties: props, Tags: tags}
+	stampApplied(c, res, req)
+	return req, nil
+}
+
+// stampApplied sets req's gantry:applied tag to the hash of what req
+// sends (the properties as finally shaped: a handover's or a two-phase
+// update's step), so the next plan sees a configuration change, not drift.
+func stampApplied(c *planner.Change, res *graph.Resource, req provider.Request) {
+	if h := c.AppliedHash(req.Properties, res.Tags); h != "" {
+		req.Tags[planner.TagApplied] = h
 	}
-	return provider.Request{Address: res.Address, Type: res.Type, Properties: props, Tags: tags}, nil
 }
 
 // notRetried wraps an error that must not be retried, whatever its kind.
@@ -1002,8 +1011,6 @@ func (r *run) handoverStep(it *item, req provider.Request) (provider.Request, er
 	}
 	// The applied hash covers what is sent, so a plan made before the
 	// handover finished sees a configuration change, not drift.
-	if hash := it.change.AppliedHash(req.Properties, it.res.Tags); hash != "" {
-		req.Tags[planner.TagApplied] = hash
-	}
+	stampApplied(it.change, it.res, req)
 	return req, nil
 }

@@ -3,6 +3,8 @@ package graph
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -126,6 +128,24 @@ func visitRefs(v any, f func(Ref)) {
 	case []any:
 		for _, e := range x {
 			visitRefs(e, f)
+		}
+	}
+}
+
+// WalkStrings calls f for every string in a plain property tree (maps,
+// lists, scalars: live properties as a provider reads them), maps in key
+// order, so that what f collects comes out the same on every run.
+func WalkStrings(v any, f func(string)) {
+	switch x := v.(type) {
+	case string:
+		f(x)
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			WalkStrings(x[k], f)
+		}
+	case []any:
+		for _, e := range x {
+			WalkStrings(e, f)
 		}
 	}
 }

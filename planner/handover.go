@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/gantry-gitops/gantry/catalog"
@@ -44,12 +45,12 @@ func (d *differ2) handovers(changes []*Change) {
 			continue
 		}
 		var from []Endpoint
-		walkLiveStrings(o.Properties, func(s string) {
+		graph.WalkStrings(o.Properties, func(s string) {
 			lo := liveByID[typ+"|"+s]
 			if lo == nil || hasEndpoint(from, lo.ID) {
 				return
 			}
-			if tc := byAddr[lo.Address]; contains(to, lo.Address) && tc != nil && tc.Action != Replace {
+			if tc := byAddr[lo.Address]; slices.Contains(to, lo.Address) && tc != nil && tc.Action != Replace {
 				return // still the group it forwards to
 			}
 			from = append(from, Endpoint{Address: lo.Address, ID: lo.ID})
@@ -87,7 +88,7 @@ func (d *differ2) routedTo(r *graph.Resource, typ string) (to []string, h *catal
 			continue
 		}
 		t, ok := catalog.Lookup(dr.Type)
-		if !ok || t.Handover == nil || !t.Handover.Routes(typ) || contains(to, ref.Address) {
+		if !ok || t.Handover == nil || !t.Handover.Routes(typ) || slices.Contains(to, ref.Address) {
 			continue
 		}
 		to, h, target = append(to, ref.Address), t.Handover, dr.Type
@@ -116,7 +117,7 @@ func (d *differ2) registrars(h *catalog.Handover, to []string) []*graph.Resource
 			continue
 		}
 		for _, ref := range graph.Refs(r.Properties) {
-			if contains(to, ref.Address) {
+			if slices.Contains(to, ref.Address) {
 				out = append(out, r)
 				break
 			}
@@ -135,12 +136,12 @@ func (d *differ2) bridge(rc *Change, from []Endpoint, to []string) {
 		hv = &Handover{}
 	}
 	for _, a := range to {
-		if !contains(hv.To, a) {
+		if !slices.Contains(hv.To, a) {
 			hv.To = append(hv.To, a)
 		}
 	}
 	if o != nil {
-		walkLiveStrings(o.Properties, func(s string) {
+		graph.WalkStrings(o.Properties, func(s string) {
 			for _, f := range from {
 				if f.ID == s && !hasEndpoint(hv.From, s) {
 					hv.From = append(hv.From, f)
@@ -159,38 +160,9 @@ func (d *differ2) bridge(rc *Change, from []Endpoint, to []string) {
 	}
 }
 
-func walkLiveStrings(v any, f func(string)) {
-	switch x := v.(type) {
-	case string:
-		f(x)
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			walkLiveStrings(x[k], f)
-		}
-	case []any:
-		for _, e := range x {
-			walkLiveStrings(e, f)
-		}
-	}
-}
-
 func hasEndpoint(l []Endpoint, id string) bool {
 	for _, e := range l {
 		if e.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(l []string, s string) bool {
-	for _, e := range l {
-		if e == s {
 			return true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -467,8 +468,7 @@ func (d *differ2) resolve(v map[string]any) (map[string]any, bool) {
 		}
 		return nil, false
 	}
-	walk := func(v any) any { return graph.Rewrite(v, replace) }
-	out, _ := walk(v).(map[string]any)
+	out, _ := graph.Rewrite(v, replace).(map[string]any)
 	return out, known
 }
 
@@ -517,13 +517,7 @@ func filterTags(t *catalog.Type, tags map[string]string) map[string]string {
 		if k == TagApplied || strings.HasPrefix(k, "aws:") {
 			continue
 		}
-		ignored := false
-		for _, ig := range t.IgnoreTags {
-			if k == ig {
-				ignored = true
-			}
-		}
-		if !ignored {
+		if !slices.Contains(t.IgnoreTags, k) {
 			out[k] = v
 		}
 	}
@@ -581,7 +575,7 @@ func (d *differ2) movedOff(o *provider.Observed) bool {
 		}
 		props, _ := d.resolve(d.desired[user.Address].Properties)
 		named := false
-		walkLiveStrings(props, func(s string) { named = named || s == o.ID })
+		graph.WalkStrings(props, func(s string) { named = named || s == o.ID })
 		if named {
 			return false
 		}

@@ -120,25 +120,19 @@ func runApply(cmd *cobra.Command, dir string, f *applyFlags) error {
 	if err != nil {
 		return err
 	}
-	prov, sc, git := ws.prov, ws.scope, ws.git
-	release, err := takeLock(cmd, prov, sc, "apply", git.Commit, f.lockTimeout)
+	prov, sc := ws.prov, ws.scope
+	release, err := takeLock(cmd, prov, sc, "apply", ws.git.Commit, f.lockTimeout)
 	if err != nil {
 		return err
 	}
 	defer release()
 
-	plan, err := planner.Make(cmd.Context(), prov, sc, ws.compile, planner.Options{
-		Provider:      prov.Name(),
-		GantryVersion: gantryVersion(),
-		Commit:        git.Commit,
-		Dirty:         git.Dirty,
-	})
+	plan, err := ws.plan(cmd.Context(), nil)
 	if err != nil {
-		return failed(err)
+		return err
 	}
-	out := cmd.OutOrStdout()
-	if err := planner.Render(out, plan, planner.FormatText, planner.RenderOptions{Color: useColor(out)}); err != nil {
-		return failed(err)
+	if err := renderPlan(cmd.OutOrStdout(), plan, planner.FormatText, false); err != nil {
+		return err
 	}
 	if plan.HasChanges() && !f.autoApprove {
 		q := fmt.Sprintf("Apply these changes to %s/%s (%s)?", sc.Project, sc.Environment, prov.Name())
@@ -192,9 +186,8 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 	if err := applier.CheckPlan(plan, live, planner.Fingerprint); err != nil {
 		return failed(err)
 	}
-	out := cmd.OutOrStdout()
-	if err := planner.Render(out, plan, planner.FormatText, planner.RenderOptions{Color: useColor(out)}); err != nil {
-		return failed(err)
+	if err := renderPlan(cmd.OutOrStdout(), plan, planner.FormatText, false); err != nil {
+		return err
 	}
 	return execute(cmd, prov, plan, live, &f.execFlags, "apply", applier.Options{})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -88,25 +89,17 @@ func runPlan(cmd *cobra.Command, dir string, f *planFlags) error {
 	if err != nil {
 		return failed(err)
 	}
-	plan, err := planner.Make(cmd.Context(), ws.prov, ws.scope, ws.compile, planner.Options{
-		Provider:      ws.prov.Name(),
-		GantryVersion: gantryVersion(),
-		Commit:        ws.git.Commit,
-		Dirty:         ws.git.Dirty,
-		Now:           now,
-	})
+	plan, err := ws.plan(cmd.Context(), now)
 	if err != nil {
-		return failed(err)
+		return err
 	}
 	if f.out != "" {
 		if err := planner.WriteFile(f.out, plan); err != nil {
 			return failed(err)
 		}
 	}
-	out := cmd.OutOrStdout()
-	opts := planner.RenderOptions{Color: format == planner.FormatText && useColor(out), IncludeNoOp: f.includeNoOp}
-	if err := planner.Render(out, plan, format, opts); err != nil {
-		return failed(err)
+	if err := renderPlan(cmd.OutOrStdout(), plan, format, f.includeNoOp); err != nil {
+		return err
 	}
 	if f.out != "" {
 		fmt.Fprintf(cmd.ErrOrStderr(), "gantry: plan saved to %s; apply it with: gantry apply --plan %s\n", f.out, f.out)
@@ -132,6 +125,16 @@ func planTime() (func() time.Time, error) {
 	}
 	t := time.Unix(n, 0).UTC()
 	return func() time.Time { return t }, nil
+}
+
+// renderPlan prints plan in format, coloured when it is text for a
+// terminal (useColor): what plan, show and apply print.
+func renderPlan(out io.Writer, plan *planner.Plan, format planner.Format, includeNoOp bool) error {
+	opts := planner.RenderOptions{Color: format == planner.FormatText && useColor(out), IncludeNoOp: includeNoOp}
+	if err := planner.Render(out, plan, format, opts); err != nil {
+		return failed(err)
+	}
+	return nil
 }
 
 // parseFormat checks a --format value.

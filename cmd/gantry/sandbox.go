@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,10 +34,7 @@ func (f *sandboxFlags) filter() sandbox.Filter {
 
 // open opens the sandbox --sandbox or GANTRY_SANDBOX names.
 func (f *sandboxFlags) open() (*sandbox.Sandbox, error) {
-	dir := f.dir
-	if dir == "" {
-		dir = os.Getenv(sandbox.EnvDir)
-	}
+	dir := sandboxDir(f.dir)
 	if dir == "" {
 		return nil, usage(errors.New("no sandbox: use --sandbox DIR or set " + sandbox.EnvDir + "=DIR"))
 	}
@@ -162,10 +158,11 @@ func writeResourceTable(w io.Writer, res []*sandbox.Resource) {
 }
 
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	out, err := marshalJSON(v)
+	if err == nil {
+		_, err = w.Write(out)
+	}
+	if err != nil {
 		return failed(err)
 	}
 	return nil
@@ -481,47 +478,35 @@ _DEPLOYMENT_DURATION, _SHUFFLE and _SEED override them for one process.
   gantry sandbox knobs --reset`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sb, err := f.open()
-			if err != nil {
-				return err
-			}
-			k, err := sb.SavedKnobs()
-			if err != nil {
-				return failed(err)
-			}
-			fl := cmd.Flags()
-			changed := reset
-			if reset {
-				k = sandbox.DefaultKnobs()
-			}
-			if fl.Changed("latency") {
-				k.Latency, changed = sandbox.Duration(latency), true
-			}
-			if fl.Changed("deployment-duration") {
-				k.DeploymentDuration, changed = sandbox.Duration(deploy), true
-			}
-			if fl.Changed("throttle-rate") {
-				k.ThrottleRate, changed = throttle, true
-			}
-			if fl.Changed("failure-rate") {
-				k.FailureRate, changed = failure, true
-			}
-			if fl.Changed("lost-responses") {
-				k.LostResponses, changed = lost, true
-			}
-			if fl.Changed("shuffle") {
-				k.NoShuffle, changed = !shuffle, true
-			}
-			if fl.Changed("seed") {
-				k.Seed, changed = seed, true
-			}
-			if changed {
-				if err := sb.SaveKnobs(k); err != nil {
-					return usage(err)
+			return f.editKnobs(cmd.OutOrStdout(), func(k *sandbox.Knobs) bool {
+				fl := cmd.Flags()
+				changed := reset
+				if reset {
+					*k = sandbox.DefaultKnobs()
 				}
-			}
-			writeKnobs(cmd.OutOrStdout(), k)
-			return nil
+				if fl.Changed("latency") {
+					k.Latency, changed = sandbox.Duration(latency), true
+				}
+				if fl.Changed("deployment-duration") {
+					k.DeploymentDuration, changed = sandbox.Duration(deploy), true
+				}
+				if fl.Changed("throttle-rate") {
+					k.ThrottleRate, changed = throttle, true
+				}
+				if fl.Changed("failure-rate") {
+					k.FailureRate, changed = failure, true
+				}
+				if fl.Changed("lost-responses") {
+					k.LostResponses, changed = lost, true
+				}
+				if fl.Changed("shuffle") {
+					k.NoShuffle, changed = !shuffle, true
+				}
+				if fl.Changed("seed") {
+					k.Seed, changed = seed, true
+				}
+				return changed
+			})
 		},
 	}
 	fl := cmd.Flags()
@@ -534,6 +519,26 @@ _DEPLOYMENT_DURATION, _SHUFFLE and _SEED override them for one process.
 	fl.Int64Var(&seed, "seed", 0, "seed for identifiers, orders and failures")
 	fl.BoolVar(&reset, "reset", false, "back to the defaults (no latency or failures, 2s deployments)")
 	return cmd
+}
+
+// editKnobs is knobs and fail: change edits the knobs saved in the
+// sandbox, which are saved again when it reports a change, then printed.
+func (f *sandboxFlags) editKnobs(w io.Writer, change func(k *sandbox.Knobs) bool) error {
+	sb, err := f.open()
+	if err != nil {
+		return err
+	}
+	k, err := sb.SavedKnobs()
+	if err != nil {
+		return failed(err)
+	}
+	if change(&k) {
+		if err := sb.SaveKnobs(k); err != nil {
+			return usage(err)
+		}
+	}
+	writeKnobs(w, k)
+	return nil
 }
 
 func writeKnobs(w io.Writer, k sandbox.Knobs) {
@@ -572,24 +577,14 @@ change was made (a lost response). --clear removes every failure.`,
   gantry sandbox fail --clear`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sb, err := f.open()
-			if err != nil {
-				return err
-			}
-			k, err := sb.SavedKnobs()
-			if err != nil {
-				return failed(err)
-			}
-			if clear {
-				k.Failures = nil
-			} else {
-				k.Failures = append(k.Failures, fl)
-			}
-			if err := sb.SaveKnobs(k); err != nil {
-				return usage(err)
-			}
-			writeKnobs(cmd.OutOrStdout(), k)
-			return nil
+			return f.editKnobs(cmd.OutOrStdout(), func(k *sandbox.Knobs) bool {
+				if clear {
+					k.Failures = nil
+				} else {
+					k.Failures = append(k.Failures, fl)
+				}
+				return true
+			})
 		},
 	}
 	c := cmd.Flags()

@@ -38,12 +38,7 @@ Exit codes: 0 success, 1 the file cannot be read.`,
 			if err != nil {
 				return failed(err)
 			}
-			out := cmd.OutOrStdout()
-			opts := planner.RenderOptions{Color: format == planner.FormatText && useColor(out), IncludeNoOp: f.includeNoOp}
-			if err := planner.Render(out, plan, format, opts); err != nil {
-				return failed(err)
-			}
-			return nil
+			return renderPlan(cmd.OutOrStdout(), plan, format, f.includeNoOp)
 		},
 	}
 	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text, markdown or json")

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -15,12 +17,13 @@ import (
 	"github.com/gantry-gitops/gantry/config"
 	"github.com/gantry-gitops/gantry/graph"
 	"github.com/gantry-gitops/gantry/internal/gitinfo"
+	"github.com/gantry-gitops/gantry/planner"
 	"github.com/gantry-gitops/gantry/provider"
 	"github.com/gantry-gitops/gantry/provider/sandbox"
 )
 
 // EnvSandbox names the sandbox directory when --sandbox is not given.
-const EnvSandbox = "GANTRY_SANDBOX"
+const EnvSandbox = sandbox.EnvDir
 
 // targetFlags are the flags of every command that works on live resources
 // (plan, apply, destroy, unlock): which environment, and which provider.
@@ -62,10 +65,11 @@ func scope(p *config.Project, env *config.Environment) provider.Scope {
 	return provider.Scope{Project: p.Name, Environment: env.Name, Account: env.Account, Region: env.Region}
 }
 
-// sandboxDir is the sandbox directory chosen by --sandbox or GANTRY_SANDBOX.
-func (t *targetFlags) sandboxDir() string {
-	if t.sandbox != "" {
-		return t.sandbox
+// sandboxDir is the sandbox directory chosen by --sandbox (flag) or
+// GANTRY_SANDBOX.
+func sandboxDir(flag string) string {
+	if flag != "" {
+		return flag
 	}
 	return os.Getenv(EnvSandbox)
 }
@@ -74,7 +78,7 @@ func (t *targetFlags) sandboxDir() string {
 // of this version: without a sandbox, the error says how to choose one
 // (a usage error, exit 2); a sandbox that cannot be opened is exit 1.
 func (t *targetFlags) open() (provider.Provider, error) {
-	dir := t.sandboxDir()
+	dir := sandboxDir(t.sandbox)
 	if dir == "" {
 		return nil, usage(errors.New("no target account: this gantry has no AWS provider yet; " +
 			"use --sandbox DIR (or set " + EnvSandbox + "=DIR) to work against a local sandbox account"))
@@ -124,6 +128,23 @@ func (t *targetFlags) workspace(cmd *cobra.Command, dir string) (*workspace, err
 // priorities the planner pins to the live ones.
 func (w *workspace) compile(pinned map[string]int) (*graph.Graph, error) {
 	return compiler.Compile(w.env, w.project.Name, compiler.CompileOptions{PinnedPriorities: pinned})
+}
+
+// plan plans the workspace's environment against live state (planner.Make),
+// recording the gantry version and git commit; now is the plan's clock
+// (nil: time.Now).
+func (w *workspace) plan(ctx context.Context, now func() time.Time) (*planner.Plan, error) {
+	plan, err := planner.Make(ctx, w.prov, w.scope, w.compile, planner.Options{
+		Provider:      w.prov.Name(),
+		GantryVersion: gantryVersion(),
+		Commit:        w.git.Commit,
+		Dirty:         w.git.Dirty,
+		Now:           now,
+	})
+	if err != nil {
+		return nil, failed(err)
+	}
+	return plan, nil
 }
 
 // dirArg is the configuration directory a command was given, "." if none.

@@ -266,7 +266,7 @@ var idLike = regexp.MustCompile(`^(sg|lt)-[0-9a-f]{8,17}$`)
 // by name, a role named by name).
 func references(r *record) []string {
 	var out []string
-	walkStrings(r.Props, func(s string) {
+	graph.WalkStrings(r.Props, func(s string) {
 		if strings.HasPrefix(s, "arn:") || idLike.MatchString(s) {
 			out = append(out, s)
 		}

@@ -262,22 +262,6 @@ func keyValueList(m map[string]string) []any {
 	return out
 }
 
-// walkStrings calls f for every string in a tree.
-func walkStrings(v any, f func(string)) {
-	switch x := v.(type) {
-	case string:
-		f(x)
-	case map[string]any:
-		for _, e := range x {
-			walkStrings(e, f)
-		}
-	case []any:
-		for _, e := range x {
-			walkStrings(e, f)
-		}
-	}
-}
-
 // jsonEqual compares two plain trees by their JSON encoding.
 func jsonEqual(a, b any) bool {
 	ja, err1 := json.Marshal(a)
