@@ -29,7 +29,8 @@ type Options struct {
 	// (default 15s).
 	PollInterval time.Duration
 	PollMax      time.Duration
-	// Progress receives events as the apply runs. May be nil.
+	// Progress receives events as the apply runs, one call at a time
+	// (changes run in parallel; their events are serialised). May be nil.
 	Progress Progress
 	// KeepData (destroy) reports a deletion that AWS refuses because the
 	// resource still holds data (an ECR repository with images) as kept,

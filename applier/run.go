@@ -74,6 +74,9 @@ type run struct {
 	opts    Options
 	desired map[string]*graph.Resource
 
+	// emitMu makes the Progress calls of parallel changes one at a time.
+	emitMu sync.Mutex
+
 	mu      sync.Mutex
 	live    map[string]*provider.Observed // current state by address
 	byID    map[string]*provider.Observed // state before the apply, by liveKey
@@ -124,6 +127,8 @@ func (r *run) planSaw(o *provider.Observed) bool {
 }
 
 func (r *run) emit(e Event) {
+	r.emitMu.Lock()
+	defer r.emitMu.Unlock()
 	e.Time = r.opts.Now()
 	r.opts.Progress.Event(e)
 }
