@@ -124,24 +124,50 @@ func userData(clusterName string) string {
 //	instance-role ─ instance-profile ─┐
 //	security-group ───────────────────┴─ launch-template ─ auto-scaling-group
 //	  ─ capacity-provider ─ capacity-provider-associations ─ cluster
+//
+// Each part is added after the parts it refers to, left to right.
 func (b *builder) ec2Cluster(c *config.Cluster) error {
-	ec2 := c.Capacity.EC2
-	arch, err := instanceArch(ec2.InstanceType)
+	// The architecture picks the AMI; an unknown instance type fails
+	// before anything of the cluster is added.
+	arch, err := instanceArch(c.Capacity.EC2.InstanceType)
 	if err != nil {
 		return err
 	}
-	clusterName := b.n.cluster(c.Name)
 	cAddr := clusterAddr(c.Name)
+	clusterName := b.n.cluster(c.Name)
+	// No capacity providers inline: with EC2 they are attached by the
+	// associations resource, which must wait for the capacity provider.
 	if _, err := b.add(cAddr, catalog.Cluster, clusterName, m{
 		"ClusterName":     clusterName,
 		"ClusterSettings": containerInsights(c.ContainerInsights),
 	}); err != nil {
 		return err
 	}
+	profileAddr, sgAddr, err := b.instanceIdentity(c)
+	if err != nil {
+		return err
+	}
+	ltAddr, err := b.launchTemplate(c, arch, profileAddr, sgAddr)
+	if err != nil {
+		return err
+	}
+	asgAddr, err := b.autoScalingGroup(c, ltAddr)
+	if err != nil {
+		return err
+	}
+	cpAddr, err := b.capacityProvider(c, asgAddr)
+	if err != nil {
+		return err
+	}
+	return b.capacityProviderAssociations(c, cAddr, cpAddr)
+}
 
-	// Identity: the instance role (the ECS agent's permissions, through
-	// AWS's managed policy for container instances), its profile, and a
-	// security group with no ingress: awsvpc tasks get their own groups.
+// instanceIdentity adds what the cluster's instances run as: the instance
+// role (the ECS agent's permissions, through AWS's managed policy for
+// container instances), its instance profile, and a security group with no
+// ingress, since awsvpc tasks get their own groups. It returns the
+// addresses of the profile and the group, which the launch template names.
+func (b *builder) instanceIdentity(c *config.Cluster) (profileAddr, sgAddr string, err error) {
 	roleAddr := clusterPart(c.Name, "instance-role")
 	roleName := b.n.instanceRole(c.Name)
 	if _, err := b.add(roleAddr, catalog.IAMRole, roleName, m{
@@ -151,31 +177,37 @@ func (b *builder) ec2Cluster(c *config.Cluster) error {
 			"arn:" + b.part + ":iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
 		},
 	}); err != nil {
-		return err
+		return "", "", err
 	}
-	profileAddr := clusterPart(c.Name, "instance-profile")
+	profileAddr = clusterPart(c.Name, "instance-profile")
 	profileName := b.n.instanceProfile(c.Name)
 	if _, err := b.add(profileAddr, catalog.IAMInstanceProfile, profileName, m{
 		"InstanceProfileName": profileName,
 		"Roles":               l{roleName},
 	}, roleAddr); err != nil {
-		return err
+		return "", "", err
 	}
-	sgAddr := clusterPart(c.Name, "security-group")
+	sgAddr = clusterPart(c.Name, "security-group")
 	sgName := b.n.securityGroup(c.Name, "instances")
 	if err := b.securityGroup(sgAddr, sgName, "gantry: ECS container instances of cluster "+c.Name+" (no ingress)", l{}); err != nil {
-		return err
+		return "", "", err
 	}
+	return profileAddr, sgAddr, nil
+}
 
-	// Foundation: launch template, Auto Scaling group, capacity provider.
-	ltAddr := clusterPart(c.Name, "launch-template")
-	ltName := b.n.launchTemplate(c.Name)
+// launchTemplate adds the template every instance of the cluster boots
+// from and returns its address.
+func (b *builder) launchTemplate(c *config.Cluster, arch, profileAddr, sgAddr string) (string, error) {
+	ec2 := c.Capacity.EC2
 	data := m{
+		// EC2 resolves the parameter when it launches an instance, so new
+		// instances get the current ECS-optimised image without a change
+		// to the graph.
 		"ImageId":            "resolve:ssm:" + ecsAMIParameter(arch),
 		"InstanceType":       ec2.InstanceType,
 		"IamInstanceProfile": m{"Arn": ref(profileAddr, "Arn")},
 		"SecurityGroupIds":   l{ref(sgAddr, "GroupId")},
-		"UserData":           userData(clusterName),
+		"UserData":           userData(b.n.cluster(c.Name)),
 		// IMDSv2 only; one hop, so nothing in a container reaches the
 		// instance's credentials.
 		"MetadataOptions": m{
@@ -184,24 +216,39 @@ func (b *builder) ec2Cluster(c *config.Cluster) error {
 			"HttpPutResponseHopLimit": 1,
 		},
 	}
+	// Without a configured size the AMI's own root volume is used, and
+	// the template says nothing about it.
 	if ec2.RootVolumeGiB > 0 {
-		data["BlockDeviceMappings"] = l{m{
-			"DeviceName": "/dev/xvda", // the root device of Amazon Linux 2023 AMIs
-			"Ebs": m{
-				"VolumeSize":          ec2.RootVolumeGiB,
-				"VolumeType":          "gp3",
-				"Encrypted":           true,
-				"DeleteOnTermination": true,
-			},
-		}}
+		data["BlockDeviceMappings"] = rootVolume(ec2.RootVolumeGiB)
 	}
-	if _, err := b.add(ltAddr, catalog.LaunchTemplate, ltName, m{
+	ltAddr := clusterPart(c.Name, "launch-template")
+	ltName := b.n.launchTemplate(c.Name)
+	_, err := b.add(ltAddr, catalog.LaunchTemplate, ltName, m{
 		"LaunchTemplateName": ltName,
 		"LaunchTemplateData": data,
-	}); err != nil {
-		return err
-	}
+	})
+	return ltAddr, err
+}
 
+// rootVolume is the block device mapping of an instance's root volume of
+// the given size: gp3, encrypted, gone with the instance.
+func rootVolume(gib int) l {
+	return l{m{
+		"DeviceName": "/dev/xvda", // the root device of Amazon Linux 2023 AMIs
+		"Ebs": m{
+			"VolumeSize":          gib,
+			"VolumeType":          "gp3",
+			"Encrypted":           true,
+			"DeleteOnTermination": true,
+		},
+	}}
+}
+
+// autoScalingGroup adds the group that runs the cluster's instances from
+// the launch template and returns its address. Its size between min and
+// max is left to the capacity provider's managed scaling.
+func (b *builder) autoScalingGroup(c *config.Cluster, ltAddr string) (string, error) {
+	ec2 := c.Capacity.EC2
 	asgAddr := clusterPart(c.Name, "auto-scaling-group")
 	asgName := b.n.autoScalingGroup(c.Name)
 	asg, err := b.add(asgAddr, catalog.AutoScalingGroup, asgName, m{
@@ -215,26 +262,32 @@ func (b *builder) ec2Cluster(c *config.Cluster) error {
 		// One subnet per availability zone: instances spread across them.
 		"VPCZoneIdentifier": strs(b.env.Network.PrivateSubnets),
 		"HealthCheckType":   "EC2",
-		// Managed termination protection (below) requires new instances to
-		// be protected from scale-in; ECS lifts the protection from an
-		// instance once no task runs on it.
+		// Managed termination protection (in the capacity provider)
+		// requires new instances to be protected from scale-in; ECS lifts
+		// the protection from an instance once no task runs on it.
 		"NewInstancesProtectedFromScaleIn": true,
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
 	// ECS managed scaling requires this tag on the group.
 	asg.Tags["AmazonECSManaged"] = ""
+	return asgAddr, nil
+}
 
+// capacityProvider adds the capacity provider that lets ECS scale the
+// Auto Scaling group to the tasks placed on it, and drain and protect
+// instances that still run tasks. It returns its address.
+func (b *builder) capacityProvider(c *config.Cluster, asgAddr string) (string, error) {
 	cpAddr := clusterPart(c.Name, "capacity-provider")
 	cpName := b.n.capacityProvider(c.Name)
-	if _, err := b.add(cpAddr, catalog.CapacityProvider, cpName, m{
+	_, err := b.add(cpAddr, catalog.CapacityProvider, cpName, m{
 		"Name": cpName,
 		"AutoScalingGroupProvider": m{
 			"AutoScalingGroupArn": ref(asgAddr, "Arn"),
 			"ManagedScaling": m{
 				"Status":                 "ENABLED",
-				"TargetCapacity":         ec2.TargetUtilization,
+				"TargetCapacity":         c.Capacity.EC2.TargetUtilization,
 				"MinimumScalingStepSize": managedScalingMinStep,
 				"MaximumScalingStepSize": managedScalingMaxStep,
 				"InstanceWarmupPeriod":   instanceWarmupSeconds,
@@ -242,13 +295,18 @@ func (b *builder) ec2Cluster(c *config.Cluster) error {
 			"ManagedTerminationProtection": "ENABLED",
 			"ManagedDraining":              "ENABLED",
 		},
-	}); err != nil {
-		return err
-	}
+	})
+	return cpAddr, err
+}
 
-	_, err = b.add(clusterPart(c.Name, "capacity-provider-associations"), catalog.ClusterCapacityProviderAssoc, "", m{
-		"Cluster":                         clusterName,
-		"CapacityProviders":               l{cpName},
+// capacityProviderAssociations attaches the capacity provider to the
+// cluster as its one provider and default strategy, the same strategy
+// its services carry (serviceStrategy). It names the cluster and the
+// provider by name, so it depends on both explicitly.
+func (b *builder) capacityProviderAssociations(c *config.Cluster, cAddr, cpAddr string) error {
+	_, err := b.add(clusterPart(c.Name, "capacity-provider-associations"), catalog.ClusterCapacityProviderAssoc, "", m{
+		"Cluster":                         b.n.cluster(c.Name),
+		"CapacityProviders":               l{b.n.capacityProvider(c.Name)},
 		"DefaultCapacityProviderStrategy": b.serviceStrategy(c),
 	}, cAddr, cpAddr)
 	return err

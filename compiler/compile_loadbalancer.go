@@ -58,33 +58,17 @@ func (b *builder) loadBalancers() error {
 	return nil
 }
 
+// loadBalancer: the load balancer's security group, the load balancer in
+// the subnets of its scheme, and its listeners.
 func (b *builder) loadBalancer(lb *config.LoadBalancer) error {
-	ports := []int{80}
-	if lb.HTTPS != nil {
-		ports = append(ports, 443)
-	}
-	// Ingress: the listener ports, from ingressCidrs only.
-	var ingress l
-	for _, port := range ports {
-		for _, cidr := range lb.IngressCIDRs {
-			ingress = append(ingress, m{
-				"IpProtocol":  "tcp",
-				"FromPort":    port,
-				"ToPort":      port,
-				"CidrIp":      cidr,
-				"Description": fmt.Sprintf("listener port %d", port),
-			})
-		}
-	}
-	if ingress == nil {
-		ingress = l{}
-	}
 	sgAddr := loadBalancerPart(lb.Name, "security-group")
 	sgName := b.n.securityGroup(lb.Name, "alb")
-	if err := b.securityGroup(sgAddr, sgName, "gantry: load balancer "+lb.Name+" (listener ports from ingressCidrs)", ingress); err != nil {
+	if err := b.securityGroup(sgAddr, sgName, "gantry: load balancer "+lb.Name+" (listener ports from ingressCidrs)", loadBalancerIngress(lb)); err != nil {
 		return err
 	}
 
+	// Internet-facing load balancers live in the public subnets, internal
+	// ones beside the services in the private subnets.
 	subnets := b.env.Network.PublicSubnets
 	if lb.Scheme == "internal" {
 		subnets = b.env.Network.PrivateSubnets
@@ -113,40 +97,73 @@ func (b *builder) loadBalancer(lb *config.LoadBalancer) error {
 	}
 
 	for _, ln := range listeners(lb) {
-		props := m{"LoadBalancerArn": ref(lbAddr, "LoadBalancerArn")}
-		switch {
-		case ln.kind == "https":
-			policy := lb.HTTPS.SSLPolicy
-			if policy == "" {
-				policy = defaultSSLPolicy
-			}
-			props["Port"] = 443
-			props["Protocol"] = "HTTPS"
-			props["Certificates"] = l{m{"CertificateArn": lb.HTTPS.Certificate}}
-			props["SslPolicy"] = policy
-			props["DefaultActions"] = notFound()
-		case !ln.forwards:
-			props["Port"] = 80
-			props["Protocol"] = "HTTP"
-			props["DefaultActions"] = l{m{
-				"Type": "redirect",
-				"RedirectConfig": m{
-					"Protocol":   "HTTPS",
-					"Port":       "443",
-					"Host":       "#{host}",
-					"Path":       "/#{path}",
-					"Query":      "#{query}",
-					"StatusCode": "HTTP_301",
-				},
-			}}
-		default:
-			props["Port"] = 80
-			props["Protocol"] = "HTTP"
-			props["DefaultActions"] = notFound()
-		}
-		if _, err := b.add(ln.addr, catalog.Listener, "", props); err != nil {
+		if _, err := b.add(ln.addr, catalog.Listener, "", listenerProps(lb, ln, lbAddr)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// loadBalancerIngress is the ingress of a load balancer's security group:
+// its listener ports, from ingressCidrs only. No CIDRs gives an empty list
+// (admitting nothing), written as for the instances' group, not left out.
+func loadBalancerIngress(lb *config.LoadBalancer) l {
+	ports := []int{80}
+	if lb.HTTPS != nil {
+		ports = append(ports, 443)
+	}
+	var ingress l
+	for _, port := range ports {
+		for _, cidr := range lb.IngressCIDRs {
+			ingress = append(ingress, m{
+				"IpProtocol":  "tcp",
+				"FromPort":    port,
+				"ToPort":      port,
+				"CidrIp":      cidr,
+				"Description": fmt.Sprintf("listener port %d", port),
+			})
+		}
+	}
+	if ingress == nil {
+		ingress = l{}
+	}
+	return ingress
+}
+
+// listenerProps are the properties of one listener of lb: HTTPS with the
+// certificate, HTTP redirecting to HTTPS, or plain HTTP. The listeners
+// that forward answer 404 to what no service's rule matches.
+func listenerProps(lb *config.LoadBalancer, ln listener, lbAddr string) m {
+	props := m{"LoadBalancerArn": ref(lbAddr, "LoadBalancerArn")}
+	switch {
+	case ln.kind == "https":
+		policy := lb.HTTPS.SSLPolicy
+		if policy == "" {
+			policy = defaultSSLPolicy
+		}
+		props["Port"] = 443
+		props["Protocol"] = "HTTPS"
+		props["Certificates"] = l{m{"CertificateArn": lb.HTTPS.Certificate}}
+		props["SslPolicy"] = policy
+		props["DefaultActions"] = notFound()
+	case !ln.forwards:
+		props["Port"] = 80
+		props["Protocol"] = "HTTP"
+		props["DefaultActions"] = l{m{
+			"Type": "redirect",
+			"RedirectConfig": m{
+				"Protocol":   "HTTPS",
+				"Port":       "443",
+				"Host":       "#{host}",
+				"Path":       "/#{path}",
+				"Query":      "#{query}",
+				"StatusCode": "HTTP_301",
+			},
+		}}
+	default:
+		props["Port"] = 80
+		props["Protocol"] = "HTTP"
+		props["DefaultActions"] = notFound()
+	}
+	return props
 }

@@ -378,83 +378,122 @@ var (
 // notifying the environment's topic when it has one.
 func (b *builder) alarms(v *svc) error {
 	for _, a := range v.s.Alarms {
-		addr := servicePart(v.s.Name, "alarm/"+a.Name)
-		name := b.n.alarm(v.s.Name, a.Name)
-		props := m{
-			"AlarmName":          name,
-			"MetricName":         a.Metric,
-			"Period":             alarmPeriodSeconds,
-			"EvaluationPeriods":  a.ForMinutes,
-			"DatapointsToAlarm":  a.ForMinutes,
-			"ActionsEnabled":     true,
-			"ComparisonOperator": "",
-		}
-		switch {
-		case ecsMetrics[a.Metric]:
-			props["Namespace"] = "AWS/ECS"
-			props["Dimensions"] = l{
-				m{"Name": "ClusterName", "Value": v.clusterName},
-				m{"Name": "ServiceName", "Value": v.serviceName},
-			}
-		case albMetrics[a.Metric]:
-			if v.lb == nil {
-				return fmt.Errorf("alarm %s: metric %s needs a route", a.Name, a.Metric)
-			}
-			props["Namespace"] = "AWS/ApplicationELB"
-			props["Dimensions"] = l{
-				m{"Name": "LoadBalancer", "Value": ref(loadBalancerAddr(v.lb.Name), "LoadBalancerFullName")},
-				m{"Name": "TargetGroup", "Value": ref(v.tgAddr, "TargetGroupFullName")},
-			}
-		default:
-			return fmt.Errorf("alarm %s: unknown metric %q", a.Name, a.Metric)
-		}
-		var threshold float64
-		var verb string
-		switch {
-		case a.Above != nil:
-			threshold, verb = *a.Above, "above"
-			props["ComparisonOperator"] = "GreaterThanThreshold"
-		case a.Below != nil:
-			threshold, verb = *a.Below, "below"
-			props["ComparisonOperator"] = "LessThanThreshold"
-		default:
-			return fmt.Errorf("alarm %s: needs above or below", a.Name)
-		}
-		props["Threshold"] = threshold
-		stat := a.Statistic
-		if stat == "" {
-			stat = "Average"
-			if countMetrics[a.Metric] {
-				stat = "Sum"
-			}
-		}
-		if strings.HasPrefix(stat, "p") {
-			props["ExtendedStatistic"] = stat
-		} else {
-			props["Statistic"] = stat
-		}
-		// For counts a missing point means zero: fine for "above", a
-		// breach for "below". For the rest, missing data keeps the state.
-		switch {
-		case countMetrics[a.Metric] && verb == "above":
-			props["TreatMissingData"] = "notBreaching"
-		case countMetrics[a.Metric]:
-			props["TreatMissingData"] = "breaching"
-		default:
-			props["TreatMissingData"] = "missing"
-		}
-		props["AlarmDescription"] = fmt.Sprintf("gantry: %s %s %s %s for %d minute(s), service %s in %s",
-			a.Metric, stat, verb, strconv.FormatFloat(threshold, 'f', -1, 64), a.ForMinutes, v.s.Name, b.env.Name)
-		if topic := b.env.Notifications.AlarmTopic; topic != "" {
-			props["AlarmActions"] = l{topic}
-			props["OKActions"] = l{topic}
-		}
-		if _, err := b.add(addr, catalog.Alarm, name, props); err != nil {
+		if err := b.alarm(v, a); err != nil {
 			return err
 		}
-		v.alarmAddrs[a.Name] = addr
 	}
 	return nil
+}
+
+// alarm adds the CloudWatch alarm of one configured alarm and records its
+// address for the service's deployment alarms.
+func (b *builder) alarm(v *svc, a *config.Alarm) error {
+	addr := servicePart(v.s.Name, "alarm/"+a.Name)
+	name := b.n.alarm(v.s.Name, a.Name)
+	props := m{
+		"AlarmName":         name,
+		"MetricName":        a.Metric,
+		"Period":            alarmPeriodSeconds,
+		"EvaluationPeriods": a.ForMinutes,
+		"DatapointsToAlarm": a.ForMinutes,
+		"ActionsEnabled":    true,
+	}
+	namespace, dimensions, err := b.alarmMetric(v, a)
+	if err != nil {
+		return err
+	}
+	props["Namespace"] = namespace
+	props["Dimensions"] = dimensions
+	operator, threshold, verb, err := alarmComparison(a)
+	if err != nil {
+		return err
+	}
+	props["ComparisonOperator"] = operator
+	props["Threshold"] = threshold
+	stat := alarmStatistic(a)
+	// CloudWatch takes percentiles (p99) as extended statistics, apart
+	// from the plain ones.
+	if strings.HasPrefix(stat, "p") {
+		props["ExtendedStatistic"] = stat
+	} else {
+		props["Statistic"] = stat
+	}
+	props["TreatMissingData"] = treatMissingData(a.Metric, verb)
+	props["AlarmDescription"] = fmt.Sprintf("gantry: %s %s %s %s for %d minute(s), service %s in %s",
+		a.Metric, stat, verb, strconv.FormatFloat(threshold, 'f', -1, 64), a.ForMinutes, v.s.Name, b.env.Name)
+	if topic := b.env.Notifications.AlarmTopic; topic != "" {
+		props["AlarmActions"] = l{topic}
+		props["OKActions"] = l{topic}
+	}
+	if _, err := b.add(addr, catalog.Alarm, name, props); err != nil {
+		return err
+	}
+	v.alarmAddrs[a.Name] = addr
+	return nil
+}
+
+// alarmMetric returns the namespace and dimensions that select the
+// alarm's metric for this service: the service itself for ECS metrics,
+// its target group on its load balancer for ALB metrics, which a service
+// without a route does not have.
+func (b *builder) alarmMetric(v *svc, a *config.Alarm) (string, l, error) {
+	switch {
+	case ecsMetrics[a.Metric]:
+		return "AWS/ECS", l{
+			m{"Name": "ClusterName", "Value": v.clusterName},
+			m{"Name": "ServiceName", "Value": v.serviceName},
+		}, nil
+	case albMetrics[a.Metric]:
+		if v.lb == nil {
+			return "", nil, fmt.Errorf("alarm %s: metric %s needs a route", a.Name, a.Metric)
+		}
+		return "AWS/ApplicationELB", l{
+			m{"Name": "LoadBalancer", "Value": ref(loadBalancerAddr(v.lb.Name), "LoadBalancerFullName")},
+			m{"Name": "TargetGroup", "Value": ref(v.tgAddr, "TargetGroupFullName")},
+		}, nil
+	default:
+		return "", nil, fmt.Errorf("alarm %s: unknown metric %q", a.Name, a.Metric)
+	}
+}
+
+// alarmComparison returns the alarm's comparison operator and threshold,
+// and the verb ("above" or "below") its description and missing-data
+// treatment use.
+func alarmComparison(a *config.Alarm) (operator string, threshold float64, verb string, err error) {
+	switch {
+	case a.Above != nil:
+		return "GreaterThanThreshold", *a.Above, "above", nil
+	case a.Below != nil:
+		return "LessThanThreshold", *a.Below, "below", nil
+	default:
+		return "", 0, "", fmt.Errorf("alarm %s: needs above or below", a.Name)
+	}
+}
+
+// alarmStatistic is the configured statistic, or by default Sum for a
+// count (the number of events in the period) and Average for the rest.
+func alarmStatistic(a *config.Alarm) string {
+	if a.Statistic != "" {
+		return a.Statistic
+	}
+	if countMetrics[a.Metric] {
+		return "Sum"
+	}
+	return "Average"
+}
+
+// treatMissingData: for counts a missing point means zero, which is fine
+// for "above" and a breach for "below". For the rest, missing data keeps
+// the state.
+func treatMissingData(metric, verb string) string {
+	switch {
+	case countMetrics[metric] && verb == "above":
+		return "notBreaching"
+	case countMetrics[metric]:
+		return "breaching"
+	default:
+		return "missing"
+	}
 }
 
 // ecsService: the service on its cluster's capacity, in the private
