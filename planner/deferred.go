@@ -6,7 +6,7 @@ import (
 
 // noteRevokes records the entries of t's permission lists
 // (catalog.Type.Grants) that an update of addr removes.
-func (d *differ2) noteRevokes(t *catalog.Type, addr string, want, have map[string]any) {
+func (d *planBuilder) noteRevokes(t *catalog.Type, addr string, want, have map[string]any) {
 	gone := t.Revoked(want, have)
 	for _, list := range t.Grants {
 		if len(gone[list]) > 0 {
@@ -23,7 +23,7 @@ func (d *differ2) noteRevokes(t *catalog.Type, addr string, want, have map[strin
 // A rule that the old tasks need until the new ones serve is then never
 // revoked under them. With nothing deployed there is nothing to wait for,
 // and the update removes at once.
-func (d *differ2) deferRevokes(changes []*Change) {
+func (d *planBuilder) deferRevokes(changes []*Change) {
 	var after []string
 	var stage catalog.Stage
 	for _, c := range changes {

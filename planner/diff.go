@@ -26,9 +26,10 @@ var identityFields = []string{"Name", "Key", "Field", "PolicyName", "CapacityPro
 	"DeviceName", "ResourceType", "ScheduledActionName", "Namespace", "Hostname",
 	"ContainerName", "Order"}
 
-// differ compares two canonical property trees (catalog.Type.Canonical)
-// and collects the differences.
-type differ struct {
+// propertyDiffer compares the properties of one resource, two canonical
+// property trees (catalog.Type.Canonical), and collects the differences
+// (diffProps). planBuilder uses it for each resource it plans.
+type propertyDiffer struct {
 	maybeSensitive map[string]bool
 	// sensitiveNames are the names of the list elements (environment
 	// variables) whose value at a MaybeSensitive path the desired side
@@ -40,7 +41,7 @@ type differ struct {
 // diffProps returns the differences between live (before) and desired
 // (after), sorted by path.
 func diffProps(t *catalog.Type, live, desired map[string]any) []PropertyDiff {
-	d := &differ{maybeSensitive: map[string]bool{}, sensitiveNames: map[string]bool{}}
+	d := &propertyDiffer{maybeSensitive: map[string]bool{}, sensitiveNames: map[string]bool{}}
 	for _, s := range t.MaybeSensitive {
 		d.maybeSensitive[s] = true
 	}
@@ -51,7 +52,7 @@ func diffProps(t *catalog.Type, live, desired map[string]any) []PropertyDiff {
 	return d.out
 }
 
-func (d *differ) diff(path, shape string, before, after any) {
+func (d *propertyDiffer) diff(path, shape string, before, after any) {
 	if catalog.Equal(before, after) {
 		if _, ok := after.(unknown); !ok {
 			return
@@ -89,7 +90,7 @@ func unionKeys[V any](a, b map[string]V) []string {
 	return keys
 }
 
-func (d *differ) diffMaps(path, shape string, before, after map[string]any) {
+func (d *propertyDiffer) diffMaps(path, shape string, before, after map[string]any) {
 	for _, k := range unionKeys(before, after) {
 		d.diff(join(path, k), join(shape, k), before[k], after[k])
 	}
@@ -139,7 +140,7 @@ func elemKey(o map[string]any, field string) (string, bool) {
 	return "", false
 }
 
-func (d *differ) diffKeyed(path, shape, field string, before, after []any) {
+func (d *propertyDiffer) diffKeyed(path, shape, field string, before, after []any) {
 	bIdx := map[string]any{}
 	var keys []string
 	for _, e := range before {
@@ -167,7 +168,7 @@ func (d *differ) diffKeyed(path, shape, field string, before, after []any) {
 	}
 }
 
-func (d *differ) leaf(path, shape string, before, after any) {
+func (d *propertyDiffer) leaf(path, shape string, before, after any) {
 	pd := PropertyDiff{Path: path}
 	afterSensitive := hasSensitive(after)
 	switch {
@@ -196,7 +197,7 @@ func (d *differ) leaf(path, shape string, before, after any) {
 // variable removed from the configuration altogether has no mark left,
 // so a plain one (FEATURE_X) is shown with its value, as every other
 // removed setting is; see docs/plan.md, "Sensitive values and secrets".
-func (d *differ) maskLive(v any, shape, name string) any {
+func (d *propertyDiffer) maskLive(v any, shape, name string) any {
 	if d.maybeSensitive[shape] && v != nil && d.mayBeSecret(name) {
 		return Masked
 	}
@@ -220,13 +221,13 @@ func (d *differ) maskLive(v any, shape, name string) any {
 
 // mayBeSecret reports whether the live value of the element named name
 // at a MaybeSensitive path is masked.
-func (d *differ) mayBeSecret(name string) bool {
+func (d *propertyDiffer) mayBeSecret(name string) bool {
 	return name == "" || d.sensitiveNames[name] || secretLike(name)
 }
 
 // collectSensitive records the names of the elements whose value at a
 // MaybeSensitive path is marked sensitive in the desired tree v.
-func (d *differ) collectSensitive(v any, shape string) {
+func (d *propertyDiffer) collectSensitive(v any, shape string) {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
@@ -388,7 +389,7 @@ func (c *Change) RegistersRevision() bool {
 // older revisions it lists. A revision something outside the
 // environment runs (provider.Observed.UsedBy) is left alone, as apply
 // leaves it.
-func (d *differ2) supersededRevisions(changes []*Change) []*Change {
+func (d *planBuilder) supersededRevisions(changes []*Change) []*Change {
 	var out []*Change
 	for _, c := range changes {
 		if !c.RegistersRevision() {
@@ -414,7 +415,7 @@ func (d *differ2) supersededRevisions(changes []*Change) []*Change {
 
 // usedOutside reports whether something that is not one of scope's live
 // resources runs o.
-func (d *differ2) usedOutside(o *provider.Observed) bool {
+func (d *planBuilder) usedOutside(o *provider.Observed) bool {
 	for _, id := range o.UsedBy {
 		if d.liveByID(id) == nil {
 			return true

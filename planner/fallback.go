@@ -16,7 +16,7 @@ import (
 // yet; once they exist, the catch-all narrows. Updated in its own stage,
 // the listener would answer 404 to the requests the rules are about to
 // forward, until they exist.
-func (d *differ2) deferFallbacks(changes []*Change) {
+func (d *planBuilder) deferFallbacks(changes []*Change) {
 	for _, c := range changes {
 		if c.Action != Update {
 			continue
@@ -43,7 +43,7 @@ func (d *differ2) deferFallbacks(changes []*Change) {
 // narrows reports whether c changes the catch-all of its router so that
 // it serves less (catalog.Fallback.Narrows), comparing the canonical live
 // and desired values.
-func (d *differ2) narrows(c *Change, t *catalog.Type) bool {
+func (d *planBuilder) narrows(c *Change, t *catalog.Type) bool {
 	r, o := d.desired[c.Address], d.live[c.Address]
 	if r == nil || o == nil {
 		return false
@@ -57,7 +57,7 @@ func (d *differ2) narrows(c *Change, t *catalog.Type) bool {
 // newRulesOf lists the changes that make a new rule (of type typ) of the
 // router at addr, a creation or a replacement, sorted, and the latest
 // stage among them.
-func (d *differ2) newRulesOf(addr, typ string, changes []*Change) ([]string, catalog.Stage) {
+func (d *planBuilder) newRulesOf(addr, typ string, changes []*Change) ([]string, catalog.Stage) {
 	var out []string
 	var stage catalog.Stage
 	for _, c := range changes {

@@ -23,7 +23,7 @@ import (
 //
 // Nothing changes for a group no registrar changes for: with no
 // deployment to wait for, there is nothing to order.
-func (d *differ2) handovers(changes []*Change) {
+func (d *planBuilder) handovers(changes []*Change) {
 	liveByID := map[string]*provider.Observed{}
 	for _, o := range d.live {
 		liveByID[o.Type+"|"+o.ID] = o
@@ -81,7 +81,7 @@ func (d *differ2) handovers(changes []*Change) {
 // routedTo returns the desired resources a router of type typ sends
 // traffic to (references to resources whose type has a Handover that
 // lists typ among its routers), their Handover and type.
-func (d *differ2) routedTo(r *graph.Resource, typ string) (to []string, h *catalog.Handover, target string) {
+func (d *planBuilder) routedTo(r *graph.Resource, typ string) (to []string, h *catalog.Handover, target string) {
 	for _, ref := range graph.Refs(r.Properties) {
 		dr := d.desired[ref.Address]
 		if dr == nil {
@@ -99,7 +99,7 @@ func (d *differ2) routedTo(r *graph.Resource, typ string) (to []string, h *catal
 
 // handoverPossible: every new group exists or will, before the old one
 // goes (a replacement that deletes first leaves nothing to hand over).
-func (d *differ2) handoverPossible(to []string) bool {
+func (d *planBuilder) handoverPossible(to []string) bool {
 	for _, a := range to {
 		if c := d.changes[a]; c != nil && c.Impact == ImpactReplaceDeleteFirst {
 			return false
@@ -110,7 +110,7 @@ func (d *differ2) handoverPossible(to []string) bool {
 
 // registrars are the desired resources of h's registrar type that name
 // one of the addresses in to.
-func (d *differ2) registrars(h *catalog.Handover, to []string) []*graph.Resource {
+func (d *planBuilder) registrars(h *catalog.Handover, to []string) []*graph.Resource {
 	var out []*graph.Resource
 	for _, r := range d.desired {
 		if r.Type != h.Registrar {
@@ -129,7 +129,7 @@ func (d *differ2) registrars(h *catalog.Handover, to []string) []*graph.Resource
 
 // bridge marks a registrar change: it keeps registering in the old groups
 // it is in now until traffic moved.
-func (d *differ2) bridge(rc *Change, from []Endpoint, to []string) {
+func (d *planBuilder) bridge(rc *Change, from []Endpoint, to []string) {
 	o := d.live[rc.Address]
 	hv := rc.Handover
 	if hv == nil {

@@ -24,7 +24,7 @@ func syntheticLive(t *testing.T, p *Plan) []*provider.Observed {
 		}
 		return m
 	}
-	d := &differ2{changes: map[string]*Change{}, live: map[string]*provider.Observed{}}
+	d := &planBuilder{changes: map[string]*Change{}, live: map[string]*provider.Observed{}}
 	var out []*provider.Observed
 	order, _ := p.Desired.TopoOrder()
 	for _, addr := range order {

@@ -138,7 +138,7 @@ func Diff(desired *graph.Graph, live []*provider.Observed, scope provider.Scope,
 		Desired:       desired,
 		Live:          liveSorted,
 	}
-	d := &differ2{
+	d := &planBuilder{
 		desired: desired.Index(),
 		live:    map[string]*provider.Observed{},
 		changes: map[string]*Change{},
@@ -149,7 +149,7 @@ func Diff(desired *graph.Graph, live []*provider.Observed, scope provider.Scope,
 		d.live[o.Address] = o
 	}
 	for _, addr := range order {
-		c, err := d.plan(d.desired[addr])
+		c, err := d.changeFor(d.desired[addr])
 		if err != nil {
 			return nil, err
 		}
@@ -247,10 +247,12 @@ func ownersOf(g *graph.Graph) map[string]map[string]bool {
 	return out
 }
 
-// differ2 carries one Diff's state: the decisions taken so far decide
-// whether a reference resolves (an unchanged or updated resource keeps its
-// ARN) or is known only after apply.
-type differ2 struct {
+// planBuilder builds one Diff's plan: it decides each resource's change
+// (changeFor), then orders the changes against each other (handovers,
+// deferred fallbacks and revokes). It carries the decisions taken so far,
+// which decide whether a reference resolves (an unchanged or updated
+// resource keeps its ARN) or is known only after apply.
+type planBuilder struct {
 	desired map[string]*graph.Resource
 	live    map[string]*provider.Observed
 	changes map[string]*Change
@@ -262,7 +264,10 @@ type differ2 struct {
 	byID map[string]*provider.Observed
 }
 
-func (d *differ2) plan(r *graph.Resource) (*Change, error) {
+// changeFor decides the change that brings r's live counterpart to r:
+// create, update, replace or nothing, with the property differences and
+// the reason.
+func (d *planBuilder) changeFor(r *graph.Resource) (*Change, error) {
 	t, ok := catalog.Lookup(r.Type)
 	if !ok {
 		return nil, fmt.Errorf("%s: unknown resource type %s", r.Address, r.Type)
@@ -380,7 +385,7 @@ func collides(t *catalog.Type, want, have map[string]any) bool {
 // names a service that is gone), so r is not created before its old self
 // is deleted either. Changes are planned in dependency order, so the
 // parent's change is known.
-func (d *differ2) deletedFirstParent(r *graph.Resource) string {
+func (d *planBuilder) deletedFirstParent(r *graph.Resource) string {
 	var out []string
 	for _, ref := range graph.Refs(r.Properties) {
 		if c := d.changes[ref.Address]; c != nil && c.Action == Replace && c.Impact == ImpactReplaceDeleteFirst {
@@ -435,7 +440,7 @@ func changedNames(diffs []PropertyDiff) string {
 // resolve replaces references with the live attributes of the resources
 // they point at, or with placeholders when only apply will know them. It
 // reports whether every reference was known.
-func (d *differ2) resolve(v map[string]any) (map[string]any, bool) {
+func (d *planBuilder) resolve(v map[string]any) (map[string]any, bool) {
 	known := true
 	var replace func(v any) (any, bool)
 	replace = func(v any) (any, bool) {
@@ -474,7 +479,7 @@ func (d *differ2) resolve(v map[string]any) (map[string]any, bool) {
 
 // attr returns the live value of a referenced attribute when the planned
 // change keeps it.
-func (d *differ2) attr(ref graph.Ref) (string, bool) {
+func (d *planBuilder) attr(ref graph.Ref) (string, bool) {
 	c := d.changes[ref.Address]
 	o := d.live[ref.Address]
 	if c == nil || o == nil {
@@ -502,7 +507,9 @@ func (d *differ2) attr(ref graph.Ref) (string, bool) {
 	return s, ok
 }
 
-func (d *differ2) placeholder(ref graph.Ref) string {
+// placeholder is the value of a reference only apply will know: the new
+// revision of a task definition, or an attribute known after apply.
+func (d *planBuilder) placeholder(ref graph.Ref) string {
 	if c := d.changes[ref.Address]; c != nil && c.RegistersRevision() {
 		return NewRevision
 	}
@@ -547,7 +554,7 @@ func diffTags(have, want map[string]string) []PropertyDiff {
 // usedByStaying reports whether something that is not deleted with o
 // still runs it (provider.Observed.UsedBy): a user that is not one of
 // scope's live resources, or one the configuration keeps.
-func (d *differ2) usedByStaying(o *provider.Observed) bool {
+func (d *planBuilder) usedByStaying(o *provider.Observed) bool {
 	for _, id := range o.UsedBy {
 		user := d.liveByID(id)
 		if user == nil || d.desired[user.Address] != nil {
@@ -561,7 +568,7 @@ func (d *differ2) usedByStaying(o *provider.Observed) bool {
 // one of scope's live resources that this plan updates to no longer name
 // o (a service moving to the new revision of its task definition): apply
 // deregisters o once their deployments completed.
-func (d *differ2) movedOff(o *provider.Observed) bool {
+func (d *planBuilder) movedOff(o *provider.Observed) bool {
 	if len(o.UsedBy) == 0 {
 		return false
 	}
@@ -587,7 +594,7 @@ func (d *differ2) movedOff(o *provider.Observed) bool {
 // resource are named by id alone, and ARNs name their type).
 // The index is built once: Diff asks for every user of every live
 // resource, and a scan per question is quadratic in the environment.
-func (d *differ2) liveByID(id string) *provider.Observed {
+func (d *planBuilder) liveByID(id string) *provider.Observed {
 	if d.byID == nil {
 		d.byID = make(map[string]*provider.Observed, len(d.live))
 		for _, o := range d.live {
