@@ -37,8 +37,8 @@ func DestroyPlan(providerName string, scope provider.Scope, live []*provider.Obs
 	}
 	var kept []Kept
 	for _, o := range live {
-		if h := handlerFor(o.Type); h.keepData != nil && !includeData {
-			if keep, known, why := h.keepData(o); keep && known {
+		if !includeData {
+			if keep, known, why := keepsData(o); keep && known {
 				kept = append(kept, Kept{Resource: o, Why: why})
 				continue
 			}

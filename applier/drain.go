@@ -17,7 +17,7 @@ import (
 // name) would be refused before. Polls back off as health gates do; the
 // stage's context bounds the wait.
 func (r *run) awaitGone(ctx context.Context, it *item) (int, error) {
-	if !handlerFor(it.old.Type).drainsOnDelete {
+	if !drainsOnDelete(it.old.Type) {
 		return 0, nil
 	}
 	start := r.opts.Now()
@@ -78,7 +78,7 @@ func (r *run) createWhenDrained(ctx context.Context, it *item, create func(ctx c
 	for {
 		n, err := r.attempt(ctx, it, false, create)
 		attempts += n
-		if err == nil || !stillDraining(err) || !handlerFor(it.change.Type).drainsOnDelete {
+		if err == nil || !stillDraining(err) || !drainsOnDelete(it.change.Type) {
 			return attempts, err
 		}
 		r.emit(Event{Kind: EventWait, Change: it.change, Op: it.op, Wait: WaitRecreate, Delay: interval, Err: err, Elapsed: r.opts.Now().Sub(start)})

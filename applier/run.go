@@ -617,7 +617,7 @@ func (r *run) record(f finished) {
 	defer r.mu.Unlock()
 	switch {
 	case f.kept:
-		r.res.Kept = append(r.res.Kept, Kept{Resource: f.it.old, Why: keptReason(f.it.old)})
+		r.res.Kept = append(r.res.Kept, Kept{Resource: f.it.old, Why: keptWhy(f.it.old)})
 	case f.unverified:
 		r.res.Unverified = append(r.res.Unverified, f.out)
 	case f.out.Err != nil:
@@ -661,7 +661,7 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 		if req, err = r.request(it.change, it.res, it.old); err != nil {
 			break
 		}
-		f.want = handlerFor(req.Type).wantRevision(req.Properties)
+		f.want = deployed(req.Type, req.Properties)
 		if req, err = r.handoverStep(it, req); err != nil {
 			break
 		}
@@ -702,10 +702,9 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 				break
 			}
 		}
-		h := handlerFor(it.old.Type)
-		if r.opts.DeleteData && h.emptyOnDelete != nil {
+		if props := emptyOnDelete(it.old); r.opts.DeleteData && props != nil {
 			// Make the delete take the data with it (ECR's force).
-			req := provider.Request{Address: it.old.Address, Type: it.old.Type, Properties: h.emptyOnDelete(it.old), Tags: it.old.Tags}
+			req := provider.Request{Address: it.old.Address, Type: it.old.Type, Properties: props, Tags: it.old.Tags}
 			f.out.Attempts, err = r.attempt(ctx, it, false, func(c context.Context) error {
 				_, e := r.p.Update(c, r.scope, it.old, req)
 				return e
@@ -717,7 +716,7 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 		var n int
 		n, err = r.attempt(ctx, it, true, func(c context.Context) error {
 			e := r.p.Delete(c, r.scope, it.old)
-			if h.dataCode != "" && isCode(e, h.dataCode) {
+			if refusedForData(it.old.Type, e) {
 				// Holding data is not "in use": no point retrying.
 				return &notRetried{e}
 			}
@@ -807,7 +806,7 @@ func (r *run) create(ctx context.Context, it *item) (obs *provider.Observed, wan
 	if err != nil {
 		return nil, "", 0, err
 	}
-	want = handlerFor(req.Type).wantRevision(req.Properties)
+	want = deployed(req.Type, req.Properties)
 	attempts, err = r.createWhenDrained(ctx, it, func(c context.Context) error {
 		o, e := r.p.Create(c, r.scope, req)
 		obs = o
@@ -822,13 +821,6 @@ func (r *run) create(ctx context.Context, it *item) (obs *provider.Observed, wan
 	return obs, want, attempts, err
 }
 
-func (h handler) wantRevision(props map[string]any) string {
-	if h.revision == nil {
-		return ""
-	}
-	return h.revision(props)
-}
-
 // retire schedules the removal of what it replaced, for the deletions
 // phase: after every stage, so after the deployments that stopped using it
 // completed, and (target groups) after its draining delay.
@@ -838,8 +830,8 @@ func (r *run) retire(it *item) {
 	var drain time.Duration
 	if it.op == OpNewRevision {
 		reason = "previous revision, deregistered after the deployment completed"
-	} else if h := handlerFor(old.Type); h.drain != nil {
-		drain = h.drain(old)
+	} else if d, ok := drainAfterMove(old); ok {
+		drain = d
 		reason = fmt.Sprintf("replaced; deleted %s after traffic moved (deregistration delay)", drain)
 	}
 	c := &planner.Change{
@@ -861,11 +853,10 @@ func (r *run) retire(it *item) {
 // for deregistration once the new deployment completed; the plan's own
 // task definition change only retires the revision the plan saw as latest.
 func (r *run) retirePreviousRevision(it *item, req provider.Request) {
-	h := handlerFor(it.change.Type)
-	if h.revision == nil || it.old == nil {
+	if entry(it.change.Type).Deploys == "" || it.old == nil {
 		return
 	}
-	prev, next := h.revision(it.old.Properties), h.revision(req.Properties)
+	prev, next := deployed(it.change.Type, it.old.Properties), deployed(req.Type, req.Properties)
 	if prev == "" || prev == next {
 		return
 	}
@@ -969,13 +960,6 @@ func (e *notRetried) Error() string { return e.err.Error() }
 func isCode(err error, code string) bool {
 	var op *provider.OpError
 	return errors.As(err, &op) && op.Code == code
-}
-
-func keptReason(o *provider.Observed) string {
-	if o.Type == catalog.ECRRepository {
-		return "repository holds images"
-	}
-	return "holds data"
 }
 
 // handoverStep shapes the request of a traffic handover's steps: a

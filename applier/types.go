@@ -1,87 +1,16 @@
 package applier
 
 import (
-	"fmt"
 	"maps"
-	"strconv"
 	"time"
 
 	"github.com/gantry-gitops/gantry/catalog"
 	"github.com/gantry-gitops/gantry/provider"
 )
 
-// handler is the little the applier needs to know about a resource type
-// beyond the catalog. Types without an entry need none of it.
-type handler struct {
-	// drain is how long a replaced resource must be left in place after
-	// traffic moved to its replacement, before it is deleted.
-	drain func(old *provider.Observed) time.Duration
-	// revision returns what a health-gated resource's deployment must end
-	// up running, from the request's resolved properties ("" = anything).
-	revision func(props map[string]any) string
-	// keepData reports whether destroy keeps the resource unless asked to
-	// delete data too, and why; known is false when only a delete attempt
-	// can tell (then dataCode says the resource still holds data).
-	keepData func(o *provider.Observed) (keep, known bool, why string)
-	// dataCode is the AWS error code of a delete refused because the
-	// resource still holds data.
-	dataCode string
-	// emptyOnDelete returns the properties that make a delete take the
-	// resource's data with it (CloudFormation's EmptyOnDelete).
-	emptyOnDelete func(live *provider.Observed) map[string]any
-	// drainsOnDelete: the delete returns before the resource is gone (an
-	// ECS service drains, its name and cluster still taken), so the
-	// applier polls Health until it is INACTIVE (awaitGone), and a create
-	// refused because the previous one still drains waits and retries.
-	drainsOnDelete bool
-}
-
-var handlers = map[string]handler{
-	catalog.TargetGroup: {drain: targetGroupDrain},
-	catalog.Service: {
-		revision: func(props map[string]any) string {
-			s, _ := props["TaskDefinition"].(string)
-			return s
-		},
-		drainsOnDelete: true,
-	},
-	catalog.ECRRepository: {
-		keepData: repositoryHoldsImages,
-		dataCode: "RepositoryNotEmptyException",
-		emptyOnDelete: func(live *provider.Observed) map[string]any {
-			props := maps.Clone(live.Properties)
-			props["EmptyOnDelete"] = true
-			return props
-		},
-	},
-	catalog.LogGroup: {keepData: func(*provider.Observed) (bool, bool, string) {
-		return true, true, "log group (holds logs)"
-	}},
-}
-
-// targetGroupDrain is the target group's deregistration delay: connections
-// to its targets are allowed to finish that long after the rule moved away.
-func targetGroupDrain(old *provider.Observed) time.Duration {
-	const awsDefault = 300 * time.Second
-	attrs, _ := old.Properties["TargetGroupAttributes"].([]any)
-	for _, a := range attrs {
-		m, _ := a.(map[string]any)
-		if m["Key"] != "deregistration_delay.timeout_seconds" {
-			continue
-		}
-		switch v := m["Value"].(type) {
-		case string:
-			if n, err := strconv.Atoi(v); err == nil {
-				return time.Duration(n) * time.Second
-			}
-		case float64:
-			return time.Duration(v) * time.Second
-		case int:
-			return time.Duration(v) * time.Second
-		}
-	}
-	return awsDefault
-}
+// What the applier does specially for a type is in the type's catalog
+// entry (Deploys, DrainsOnDelete, Data, Handover.Drain); these read it,
+// with the zero answer for types that have none of it.
 
 // ImageCountAttribute is the Observed attribute in which a provider may
 // report how many images an ECR repository holds. Without it, destroy
@@ -89,16 +18,75 @@ func targetGroupDrain(old *provider.Observed) time.Duration {
 // images (RepositoryNotEmptyException): the repository is then kept.
 const ImageCountAttribute = catalog.ImageCountAttribute
 
-func repositoryHoldsImages(o *provider.Observed) (keep, known bool, why string) {
-	s, ok := o.Attributes[ImageCountAttribute]
-	if !ok {
-		return false, false, ""
+// entry returns the catalog entry of typ, an empty one for an unknown type.
+func entry(typ string) *catalog.Type {
+	if t, ok := catalog.Lookup(typ); ok {
+		return t
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n > 0 {
-		return true, true, fmt.Sprintf("repository holds %s images", s)
-	}
-	return false, true, ""
+	return &catalog.Type{Name: typ}
 }
 
-func handlerFor(typ string) handler { return handlers[typ] }
+// deployed returns what a health-gated resource's deployment must end up
+// running, from its properties ("" = anything).
+func deployed(typ string, props map[string]any) string {
+	t := entry(typ)
+	if t.Deploys == "" {
+		return ""
+	}
+	s, _ := props[t.Deploys].(string)
+	return s
+}
+
+// drainsOnDelete reports whether a delete of typ returns before the
+// resource is gone (an ECS service drains).
+func drainsOnDelete(typ string) bool { return entry(typ).DrainsOnDelete }
+
+// drainAfterMove is how long a replaced resource must be left in place
+// after traffic moved to its replacement; ok is false for types that
+// receive no traffic.
+func drainAfterMove(old *provider.Observed) (d time.Duration, ok bool) {
+	h := entry(old.Type).Handover
+	if h == nil || h.Drain == nil {
+		return 0, false
+	}
+	return h.Drain(old.Properties), true
+}
+
+// keepsData reports whether destroy keeps o unless asked to delete data
+// too, and why; known is false when only a delete attempt can tell.
+func keepsData(o *provider.Observed) (keep, known bool, why string) {
+	d := entry(o.Type).Data
+	if d == nil {
+		return false, true, ""
+	}
+	return d.Keep(o.Properties, o.Attributes)
+}
+
+// refusedForData reports whether err is AWS refusing to delete a
+// resource of typ because it still holds data.
+func refusedForData(typ string, err error) bool {
+	d := entry(typ).Data
+	return d != nil && d.RefusedCode != "" && isCode(err, d.RefusedCode)
+}
+
+// keptWhy is what the summary says of a resource whose delete AWS refused
+// because it holds data.
+func keptWhy(o *provider.Observed) string {
+	if d := entry(o.Type).Data; d != nil && d.RefusedWhy != "" {
+		return d.RefusedWhy
+	}
+	return "holds data"
+}
+
+// emptyOnDelete returns the properties that make a delete of live take
+// its data with it (CloudFormation's EmptyOnDelete), nil when the type has
+// no such switch.
+func emptyOnDelete(live *provider.Observed) map[string]any {
+	d := entry(live.Type).Data
+	if d == nil || d.EmptyOnDelete == "" {
+		return nil
+	}
+	props := maps.Clone(live.Properties)
+	props[d.EmptyOnDelete] = true
+	return props
+}

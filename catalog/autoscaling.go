@@ -4,7 +4,10 @@ import "strings"
 
 func init() {
 	Register(&Type{
-		Name: AutoScalingGroup,
+		Name:           AutoScalingGroup,
+		Ownership:      Ownership{Discovery: DiscoverByListing},
+		TagAPI:         TagAPIAutoScaling,
+		CloudFormation: CloudFormation{Ref: []string{"Arn", "AutoScalingGroupName"}, Tags: TagsPropagate},
 		References: []Reference{
 			{Path: "LaunchTemplate.LaunchTemplateId", Type: LaunchTemplate},
 			{Path: "LaunchTemplate.LaunchTemplateName", Type: LaunchTemplate},
@@ -24,7 +27,9 @@ func init() {
 		Normalise:  normaliseAutoScalingGroup,
 	})
 	Register(&Type{
-		Name: ScalableTarget,
+		Name:      ScalableTarget,
+		Ownership: Ownership{Discovery: DiscoverByListing},
+		TagAPI:    TagAPIMap,
 		References: []Reference{
 			{Path: "RoleARN", Type: IAMRole},
 		},
@@ -37,7 +42,8 @@ func init() {
 		Normalise:  normaliseScalableTarget,
 	})
 	Register(&Type{
-		Name: ScalingPolicy,
+		Name:      ScalingPolicy,
+		Ownership: Ownership{Discovery: DiscoverThroughParent, Parent: ScalableTarget},
 		References: []Reference{
 			{Path: "ScalingTargetId", Type: ScalableTarget},
 			// DescribeScalingPolicies returns no ScalingTargetId: the

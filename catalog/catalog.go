@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Stage is one step of an apply. Stages run in order; resources within a
@@ -82,8 +83,11 @@ type Type struct {
 	// region. A replacement deletes the old resource first only when the
 	// new one would collide: same name and same scope.
 	NameScope []string
-	// Tagged reports whether the type carries tags (CloudFormation Tags).
-	// Tags of untagged types are never diffed.
+	// Tagged reports whether resources of the type carry tags, gantry's
+	// ownership tags among them (through the service's tagging API where
+	// CloudFormation has no Tags property: see CloudFormation.Tags). Tags
+	// of untagged types are never diffed; their resources are owned
+	// through a parent (Ownership.Parent).
 	Tagged bool
 	// IgnoreTags lists tag keys that AWS or another controller adds and
 	// that are never diffed (tags starting with "aws:" never are either).
@@ -149,10 +153,31 @@ type Type struct {
 	// identifier of a resource of the named type (see Identifiers).
 	References []Reference
 	// Data, for types whose deletion destroys data (a log group's logs,
-	// an ECR repository's images), describes what a live resource holds
-	// ("up to 30 days of logs"), "" when it holds nothing: a plan that
-	// deletes one says so prominently.
-	Data func(props map[string]any, attrs map[string]string) string
+	// an ECR repository's images), says what a live resource holds and
+	// how deleting it is guarded: see Data.
+	Data *Data
+
+	// Deploys, for health-gated types, names the property holding what a
+	// deployment runs (a service's TaskDefinition): the health gate waits
+	// until the deployment runs that, and what it ran before is retired
+	// once it does.
+	Deploys string
+	// DrainsOnDelete: the delete returns before the resource is gone (an
+	// ECS service drains, its name and its cluster still taken), so the
+	// applier polls the provider's Health until it is INACTIVE, and a
+	// create refused because the previous one still drains waits and
+	// retries.
+	DrainsOnDelete bool
+
+	// Ownership says whether gantry's ownership tags can be set on a
+	// resource of the type and how a provider finds the ones it owns.
+	Ownership Ownership
+	// TagAPI is the shape the type's own AWS API gives tags; providers
+	// that speak the API use it.
+	TagAPI TagAPI
+	// CloudFormation is how the type is written in the CloudFormation
+	// export.
+	CloudFormation CloudFormation
 }
 
 // Reference is one property that names resources of Type. Path is dotted
@@ -280,6 +305,10 @@ type Handover struct {
 	Field     string
 	// Routers are the types that send traffic to the resource.
 	Routers []string
+	// Drain is how long a replaced resource must stay after traffic moved
+	// to its replacement before it is deleted, so that connections to its
+	// targets finish (a target group's deregistration delay).
+	Drain func(props map[string]any) time.Duration
 }
 
 // Fallback describes a router's catch-all (a listener's DefaultActions):

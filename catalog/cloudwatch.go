@@ -2,7 +2,9 @@ package catalog
 
 func init() {
 	Register(&Type{
-		Name: Alarm,
+		Name:           Alarm,
+		TagAPI:         TagAPIKeyValue,
+		CloudFormation: CloudFormation{Ref: []string{"AlarmName"}, Tags: TagsList},
 		References: []Reference{
 			{Path: "AlarmActions", Type: ScalingPolicy},
 			{Path: "OKActions", Type: ScalingPolicy},

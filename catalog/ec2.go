@@ -8,7 +8,9 @@ import (
 
 func init() {
 	Register(&Type{
-		Name: SecurityGroup,
+		Name:           SecurityGroup,
+		TagAPI:         TagAPIKeyValue,
+		CloudFormation: CloudFormation{Tags: TagsList},
 		References: []Reference{
 			{Path: "SecurityGroupIngress.SourceSecurityGroupId", Type: SecurityGroup},
 			{Path: "SecurityGroupEgress.DestinationSecurityGroupId", Type: SecurityGroup},
@@ -26,7 +28,9 @@ func init() {
 		Grants: []string{"SecurityGroupIngress", "SecurityGroupEgress"},
 	})
 	Register(&Type{
-		Name: LaunchTemplate,
+		Name:           LaunchTemplate,
+		TagAPI:         TagAPIKeyValue,
+		CloudFormation: CloudFormation{Tags: TagsSpecifications, TagResourceType: "launch-template"},
 		References: []Reference{
 			{Path: "LaunchTemplateData.IamInstanceProfile.Arn", Type: IAMInstanceProfile},
 			{Path: "LaunchTemplateData.IamInstanceProfile.Name", Type: IAMInstanceProfile},

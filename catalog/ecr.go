@@ -1,21 +1,35 @@
 package catalog
 
-import "sort"
+import (
+	"fmt"
+	"sort"
+	"strconv"
+)
 
 func init() {
 	Register(&Type{
-		Name:         ECRRepository,
-		Short:        "ECR repository",
-		Stage:        StageFoundation,
-		Attributes:   []string{"Arn", "RepositoryUri"},
-		ForceNew:     []string{"RepositoryName", "EncryptionConfiguration"},
-		NameProperty: "RepositoryName",
-		Tagged:       true,
+		Name:           ECRRepository,
+		TagAPI:         TagAPIKeyValue,
+		CloudFormation: CloudFormation{Ref: []string{"RepositoryName"}, Tags: TagsList},
+		Short:          "ECR repository",
+		Stage:          StageFoundation,
+		Attributes:     []string{"Arn", "RepositoryUri"},
+		ForceNew:       []string{"RepositoryName", "EncryptionConfiguration"},
+		NameProperty:   "RepositoryName",
+		Tagged:         true,
 		// EmptyOnDelete is a CloudFormation deletion behaviour, not state
 		// AWS holds or returns.
 		Ignore:    []string{"Arn", "RepositoryUri", "EmptyOnDelete"},
 		Normalise: normaliseRepository,
-		Data:      repositoryData,
+		Data: &Data{
+			Describe: repositoryData,
+			Keep:     repositoryKeep,
+			// DeleteRepository refuses a repository that holds images
+			// unless forced (Amazon ECR API Reference: DeleteRepository).
+			RefusedCode:   "RepositoryNotEmptyException",
+			RefusedWhy:    "repository holds images",
+			EmptyOnDelete: "EmptyOnDelete",
+		},
 	})
 }
 
@@ -35,6 +49,20 @@ func repositoryData(_ map[string]any, attrs map[string]string) string {
 	default:
 		return n + " images"
 	}
+}
+
+// repositoryKeep: destroy keeps a repository that holds images; without
+// a count from the provider only the delete can tell.
+func repositoryKeep(_ map[string]any, attrs map[string]string) (keep, known bool, why string) {
+	s, ok := attrs[ImageCountAttribute]
+	if !ok {
+		return false, false, ""
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n > 0 {
+		return true, true, fmt.Sprintf("repository holds %s images", s)
+	}
+	return false, true, ""
 }
 
 // normaliseRepository fills what CreateRepository defaults to (mutable

@@ -7,7 +7,9 @@ import (
 
 func init() {
 	Register(&Type{
-		Name: Cluster,
+		Name:           Cluster,
+		TagAPI:         TagAPILowerKeyValue,
+		CloudFormation: CloudFormation{Ref: []string{"ClusterName"}, Tags: TagsList},
 		References: []Reference{
 			{Path: "CapacityProviders", Type: CapacityProvider},
 			{Path: "DefaultCapacityProviderStrategy.CapacityProvider", Type: CapacityProvider},
@@ -28,7 +30,8 @@ func init() {
 		Normalise: normaliseCluster,
 	})
 	Register(&Type{
-		Name: ClusterCapacityProviderAssoc,
+		Name:      ClusterCapacityProviderAssoc,
+		Ownership: Ownership{Discovery: DiscoverThroughParent, Parent: Cluster},
 		References: []Reference{
 			{Path: "Cluster", Type: Cluster},
 			{Path: "CapacityProviders", Type: CapacityProvider},
@@ -45,7 +48,9 @@ func init() {
 		},
 	})
 	Register(&Type{
-		Name: CapacityProvider,
+		Name:           CapacityProvider,
+		TagAPI:         TagAPILowerKeyValue,
+		CloudFormation: CloudFormation{Ref: []string{"Name"}, Tags: TagsList},
 		References: []Reference{
 			{Path: "AutoScalingGroupProvider.AutoScalingGroupArn", Type: AutoScalingGroup},
 		},
@@ -59,7 +64,9 @@ func init() {
 		Normalise:    normaliseCapacityProvider,
 	})
 	Register(&Type{
-		Name: TaskDefinition,
+		Name:           TaskDefinition,
+		TagAPI:         TagAPILowerKeyValue,
+		CloudFormation: CloudFormation{Ref: []string{"TaskDefinitionArn"}, Tags: TagsList},
 		References: []Reference{
 			{Path: "ExecutionRoleArn", Type: IAMRole},
 			{Path: "TaskRoleArn", Type: IAMRole},
@@ -78,7 +85,11 @@ func init() {
 		Normalise:      normaliseTaskDefinition,
 	})
 	Register(&Type{
-		Name: Service,
+		Name:           Service,
+		TagAPI:         TagAPILowerKeyValue,
+		CloudFormation: CloudFormation{Ref: []string{"ServiceArn"}, Tags: TagsList},
+		Deploys:        "TaskDefinition",
+		DrainsOnDelete: true,
 		References: []Reference{
 			{Path: "Cluster", Type: Cluster},
 			{Path: "TaskDefinition", Type: TaskDefinition},

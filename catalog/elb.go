@@ -2,12 +2,16 @@ package catalog
 
 import (
 	"maps"
+	"strconv"
 	"strings"
+	"time"
 )
 
 func init() {
 	Register(&Type{
-		Name: LoadBalancer,
+		Name:           LoadBalancer,
+		TagAPI:         TagAPIKeyValue,
+		CloudFormation: CloudFormation{Ref: []string{"LoadBalancerArn"}, Tags: TagsList},
 		References: []Reference{
 			{Path: "SecurityGroups", Type: SecurityGroup},
 		},
@@ -24,7 +28,9 @@ func init() {
 		},
 	})
 	Register(&Type{
-		Name: Listener,
+		Name:           Listener,
+		TagAPI:         TagAPIKeyValue,
+		CloudFormation: CloudFormation{Ref: []string{"ListenerArn"}},
 		References: []Reference{
 			{Path: "LoadBalancerArn", Type: LoadBalancer},
 			{Path: "DefaultActions.TargetGroupArn", Type: TargetGroup},
@@ -48,7 +54,9 @@ func init() {
 		Fallback: &Fallback{Property: "DefaultActions", Rules: ListenerRule, Narrows: answersOnlyFixed},
 	})
 	Register(&Type{
-		Name: ListenerRule,
+		Name:           ListenerRule,
+		TagAPI:         TagAPIKeyValue,
+		CloudFormation: CloudFormation{Ref: []string{"RuleArn"}},
 		References: []Reference{
 			{Path: "ListenerArn", Type: Listener},
 			{Path: "Actions.TargetGroupArn", Type: TargetGroup},
@@ -67,10 +75,12 @@ func init() {
 		},
 	})
 	Register(&Type{
-		Name:       TargetGroup,
-		Short:      "target group",
-		Stage:      StageRouting,
-		Attributes: []string{"TargetGroupArn", "TargetGroupFullName", "TargetGroupName", "LoadBalancerArns"},
+		Name:           TargetGroup,
+		TagAPI:         TagAPIKeyValue,
+		CloudFormation: CloudFormation{Ref: []string{"TargetGroupArn"}, Tags: TagsList},
+		Short:          "target group",
+		Stage:          StageRouting,
+		Attributes:     []string{"TargetGroupArn", "TargetGroupFullName", "TargetGroupName", "LoadBalancerArns"},
 		ForceNew: []string{"Name", "Port", "Protocol", "ProtocolVersion", "TargetType",
 			"VpcId", "IpAddressType"},
 		NameProperty: "Name",
@@ -88,8 +98,34 @@ func init() {
 		Handover: &Handover{
 			Registrar: Service, List: "LoadBalancers", Field: "TargetGroupArn",
 			Routers: []string{ListenerRule, Listener},
+			Drain:   targetGroupDrain,
 		},
 	})
+}
+
+// targetGroupDrain is the target group's deregistration delay:
+// connections to its targets may finish that long after traffic moved
+// away; 300 seconds unless set (Elastic Load Balancing API Reference:
+// TargetGroupAttribute, deregistration_delay.timeout_seconds).
+func targetGroupDrain(props map[string]any) time.Duration {
+	const awsDefault = 300 * time.Second
+	for _, a := range List(props, "TargetGroupAttributes") {
+		m, _ := a.(map[string]any)
+		if m["Key"] != "deregistration_delay.timeout_seconds" {
+			continue
+		}
+		switch v := m["Value"].(type) {
+		case string:
+			if n, err := strconv.Atoi(v); err == nil {
+				return time.Duration(n) * time.Second
+			}
+		case float64:
+			return time.Duration(v) * time.Second
+		case int:
+			return time.Duration(v) * time.Second
+		}
+	}
+	return awsDefault
 }
 
 // albAttributes are the attributes DescribeLoadBalancerAttributes returns

@@ -8,18 +8,24 @@ import (
 
 func init() {
 	Register(&Type{
-		Name:         IAMRole,
-		Short:        "IAM role",
-		Stage:        StageIdentity,
-		Attributes:   []string{"Arn", "RoleId"},
-		ForceNew:     []string{"RoleName", "Path"},
-		NameProperty: "RoleName",
-		Tagged:       true,
-		Ignore:       []string{"Arn", "RoleId"},
-		Normalise:    normaliseRole,
+		Name:           IAMRole,
+		Ownership:      Ownership{Discovery: DiscoverByListing},
+		TagAPI:         TagAPIKeyValue,
+		CloudFormation: CloudFormation{Ref: []string{"RoleName"}, Tags: TagsList},
+		Short:          "IAM role",
+		Stage:          StageIdentity,
+		Attributes:     []string{"Arn", "RoleId"},
+		ForceNew:       []string{"RoleName", "Path"},
+		NameProperty:   "RoleName",
+		Tagged:         true,
+		Ignore:         []string{"Arn", "RoleId"},
+		Normalise:      normaliseRole,
 	})
 	Register(&Type{
-		Name: IAMInstanceProfile,
+		Name:           IAMInstanceProfile,
+		Ownership:      Ownership{Discovery: DiscoverByListing},
+		TagAPI:         TagAPIKeyValue,
+		CloudFormation: CloudFormation{Ref: []string{"InstanceProfileName"}},
 		References: []Reference{
 			{Path: "Roles", Type: IAMRole},
 		},

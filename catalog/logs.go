@@ -4,21 +4,30 @@ import "fmt"
 
 func init() {
 	Register(&Type{
-		Name:         LogGroup,
-		Short:        "log group",
-		Stage:        StageFoundation,
-		Attributes:   []string{"Arn"},
-		ForceNew:     []string{"LogGroupName", "LogGroupClass"},
-		NameProperty: "LogGroupName",
-		Tagged:       true,
-		Ignore:       []string{"Arn"},
+		Name:           LogGroup,
+		TagAPI:         TagAPIMap,
+		CloudFormation: CloudFormation{Ref: []string{"LogGroupName"}, Tags: TagsList},
+		Short:          "log group",
+		Stage:          StageFoundation,
+		Attributes:     []string{"Arn"},
+		ForceNew:       []string{"LogGroupName", "LogGroupClass"},
+		NameProperty:   "LogGroupName",
+		Tagged:         true,
+		Ignore:         []string{"Arn"},
 		Normalise: func(p map[string]any) {
 			// No RetentionInDays means "never expire": there is no default to fill.
 			Number(p, "RetentionInDays")
 			Default(p, "LogGroupClass", "STANDARD")
 			Default(p, "DeletionProtectionEnabled", false)
 		},
-		Data: logGroupData,
+		// DeleteLogGroup deletes the logs with the group (CloudWatch Logs
+		// API Reference: DeleteLogGroup): destroy keeps it unless asked.
+		Data: &Data{
+			Describe: logGroupData,
+			Keep: func(map[string]any, map[string]string) (bool, bool, string) {
+				return true, true, "log group (holds logs)"
+			},
+		},
 	})
 }
 

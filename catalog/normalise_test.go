@@ -8,35 +8,6 @@ import (
 	"github.com/gantry-gitops/gantry/graph"
 )
 
-var allNames = []string{IAMRole, IAMInstanceProfile, SecurityGroup, ECRRepository, LogGroup,
-	LoadBalancer, Listener, ListenerRule, TargetGroup, Cluster, ClusterCapacityProviderAssoc,
-	CapacityProvider, LaunchTemplate, AutoScalingGroup, TaskDefinition, Service, ScalableTarget,
-	ScalingPolicy, Alarm}
-
-func TestEveryTypeIsRegistered(t *testing.T) {
-	for _, n := range allNames {
-		ty, ok := Lookup(n)
-		if !ok {
-			t.Errorf("%s is not registered", n)
-			continue
-		}
-		if ty.Stage == 0 || ty.Short == "" || ty.Normalise == nil {
-			t.Errorf("%s: incomplete entry %+v", n, ty)
-		}
-		if Rank(n) == len(typeOrder) {
-			t.Errorf("%s has no rank", n)
-		}
-		for _, o := range ty.OwnedBy {
-			if _, ok := Lookup(o.By); !ok {
-				t.Errorf("%s: owner type %s unknown", n, o.By)
-			}
-		}
-	}
-	if len(All()) != len(allNames) {
-		t.Errorf("%d types registered, want %d", len(All()), len(allNames))
-	}
-}
-
 // equivalent asserts that a and b canonicalise to the same tree, and that
 // canonicalising is idempotent.
 func equivalent(t *testing.T, typ string, a, b map[string]any) {

@@ -109,7 +109,11 @@ func (b *builder) add(addr, typ, name string, props m, deps ...string) (*graph.R
 	if _, dup := b.index[addr]; dup {
 		return nil, fmt.Errorf("%s: address used twice", addr)
 	}
-	catalogCheck(typ)
+	t, ok := catalog.Lookup(typ)
+	if !ok {
+		// A programming error, caught by any test that compiles it.
+		panic("compiler: " + typ + " is not in the catalog")
+	}
 	if name != "" {
 		key := typ + "\x00" + name
 		if other, dup := b.nameOwner[key]; dup {
@@ -118,62 +122,13 @@ func (b *builder) add(addr, typ, name string, props m, deps ...string) (*graph.R
 		b.nameOwner[key] = addr
 	}
 	r := &graph.Resource{Address: addr, Type: typ, Properties: props}
-	if taggable[typ] {
+	if t.Tagged {
 		r.Tags = b.tags(addr)
 	}
 	r.DependsOn = append(r.DependsOn, deps...)
 	b.index[addr] = r
 	b.g.Resources = append(b.g.Resources, r)
 	return r, nil
-}
-
-// taggable lists the types whose AWS resources take tags. Everything
-// gantry creates does, except a scaling policy and a cluster's capacity
-// provider associations (a setting of the cluster, not a resource of its
-// own). The tags are in Resource.Tags for every one of these; where
-// CloudFormation has no Tags property for a type (instance profiles,
-// listeners, listener rules, scalable targets), the provider tags the
-// resource through the service's tagging API.
-var taggable = map[string]bool{
-	catalog.IAMRole:            true,
-	catalog.IAMInstanceProfile: true,
-	catalog.SecurityGroup:      true,
-	catalog.ECRRepository:      true,
-	catalog.LogGroup:           true,
-	catalog.LoadBalancer:       true,
-	catalog.Listener:           true,
-	catalog.ListenerRule:       true,
-	catalog.TargetGroup:        true,
-	catalog.Cluster:            true,
-	catalog.CapacityProvider:   true,
-	catalog.LaunchTemplate:     true,
-	catalog.AutoScalingGroup:   true,
-	catalog.TaskDefinition:     true,
-	catalog.Service:            true,
-	catalog.ScalableTarget:     true,
-	catalog.Alarm:              true,
-}
-
-// catalogCheck panics when the compiler emits a type the catalog names
-// nothing for: a programming error, caught by any test.
-func catalogCheck(typ string) {
-	for _, t := range compiledTypes {
-		if t == typ {
-			return
-		}
-	}
-	panic("compiler: unknown resource type " + typ)
-}
-
-// compiledTypes is every type the compiler emits.
-var compiledTypes = []string{
-	catalog.IAMRole, catalog.IAMInstanceProfile, catalog.SecurityGroup,
-	catalog.ECRRepository, catalog.LogGroup, catalog.LoadBalancer,
-	catalog.Listener, catalog.ListenerRule, catalog.TargetGroup,
-	catalog.Cluster, catalog.ClusterCapacityProviderAssoc,
-	catalog.CapacityProvider, catalog.LaunchTemplate,
-	catalog.AutoScalingGroup, catalog.TaskDefinition, catalog.Service,
-	catalog.ScalableTarget, catalog.ScalingPolicy, catalog.Alarm,
 }
 
 // tags returns the tags of the resource at addr: the environment's tags and

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/cloudformation"
 	"github.com/gantry-gitops/gantry/graph"
 )
 
@@ -93,7 +94,7 @@ func checkTemplate(t *testing.T, tmpl map[string]any) {
 
 func TestCloudFormationTemplate(t *testing.T) {
 	g, _ := compileJSON(t, testEnv(), "shop", CompileOptions{})
-	tmpl, err := graph.CloudFormation(g)
+	tmpl, err := cloudformation.Template(g)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gantry-gitops/gantry/cloudformation"
 	"github.com/gantry-gitops/gantry/graph"
 )
 
@@ -47,7 +48,7 @@ func TestCompileGolden(t *testing.T) {
 				}{p.Name, masked}),
 			}
 			for _, g := range graphs {
-				tmpl, err := graph.CloudFormation(g)
+				tmpl, err := cloudformation.Template(g)
 				if err != nil {
 					t.Fatal(err)
 				}

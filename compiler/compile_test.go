@@ -152,7 +152,7 @@ func checkInvariants(t *testing.T, g *graph.Graph) {
 				t.Errorf("%s references %s, not an attribute of %s %v", r.Address, ref, ct.Name, ct.Attributes)
 			}
 		}
-		if taggable[r.Type] {
+		if catalog.MustLookup(r.Type).Tagged {
 			if r.Tags[graph.TagAddress] != r.Address || r.Tags[graph.TagProject] != g.Project || r.Tags[graph.TagEnvironment] != g.Environment {
 				t.Errorf("%s: ownership tags %v", r.Address, r.Tags)
 			}

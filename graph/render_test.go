@@ -36,62 +36,6 @@ func smallGraph() *Graph {
 	return g
 }
 
-func TestCloudFormationRendering(t *testing.T) {
-	g := smallGraph()
-	tmpl, err := CloudFormation(g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, _ := json.Marshal(tmpl)
-	s := string(out)
-	for _, want := range []string{
-		`"AWSTemplateFormatVersion":"2010-09-09"`,
-		`"LoadBalancerArn":{"Ref":"LoadBalancerWeb"}`,
-		`"TaskDefinition":{"Ref":"ServiceATaskDefinition"}`,
-		`"Label":{"Fn::Join":["",[{"Fn::GetAtt":["LoadBalancerWeb","LoadBalancerFullName"]},"/x"]]}`,
-		`"DependsOn":["ServiceARuleHttp"]`,
-		`"Value":{"Ref":"ServiceATaskDefinitionSensitive1"}`,
-		`"ServiceATaskDefinitionSensitive1":{"Description":"sensitive value 1 of service/a/task-definition","NoEcho":true,"Type":"String"}`,
-		`"Tags":[{"Key":"AmazonECSManaged","PropagateAtLaunch":true,"Value":""}`,
-		`"Tags":[{"Key":"gantry:address","Value":"service/a/task-definition"},{"Key":"team","Value":"x"}]`,
-	} {
-		if !strings.Contains(s, want) {
-			t.Errorf("template lacks %s\n%s", want, s)
-		}
-	}
-	if strings.Contains(s, "secret!") {
-		t.Error("template contains the sensitive value")
-	}
-	// Listeners and rules have no Tags property in CloudFormation.
-	res := tmpl["Resources"].(map[string]any)
-	if _, ok := res["LoadBalancerWebListenerHttp"].(map[string]any)["Properties"].(map[string]any)["Tags"]; ok {
-		t.Error("listener got Tags")
-	}
-	// Rendering does not change the graph.
-	if _, ok := g.Get("service/a/task-definition").Properties["ContainerDefinitions"].([]any)[0].(map[string]any)["Environment"].([]any)[0].(map[string]any)["Value"].(Sensitive); !ok {
-		t.Error("CloudFormation changed the graph")
-	}
-}
-
-func TestCloudFormationMissingReference(t *testing.T) {
-	g := smallGraph()
-	g.Get("service/a").Properties["X"] = Ref{"nowhere", "Arn"}
-	if _, err := CloudFormation(g); err == nil || !strings.Contains(err.Error(), "nowhere") {
-		t.Fatalf("err = %v", err)
-	}
-}
-
-func TestLogicalIDs(t *testing.T) {
-	g := &Graph{Resources: []*Resource{{Address: "service/a-1/x"}, {Address: "service/a1/x"}, {Address: "service/b/rule-https-2"}}}
-	ids := logicalIDs(g)
-	if ids["service/b/rule-https-2"] != "ServiceBRuleHttps2" {
-		t.Errorf("id %s", ids["service/b/rule-https-2"])
-	}
-	if ids["service/a-1/x"] == ids["service/a1/x"] || !strings.HasPrefix(ids["service/a1/x"], "ServiceA1X") {
-		t.Errorf("colliding IDs not disambiguated: %v", ids)
-	}
-}
-
 func TestMaskSensitive(t *testing.T) {
 	g := smallGraph()
 	m := g.Masked()

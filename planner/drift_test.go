@@ -112,8 +112,8 @@ func TestUnownedResourcesAreNeverPlanned(t *testing.T) {
 		}
 	}
 	want := []string{"service/worker/scaling/cpu", "service/worker/scalable-target", "service/worker",
-		"service/worker/task-definition", "service/worker/log-group", "service/worker/security-group",
-		"service/worker/execution-role", "service/worker/task-role"}
+		"service/worker/task-definition", "service/worker/log-group",
+		"service/worker/execution-role", "service/worker/task-role", "service/worker/security-group"}
 	if !cmp.Equal(deleted, want) {
 		t.Errorf("deletions in order:\n%s", cmp.Diff(want, deleted))
 	}

@@ -186,7 +186,7 @@ func Diff(desired *graph.Graph, live []*provider.Observed, scope provider.Scope,
 		if t.Data != nil {
 			// Removing a service from the configuration removes its
 			// logs too: never silently.
-			if what := t.Data(o.Properties, o.Attributes); what != "" {
+			if what := t.Data.Describe(o.Properties, o.Attributes); what != "" {
 				c.Impact, c.Data = ImpactDeleteData, what
 				c.Reason += "; deletes " + what
 			}

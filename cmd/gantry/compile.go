@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/gantry-gitops/gantry/cloudformation"
 	"github.com/gantry-gitops/gantry/compiler"
 	"github.com/gantry-gitops/gantry/config"
 	"github.com/gantry-gitops/gantry/graph"
@@ -89,7 +90,7 @@ func runCompile(cmd *cobra.Command, dir string, f *compileFlags) error {
 	case f.format == "cloudformation":
 		// From the unmasked graph: its sensitive values become NoEcho
 		// parameters, so the template carries none of them.
-		tmpl, err := graph.CloudFormation(graphs[0])
+		tmpl, err := cloudformation.Template(graphs[0])
 		if err != nil {
 			return failed(err)
 		}

@@ -1,4 +1,4 @@
-package graph
+package cloudformation
 
 import (
 	"crypto/sha256"
@@ -8,16 +8,20 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/graph"
 )
 
-// CloudFormation renders the graph as a CloudFormation template, an escape
+// Template renders the graph as a CloudFormation template, an escape
 // hatch for users who deploy with CloudFormation instead of gantry apply:
 //   - each resource becomes a logical ID made of its address's words
 //     ("service/api/rule-https" → "ServiceApiRuleHttps");
 //   - Ref values become {"Ref": id} or {"Fn::GetAtt": [id, attribute]},
 //     whichever CloudFormation offers for that attribute; Join values
 //     become {"Fn::Join": ["", [...]]};
-//   - tags go into each type's own tag property (a list of Key/Value, the
+//   - tags go into each type's own tag property, in the shape its catalog
+//     entry gives (catalog.CloudFormation.Tags: a list of Key/Value, the
 //     Auto Scaling group's PropagateAtLaunch list, a launch template's
 //     TagSpecifications); types without a Tags property in CloudFormation
 //     carry none in the template;
@@ -28,7 +32,7 @@ import (
 //
 // The result marshals (encoding/json) to a template that
 // `aws cloudformation validate-template` accepts.
-func CloudFormation(g *Graph) (map[string]any, error) {
+func Template(g *graph.Graph) (map[string]any, error) {
 	ids := logicalIDs(g)
 	types := make(map[string]string, len(g.Resources))
 	for _, r := range g.Resources {
@@ -50,7 +54,7 @@ func CloudFormation(g *Graph) (map[string]any, error) {
 		addCFNTags(r, pm)
 		res := map[string]any{"Type": r.Type, "Properties": pm}
 		refd := map[string]bool{}
-		for _, ref := range Refs(map[string]any(r.Properties)) {
+		for _, ref := range graph.Refs(map[string]any(r.Properties)) {
 			refd[ref.Address] = true
 		}
 		var deps []any
@@ -82,7 +86,7 @@ func CloudFormation(g *Graph) (map[string]any, error) {
 }
 
 // logicalIDs maps every address to a unique alphanumeric logical ID.
-func logicalIDs(g *Graph) map[string]string {
+func logicalIDs(g *graph.Graph) map[string]string {
 	ids := make(map[string]string, len(g.Resources))
 	count := map[string]int{}
 	for _, r := range g.Resources {
@@ -122,26 +126,6 @@ func logicalID(addr string) string {
 	return b.String()
 }
 
-// cfnRefAttributes lists, per type, the attributes that CloudFormation
-// returns through Ref rather than Fn::GetAtt. (An Auto Scaling group's Ref
-// is its name, which every property gantry sets from its "Arn" accepts.)
-var cfnRefAttributes = map[string]map[string]bool{
-	"AWS::ElasticLoadBalancingV2::LoadBalancer": {"LoadBalancerArn": true},
-	"AWS::ElasticLoadBalancingV2::TargetGroup":  {"TargetGroupArn": true},
-	"AWS::ElasticLoadBalancingV2::Listener":     {"ListenerArn": true},
-	"AWS::ElasticLoadBalancingV2::ListenerRule": {"RuleArn": true},
-	"AWS::ECS::TaskDefinition":                  {"TaskDefinitionArn": true},
-	"AWS::ECS::Service":                         {"ServiceArn": true},
-	"AWS::AutoScaling::AutoScalingGroup":        {"Arn": true, "AutoScalingGroupName": true},
-	"AWS::IAM::Role":                            {"RoleName": true},
-	"AWS::IAM::InstanceProfile":                 {"InstanceProfileName": true},
-	"AWS::ECS::Cluster":                         {"ClusterName": true},
-	"AWS::ECS::CapacityProvider":                {"Name": true},
-	"AWS::Logs::LogGroup":                       {"LogGroupName": true},
-	"AWS::ECR::Repository":                      {"RepositoryName": true},
-	"AWS::CloudWatch::Alarm":                    {"AlarmName": true},
-}
-
 type cfnConverter struct {
 	ids     map[string]string
 	types   map[string]string
@@ -151,12 +135,12 @@ type cfnConverter struct {
 	nParams int
 }
 
-func (c *cfnConverter) refValue(r Ref) (any, error) {
+func (c *cfnConverter) refValue(r graph.Ref) (any, error) {
 	id, ok := c.ids[r.Address]
 	if !ok {
 		return nil, fmt.Errorf("reference to %s, which is not in the graph", r)
 	}
-	if cfnRefAttributes[c.types[r.Address]][r.Attribute] {
+	if t, ok := catalog.Lookup(c.types[r.Address]); ok && slices.Contains(t.CloudFormation.Ref, r.Attribute) {
 		return map[string]any{"Ref": id}, nil
 	}
 	return map[string]any{"Fn::GetAtt": []any{id, r.Attribute}}, nil
@@ -166,28 +150,28 @@ func (c *cfnConverter) refValue(r Ref) (any, error) {
 // CloudFormation forms; the first unresolvable reference is the error.
 func (c *cfnConverter) value(v any) (any, error) {
 	var err error
-	ref := func(r Ref) any {
+	ref := func(r graph.Ref) any {
 		x, e := c.refValue(r)
 		if e != nil && err == nil {
 			err = e
 		}
 		return x
 	}
-	out := Rewrite(v, func(x any) (any, bool) {
+	out := graph.Rewrite(v, func(x any) (any, bool) {
 		switch x := x.(type) {
-		case Ref:
+		case graph.Ref:
 			return ref(x), true
-		case Join:
+		case graph.Join:
 			parts := make([]any, len(x.Parts))
 			for i, p := range x.Parts {
-				if r, ok := p.(Ref); ok {
+				if r, ok := p.(graph.Ref); ok {
 					parts[i] = ref(r)
 				} else {
 					parts[i] = p
 				}
 			}
 			return map[string]any{"Fn::Join": []any{"", parts}}, true
-		case Sensitive:
+		case graph.Sensitive:
 			return c.param(), true
 		}
 		return nil, false
@@ -211,34 +195,8 @@ func (c *cfnConverter) param() any {
 	return map[string]any{"Ref": name}
 }
 
-// cfnTagStyle says how a type carries tags in CloudFormation.
-type cfnTagStyle int
-
-const (
-	cfnTagsNone           cfnTagStyle = iota // no Tags property
-	cfnTagsList                              // Tags: [{Key, Value}]
-	cfnTagsPropagate                         // Tags: [{Key, Value, PropagateAtLaunch}]
-	cfnTagsSpecifications                    // TagSpecifications: [{ResourceType, Tags}]
-)
-
-var cfnTagStyles = map[string]cfnTagStyle{
-	"AWS::IAM::Role":                            cfnTagsList,
-	"AWS::EC2::SecurityGroup":                   cfnTagsList,
-	"AWS::ECR::Repository":                      cfnTagsList,
-	"AWS::Logs::LogGroup":                       cfnTagsList,
-	"AWS::ElasticLoadBalancingV2::LoadBalancer": cfnTagsList,
-	"AWS::ElasticLoadBalancingV2::TargetGroup":  cfnTagsList,
-	"AWS::ECS::Cluster":                         cfnTagsList,
-	"AWS::ECS::CapacityProvider":                cfnTagsList,
-	"AWS::ECS::TaskDefinition":                  cfnTagsList,
-	"AWS::ECS::Service":                         cfnTagsList,
-	"AWS::CloudWatch::Alarm":                    cfnTagsList,
-	"AWS::AutoScaling::AutoScalingGroup":        cfnTagsPropagate,
-	"AWS::EC2::LaunchTemplate":                  cfnTagsSpecifications,
-}
-
 // addCFNTags writes r's tags into props in the shape r's type takes.
-func addCFNTags(r *Resource, props map[string]any) {
+func addCFNTags(r *graph.Resource, props map[string]any) {
 	if len(r.Tags) == 0 {
 		return
 	}
@@ -254,12 +212,16 @@ func addCFNTags(r *Resource, props map[string]any) {
 		}
 		return out
 	}
-	switch cfnTagStyles[r.Type] {
-	case cfnTagsList:
+	t, ok := catalog.Lookup(r.Type)
+	if !ok {
+		return
+	}
+	switch t.CloudFormation.Tags {
+	case catalog.TagsList:
 		props["Tags"] = list(false)
-	case cfnTagsPropagate:
+	case catalog.TagsPropagate:
 		props["Tags"] = list(true)
-	case cfnTagsSpecifications:
-		props["TagSpecifications"] = []any{map[string]any{"ResourceType": "launch-template", "Tags": list(false)}}
+	case catalog.TagsSpecifications:
+		props["TagSpecifications"] = []any{map[string]any{"ResourceType": t.CloudFormation.TagResourceType, "Tags": list(false)}}
 	}
 }
