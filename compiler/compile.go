@@ -111,8 +111,8 @@ func (b *builder) add(addr, typ, name string, props m, deps ...string) (*graph.R
 	}
 	t, ok := catalog.Lookup(typ)
 	if !ok {
-		// A programming error, caught by any test that compiles it.
-		panic("compiler: " + typ + " is not in the catalog")
+		// A programming error, caught by catalog's completeness test.
+		return nil, fmt.Errorf("%s: resource type %s has no catalog entry", addr, typ)
 	}
 	if name != "" {
 		key := typ + "\x00" + name
