@@ -50,7 +50,7 @@ priority algorithm.`,
   gantry compile ./deploy --env staging --format yaml
   gantry compile --env prod --format cloudformation > template.json
   gantry compile | jq '.environments[] | {environment, n: (.resources | length)}'
-  gantry compile --env prod | jq '.resources[] | select(.type == "AWS::ECS::Service") | .address'`,
+  gantry compile --env prod | jq '.resources | group_by(.type) | map({type: .[0].type, n: length})'`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := dirArg(args)
