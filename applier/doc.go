@@ -20,5 +20,5 @@
 // The package also takes the apply lock (waiting for it if asked), checks a
 // saved plan against live state, builds destroy plans and renders progress
 // for terminals and CI logs. It knows resource types only through package
-// catalog and the small per-type handlers in types.go.
+// catalog: types.go reads the apply hooks of each type's entry.
 package applier
