@@ -128,7 +128,7 @@ func (c *checker) run() *config.Project {
 	rawErr := c.root.Validate()
 	slog.Debug("gantry: validated", "took", time.Since(t))
 	t = time.Now()
-	c.tree = readRoot(c.root, c.l.index.shapes)
+	c.tree = readRoot(c.root, c.l.index.shapes, c.l.listFields)
 	c.l.index.shapes = nil // read; what the nodes keep of it is theirs
 	slog.Debug("gantry: read configuration", "took", time.Since(t))
 	t = time.Now()
@@ -247,7 +247,7 @@ func (c *checker) environment(name string, en *gnode) *config.Environment {
 			}
 			lpath := rootPath(kind, n)
 			var merged *gnode
-			if forceWholeMerge || c.l.index.dynamic || c.l.index.anyRefs() &&
+			if c.l.wholeMerge || c.l.index.dynamic || c.l.index.anyRefs() &&
 				(c.l.index.refsUnder(lpath) || c.l.index.refsUnder(append([]string{"environments", name}, lpath...))) {
 				merged = c.mergeWhole(t, v, name, lpath)
 			} else {
@@ -458,17 +458,13 @@ func parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// forceFieldsRead makes readRoot list every struct's fields with Fields;
-// tests use it to show that reading by the syntax's shapes gives the same
-// result.
-var forceFieldsRead = false
-
 // readRoot reads the package's regular fields, the entries of each
 // top-level map (services, environments, ...) in parallel, with the fields
-// of their structs known from the syntax where sh knows them.
-func readRoot(root cue.Value, sh *shapes) *gnode {
+// of their structs known from the syntax where sh knows them. With
+// listFields (LoadOptions) it lists every struct's fields with Fields.
+func readRoot(root cue.Value, sh *shapes, listFields bool) *gnode {
 	rs := sh.rootShapes()
-	if forceFieldsRead {
+	if listFields {
 		rs = nil
 	}
 	n := &gnode{v: keep(root), kind: cue.StructKind, concrete: true}

@@ -32,6 +32,16 @@ type LoadOptions struct {
 	// RelativeTo is the directory diagnostics' file names are relative to;
 	// empty means the process's working directory.
 	RelativeTo string
+
+	// The loader's fast paths, turned off: the tests load with and
+	// without them to show they give the same result.
+
+	// wholeMerge merges every definition whole (mergeWhole), never field
+	// by field.
+	wholeMerge bool
+	// listFields reads every struct's fields with Fields, never by the
+	// syntax's shapes (readRoot).
+	listFields bool
 }
 
 // Load reads the CUE configuration tree at dir (one package across its
@@ -87,6 +97,8 @@ type loader struct {
 	// skipErr drops CUE errors that do not matter (those inside a service
 	// that is disabled in that environment).
 	skipErr func(path []string) bool
+	// wholeMerge and listFields are LoadOptions'.
+	wholeMerge, listFields bool
 
 	mu    sync.Mutex // guards diags and the spec memos: environments are checked in parallel
 	diags Diagnostics
@@ -128,7 +140,8 @@ func newLoader(dir string, opts LoadOptions) (*loader, error) {
 	if rel, err = filepath.Abs(rel); err != nil {
 		return nil, err
 	}
-	return &loader{dir: abs, relTo: rel, sources: map[string][]byte{}, absPath: map[string]string{}}, nil
+	return &loader{dir: abs, relTo: rel, sources: map[string][]byte{}, absPath: map[string]string{},
+		wholeMerge: opts.wholeMerge, listFields: opts.listFields}, nil
 }
 
 // displayName is a file name relative to the current directory when that

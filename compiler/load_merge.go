@@ -92,10 +92,6 @@ func (c *checker) mergeStructs(t, v *gnode, env string, path []string) *gnode {
 	return out
 }
 
-// forceWholeMerge makes every definition merge whole; tests use it to show
-// that the field-by-field merge gives the same result.
-var forceWholeMerge = false
-
 // mergeWhole unifies two definitions in CUE as a whole and reads the
 // result: used when either refers to other fields, so that references
 // resolve in the effective value.

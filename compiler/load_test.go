@@ -229,9 +229,7 @@ func TestFieldMergeMatchesWholeMerge(t *testing.T) {
 	if err != nil || d1.HasErrors() {
 		t.Fatalf("fast: %v\n%s", err, d1)
 	}
-	forceWholeMerge = true
-	defer func() { forceWholeMerge = false }()
-	whole, d2, err := LoadWithOptions(dir, LoadOptions{RelativeTo: dir})
+	whole, d2, err := LoadWithOptions(dir, LoadOptions{RelativeTo: dir, wholeMerge: true})
 	if err != nil || d2.HasErrors() {
 		t.Fatalf("whole: %v\n%s", err, d2)
 	}

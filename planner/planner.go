@@ -15,7 +15,8 @@ import (
 	"github.com/gantry-gitops/gantry/provider"
 )
 
-// Options are the facts a plan records about where it came from.
+// Options are the facts a plan records about where it came from, and how
+// Make reads live state.
 type Options struct {
 	Provider      string // provider name, "sandbox" or "aws"
 	GantryVersion string
@@ -23,6 +24,9 @@ type Options struct {
 	Dirty         bool   // the work tree had uncommitted changes
 	// Now returns the plan's creation time (time.Now when nil).
 	Now func() time.Time
+	// ReadRetry bounds Make's retries of the live listing; the zero
+	// value is Read's.
+	ReadRetry ReadRetry
 }
 
 // CompileFunc compiles the environment's desired graph, keeping the given
@@ -34,7 +38,7 @@ type CompileFunc func(pinned map[string]int) (*graph.Graph, error)
 // Make is the whole plan flow for one environment: read live state, compile
 // with the live rules' priorities pinned, diff.
 func Make(ctx context.Context, prov provider.Provider, scope provider.Scope, compile CompileFunc, opts Options) (*Plan, error) {
-	live, err := Read(ctx, prov, scope)
+	live, err := read(ctx, prov, scope, opts.ReadRetry)
 	if err != nil {
 		return nil, err
 	}
@@ -52,8 +56,14 @@ func Make(ctx context.Context, prov provider.Provider, scope provider.Scope, com
 // address. It drops (and logs) anything whose ownership tags do not name
 // scope: the provider is supposed to filter, and a resource without
 // gantry's tags must never reach a plan, where it could be deleted.
+// A listing that fails retryably is tried again (ReadRetry's defaults).
 func Read(ctx context.Context, prov provider.Provider, scope provider.Scope) ([]*provider.Observed, error) {
-	all, err := listOwned(ctx, prov, scope)
+	return read(ctx, prov, scope, ReadRetry{})
+}
+
+// read is Read with the given retries of the listing.
+func read(ctx context.Context, prov provider.Provider, scope provider.Scope, retry ReadRetry) ([]*provider.Observed, error) {
+	all, err := listOwned(ctx, prov, scope, retry.withDefaults())
 	if err != nil {
 		return nil, fmt.Errorf("read live state of %s/%s: %w", scope.Project, scope.Environment, err)
 	}
@@ -608,18 +618,32 @@ func (d *planBuilder) liveByID(id string) *provider.Observed {
 // throttling or transient error outlasted the provider's per-call retries
 // (the SDK's retryer, up to 10 attempts per read call): Attempts listings
 // at most, waiting a random duration in [d/2, d) between them, d doubling
-// from Base up to Max.
-var ReadRetry = struct {
+// from Base up to Max. A zero field takes its default: 3 listings, waits
+// from 200ms up to 2s.
+type ReadRetry struct {
 	Attempts  int
 	Base, Max time.Duration
-}{Attempts: 3, Base: 200 * time.Millisecond, Max: 2 * time.Second}
+}
+
+func (r ReadRetry) withDefaults() ReadRetry {
+	if r.Attempts <= 0 {
+		r.Attempts = 3
+	}
+	if r.Base <= 0 {
+		r.Base = 200 * time.Millisecond
+	}
+	if r.Max <= 0 {
+		r.Max = 2 * time.Second
+	}
+	return r
+}
 
 // listOwned is ListOwned, tried again on a retryable error.
-func listOwned(ctx context.Context, prov provider.Provider, scope provider.Scope) ([]*provider.Observed, error) {
-	d := ReadRetry.Base
+func listOwned(ctx context.Context, prov provider.Provider, scope provider.Scope, retry ReadRetry) ([]*provider.Observed, error) {
+	d := retry.Base
 	for n := 1; ; n++ {
 		all, err := prov.ListOwned(ctx, scope)
-		if err == nil || !provider.IsRetryable(err) || n >= ReadRetry.Attempts {
+		if err == nil || !provider.IsRetryable(err) || n >= retry.Attempts {
 			if err != nil && n > 1 {
 				err = fmt.Errorf("%w (gave up after %d attempts)", err, n)
 			}
@@ -634,6 +658,6 @@ func listOwned(ctx context.Context, prov provider.Provider, scope provider.Scope
 			return nil, err
 		case <-t.C:
 		}
-		d = min(2*d, ReadRetry.Max)
+		d = min(2*d, retry.Max)
 	}
 }
