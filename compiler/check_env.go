@@ -48,6 +48,7 @@ func (c *checker) checkEnvironment(e *config.Environment) {
 	}
 
 	c.checkTags(e)
+	c.checkAWSAccess(e, at)
 
 	if t := e.Notifications.AlarmTopic; t != "" && c.inputsOK(e.Name, at("region"), at("account")) {
 		if region, account, ok := arnRegionAccount(t); ok {
@@ -60,6 +61,22 @@ func (c *checker) checkEnvironment(e *config.Environment) {
 					fmt.Sprintf("the alarm topic is in account %s, not the environment's account %s; its policy must allow CloudWatch from %s to publish", account, e.Account, e.Account))
 			}
 		}
+	}
+}
+
+// checkAWSAccess: the role gantry assumes must be in the environment's
+// own account, or every call after the account guard would be refused.
+func (c *checker) checkAWSAccess(e *config.Environment, at func(...string) []string) {
+	if e.AWS == nil || !c.inputsOK(e.Name, at("account"), at("aws", "roleArn")) {
+		return
+	}
+	if _, account, ok := arnRegionAccount(e.AWS.RoleARN); ok && account != e.Account {
+		c.errorf(e.Name, at("aws", "roleArn"),
+			fmt.Sprintf("the role is in account %s, not the environment's account %s; gantry assumes a role in the account it deploys to", account, e.Account))
+	}
+	// STS AssumeRole: ExternalId is at most 1224 characters.
+	if n := len(e.AWS.ExternalID); n > 1224 {
+		c.errorf(e.Name, at("aws", "externalId"), fmt.Sprintf("%d characters: STS allows at most 1224", n))
 	}
 }
 

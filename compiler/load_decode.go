@@ -144,6 +144,9 @@ func (c *checker) decodeEnvironment(name string, n *gnode) *config.Environment {
 		},
 		Notifications: config.Notifications{AlarmTopic: n.field("notifications").s("alarmTopic")},
 	}
+	if a := n.field("aws"); a != nil {
+		e.AWS = &config.AWSAccess{RoleARN: a.s("roleArn"), ExternalID: a.s("externalId")}
+	}
 	n.each("tags", func(k string, v *gnode) {
 		if e.Tags == nil {
 			e.Tags = map[string]string{}

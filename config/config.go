@@ -36,6 +36,9 @@ type Environment struct {
 	Network       Network           `json:"network"`
 	Tags          map[string]string `json:"tags,omitempty"`
 	Notifications Notifications     `json:"notifications,omitempty"`
+	// AWS, when set, is the role gantry assumes for everything in this
+	// environment; nil means the credentials the SDK's chain finds.
+	AWS *AWSAccess `json:"aws,omitempty"`
 
 	Clusters      []*Cluster      `json:"clusters"`      // by name
 	LoadBalancers []*LoadBalancer `json:"loadBalancers"` // by name
@@ -68,6 +71,13 @@ type Network struct {
 	VPC            string   `json:"vpc"`
 	PublicSubnets  []string `json:"publicSubnets"`
 	PrivateSubnets []string `json:"privateSubnets"`
+}
+
+// AWSAccess is how gantry reaches an environment's account: the IAM role
+// it assumes there, from the credentials the AWS SDK's chain finds.
+type AWSAccess struct {
+	RoleARN    string `json:"roleArn"`
+	ExternalID string `json:"externalId,omitempty"`
 }
 
 // Notifications says where alarms notify.
