@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,14 +18,15 @@ import (
 // reviewed outputs in golden/.
 const fixturesDir = "../testdata/fixtures"
 
+var update = flag.Bool("update", false, "rewrite the golden files of the compile fixtures ("+fixturesDir+"/*/golden)")
+
 // TestCompileGolden loads each fixture through the loader, compiles every
 // environment and compares with the reviewed outputs in golden/: the JSON
 // that `gantry compile` prints, the CloudFormation template and the Mermaid
-// drawing of each environment. Set GANTRY_UPDATE_GOLDEN=1 to rewrite them,
-// then review the diff line by line (the checklist is in
-// testdata/fixtures/README.md).
+// drawing of each environment. Run with -update to rewrite them
+// (go test ./compiler -run Golden -update), then review the diff line by
+// line (the checklist is in testdata/fixtures/README.md).
 func TestCompileGolden(t *testing.T) {
-	update := os.Getenv("GANTRY_UPDATE_GOLDEN") == "1"
 	for _, name := range []string{"fargate-web", "ec2-batch", "shared-alb"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(fixturesDir, name)
@@ -62,7 +64,7 @@ func TestCompileGolden(t *testing.T) {
 			}
 			for file, got := range files {
 				path := filepath.Join(dir, "golden", file)
-				if update {
+				if *update {
 					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 						t.Fatal(err)
 					}
@@ -73,10 +75,10 @@ func TestCompileGolden(t *testing.T) {
 				}
 				want, err := os.ReadFile(path)
 				if err != nil {
-					t.Fatalf("%v (run with GANTRY_UPDATE_GOLDEN=1 to create it)", err)
+					t.Fatalf("%v (run go test ./compiler -run Golden -update to create it)", err)
 				}
 				if !bytes.Equal(got, want) {
-					t.Errorf("%s differs from the golden file (-want +got):\n%s", path,
+					t.Errorf("%s differs from the golden file (go test ./compiler -run Golden -update after review; -want +got):\n%s", path,
 						cmp.Diff(strings.Split(string(want), "\n"), strings.Split(string(got), "\n")))
 				}
 			}

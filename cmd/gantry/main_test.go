@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"testing"
 
@@ -13,12 +14,15 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// TestScripts runs the CLI golden tests in testdata/script. Set
-// GANTRY_UPDATE_GOLDEN=1 to rewrite cmp files after reviewing the change.
+var update = flag.Bool("update", false, "rewrite the cmp files of the scripts in testdata/script")
+
+// TestScripts runs the CLI golden tests in testdata/script. Run with
+// -update (go test ./cmd/gantry -update) to rewrite the files that cmp
+// compares with, inside the scripts, then review the diff.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
-		UpdateScripts: os.Getenv("GANTRY_UPDATE_GOLDEN") == "1",
+		UpdateScripts: *update,
 		Setup: func(e *testscript.Env) error {
 			// No colour, no CI annotations unless a script asks for them.
 			e.Setenv("NO_COLOR", "1")
