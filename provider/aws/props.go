@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -271,4 +272,64 @@ func jsonText(v any) string {
 		return ""
 	}
 	return string(b)
+}
+
+// canonicalPair is desired and live in canonical form with the type's
+// Reconcile applied: exactly what the planner compares, so an update
+// changes what the plan said differs and nothing else.
+func canonicalPair(typ string, desired, live map[string]any) (want, have map[string]any) {
+	t := catalog.MustLookup(typ)
+	want, have = t.Canonical(desired), t.Canonical(live)
+	if t.Reconcile != nil {
+		t.Reconcile(want, have)
+	}
+	return want, have
+}
+
+// differs reports whether any of keys differs between two canonical trees.
+func differs(want, have map[string]any, keys ...string) bool {
+	for _, k := range keys {
+		if !equal(want[k], have[k]) {
+			return true
+		}
+	}
+	return false
+}
+
+// stringsIn rewrites numbers at the given keys of m to strings, for SDK
+// string fields CloudFormation may give as numbers (ports, status codes).
+func stringsIn(m map[string]any, keys ...string) {
+	for _, k := range keys {
+		if v, ok := m[k]; ok {
+			if s, ok := catalog.Scalar(v); ok {
+				m[k] = s
+			}
+		}
+	}
+}
+
+// keyValues turns a canonical [{Key, Value}] list into a map.
+func keyValues(l any) map[string]string {
+	out := map[string]string{}
+	list, _ := l.([]any)
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		k, _ := catalog.Scalar(m["Key"])
+		v, _ := catalog.Scalar(m["Value"])
+		if k != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// sortedKeys returns m's keys in order, for requests that do not depend on
+// map iteration order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
