@@ -186,7 +186,9 @@ func createLoadBalancer(ctx context.Context, c *call, req provider.Request) (*pr
 	ex, err := c.p.r.elb.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{Names: []string{name}})
 	if err == nil && len(ex.LoadBalancers) == 1 {
 		arn := aws.ToString(ex.LoadBalancers[0].LoadBalancerArn)
-		read := func(ctx context.Context) (*provider.Observed, error) { return readOneELB(ctx, c, arn, listLoadBalancers) }
+		read := func(ctx context.Context) (*provider.Observed, error) {
+			return readOneELB(ctx, c, arn, listLoadBalancers)
+		}
 		return adopt(ctx, c, c.errorf("elasticloadbalancing:CreateLoadBalancer", "DuplicateLoadBalancerName",
 			"a load balancer named %s exists and does not carry this environment's gantry tags", name), read, updateLoadBalancer, req)
 	}
@@ -207,7 +209,9 @@ func createLoadBalancer(ctx context.Context, c *call, req provider.Request) (*pr
 			return nil, err
 		}
 	}
-	return mustRead(ctx, c, arn, func(ctx context.Context) (*provider.Observed, error) { return readOneELB(ctx, c, arn, listLoadBalancers) })
+	return mustRead(ctx, c, arn, func(ctx context.Context) (*provider.Observed, error) {
+		return readOneELB(ctx, c, arn, listLoadBalancers)
+	})
 }
 
 func elbAttrs(m map[string]string) []elbtypes.LoadBalancerAttribute {
@@ -374,7 +378,9 @@ func updateListener(ctx context.Context, c *call, live *provider.Observed, req p
 	if err := elbSyncTags(ctx, c, live.ID, live.Tags, req.Tags); err != nil {
 		return nil, err
 	}
-	return mustRead(ctx, c, live.ID, func(ctx context.Context) (*provider.Observed, error) { return readOneELB(ctx, c, live.ID, listListeners) })
+	return mustRead(ctx, c, live.ID, func(ctx context.Context) (*provider.Observed, error) {
+		return readOneELB(ctx, c, live.ID, listListeners)
+	})
 }
 
 // --- listener rules ---
@@ -555,7 +561,9 @@ func createTargetGroup(ctx context.Context, c *call, req provider.Request) (*pro
 	ex, err := c.p.r.elb.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{Names: []string{name}})
 	if err == nil && len(ex.TargetGroups) == 1 {
 		arn := aws.ToString(ex.TargetGroups[0].TargetGroupArn)
-		read := func(ctx context.Context) (*provider.Observed, error) { return readOneELB(ctx, c, arn, listTargetGroups) }
+		read := func(ctx context.Context) (*provider.Observed, error) {
+			return readOneELB(ctx, c, arn, listTargetGroups)
+		}
 		return adopt(ctx, c, c.errorf("elasticloadbalancing:CreateTargetGroup", "DuplicateTargetGroupName",
 			"a target group named %s exists and does not carry this environment's gantry tags", name), read, updateTargetGroup, req)
 	}
@@ -576,7 +584,9 @@ func createTargetGroup(ctx context.Context, c *call, req provider.Request) (*pro
 			return nil, err
 		}
 	}
-	return mustRead(ctx, c, arn, func(ctx context.Context) (*provider.Observed, error) { return readOneELB(ctx, c, arn, listTargetGroups) })
+	return mustRead(ctx, c, arn, func(ctx context.Context) (*provider.Observed, error) {
+		return readOneELB(ctx, c, arn, listTargetGroups)
+	})
 }
 
 func modifyTGAttributes(ctx context.Context, c *call, arn string, attrs map[string]string) error {

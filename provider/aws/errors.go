@@ -85,6 +85,9 @@ func opError(err error, address, typ string) error {
 		e.Retryable = e.Retryable || eventualConsistency(e.Operation, e.Message)
 	} else {
 		e.Message = rootMessage(err)
+		// No answer from AWS at all (a connection reset, a timeout): the
+		// SDK's standard retryer would retry these; so does the applier.
+		e.Retryable = !errors.Is(err, context.Canceled) && e.Operation != ""
 	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {

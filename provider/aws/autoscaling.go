@@ -1,0 +1,209 @@
+package aws
+
+import (
+	"context"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+
+	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/graph"
+	"github.com/gantry-gitops/gantry/provider"
+)
+
+// Auto Scaling groups. The Tagging API does not list them: they are found
+// with DescribeAutoScalingGroups filtered by gantry's tags.
+
+// asgProps are AWS::AutoScaling::AutoScalingGroup's properties that
+// DescribeAutoScalingGroups returns under the same names.
+var asgProps = []string{"AutoScalingGroupName", "MinSize", "MaxSize", "DesiredCapacity", "LaunchTemplate",
+	"MixedInstancesPolicy", "AvailabilityZones", "HealthCheckType", "HealthCheckGracePeriod", "DefaultCooldown",
+	"TargetGroupARNs", "TerminationPolicies", "NewInstancesProtectedFromScaleIn", "CapacityRebalance",
+	"MaxInstanceLifetime", "DesiredCapacityType", "DefaultInstanceWarmup", "PlacementGroup", "Context"}
+
+// asgUpdatable are what UpdateAutoScalingGroup changes in place.
+var asgUpdatable = []string{"MinSize", "MaxSize", "DesiredCapacity", "LaunchTemplate", "MixedInstancesPolicy",
+	"AvailabilityZones", "VPCZoneIdentifier", "HealthCheckType", "HealthCheckGracePeriod", "DefaultCooldown",
+	"TerminationPolicies", "NewInstancesProtectedFromScaleIn", "CapacityRebalance", "MaxInstanceLifetime",
+	"DesiredCapacityType", "DefaultInstanceWarmup", "PlacementGroup", "Context"}
+
+func init() {
+	register(&handler{Type: catalog.AutoScalingGroup, List: listAutoScalingGroups, Create: createAutoScalingGroup,
+		Update: updateAutoScalingGroup,
+		Tag: func(ctx context.Context, c *call, live *provider.Observed, tags map[string]string) error {
+			_, err := c.p.w.asg.CreateOrUpdateTags(ctx, &autoscaling.CreateOrUpdateTagsInput{Tags: asgTags(live.ID, tags)})
+			return c.err(err)
+		},
+		Delete: func(ctx context.Context, c *call, live *provider.Observed) error {
+			// ForceDelete terminates the group's instances with it, as a
+			// destroy means; without it AWS refuses a group that has any.
+			_, err := c.p.w.asg.DeleteAutoScalingGroup(ctx, &autoscaling.DeleteAutoScalingGroupInput{
+				AutoScalingGroupName: aws.String(live.ID), ForceDelete: aws.Bool(true)})
+			if notFound(err) {
+				return nil
+			}
+			return c.err(err)
+		}})
+}
+
+// asgTags: gantry's own tags are not propagated to instances (they are
+// not gantry's resources); the others are, as CloudFormation users expect.
+func asgTags(name string, m map[string]string) []asgtypes.Tag {
+	var out []asgtypes.Tag
+	for _, k := range sortedKeys(m) {
+		out = append(out, asgtypes.Tag{Key: aws.String(k), Value: aws.String(m[k]), ResourceId: aws.String(name),
+			ResourceType: aws.String("auto-scaling-group"), PropagateAtLaunch: aws.Bool(!strings.HasPrefix(k, "gantry:"))})
+	}
+	return out
+}
+
+func listAutoScalingGroups(ctx context.Context, c *call, _ []taggedARN) ([]*provider.Observed, error) {
+	return describeAutoScalingGroups(ctx, c, &autoscaling.DescribeAutoScalingGroupsInput{Filters: []asgtypes.Filter{
+		{Name: aws.String("tag:" + graph.TagProject), Values: []string{c.scope.Project}},
+		{Name: aws.String("tag:" + graph.TagEnvironment), Values: []string{c.scope.Environment}},
+	}})
+}
+
+func describeAutoScalingGroups(ctx context.Context, c *call, in *autoscaling.DescribeAutoScalingGroupsInput) ([]*provider.Observed, error) {
+	var out []*provider.Observed
+	pg := autoscaling.NewDescribeAutoScalingGroupsPaginator(c.p.r.asg, in)
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, c.err(err)
+		}
+		for _, g := range page.AutoScalingGroups {
+			if g.Status != nil && strings.HasPrefix(*g.Status, "Delete") {
+				continue // "Delete in progress": gone as far as gantry is concerned
+			}
+			out = append(out, asgObserved(g))
+		}
+	}
+	return out, nil
+}
+
+func asgObserved(g asgtypes.AutoScalingGroup) *provider.Observed {
+	props := keep(fromSDK(g), asgProps...)
+	for _, k := range []string{"MinSize", "MaxSize", "DesiredCapacity", "DefaultCooldown"} {
+		// CloudFormation types these as strings.
+		if v, ok := props[k]; ok {
+			props[k], _ = catalog.Scalar(v)
+		}
+	}
+	if s := aws.ToString(g.VPCZoneIdentifier); s != "" {
+		props["VPCZoneIdentifier"] = anyStrings(strings.Split(s, ","))
+	}
+	tags := map[string]string{}
+	for _, t := range g.Tags {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	name := aws.ToString(g.AutoScalingGroupName)
+	return observed(catalog.AutoScalingGroup, name, "", props,
+		map[string]string{"AutoScalingGroupName": name, "Arn": aws.ToString(g.AutoScalingGroupARN)}, tags)
+}
+
+func readAutoScalingGroup(ctx context.Context, c *call, name string) (*provider.Observed, error) {
+	obs, err := describeAutoScalingGroups(ctx, c, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{name}})
+	if err != nil || len(obs) == 0 {
+		return nil, err
+	}
+	return obs[0], nil
+}
+
+// asgInput converts properties to the SDK's input: sizes are strings in
+// CloudFormation, the subnets a list where the API has a comma-separated
+// string.
+func asgInput(p map[string]any, out any, keys ...string) error {
+	m := keep(p, keys...)
+	numbersIn(m, "MinSize", "MaxSize", "DesiredCapacity", "DefaultCooldown")
+	if lt, ok := m["LaunchTemplate"].(map[string]any); ok {
+		stringsIn(lt, "Version")
+	}
+	if _, ok := m["VPCZoneIdentifier"]; ok {
+		m["VPCZoneIdentifier"] = strings.Join(stringList(m["VPCZoneIdentifier"]), ",")
+	}
+	return toSDK(m, out)
+}
+
+func createAutoScalingGroup(ctx context.Context, c *call, req provider.Request) (*provider.Observed, error) {
+	p := plain(req.Properties)
+	name := str(p, "AutoScalingGroupName")
+	in := &autoscaling.CreateAutoScalingGroupInput{}
+	if err := asgInput(p, in, append(asgProps, "VPCZoneIdentifier", "ServiceLinkedRoleARN")...); err != nil {
+		return nil, c.errorf("autoscaling:CreateAutoScalingGroup", "ValidationError", "%v", err)
+	}
+	in.Tags = asgTags(name, req.Tags)
+	_, err := c.p.w.asg.CreateAutoScalingGroup(ctx, in)
+	read := func(ctx context.Context) (*provider.Observed, error) { return readAutoScalingGroup(ctx, c, name) }
+	if isCode(err, "AlreadyExists") {
+		return adopt(ctx, c, err, read, updateAutoScalingGroup, req)
+	}
+	if err != nil {
+		return nil, c.err(err)
+	}
+	return mustRead(ctx, c, name, read)
+}
+
+// updateAutoScalingGroup sends only the settings that differ: the call is
+// a partial update, and DesiredCapacity, which a capacity provider owns,
+// is sent only when the request has it.
+func updateAutoScalingGroup(ctx context.Context, c *call, live *provider.Observed, req provider.Request) (*provider.Observed, error) {
+	p := plain(req.Properties)
+	want, have := canonicalPair(catalog.AutoScalingGroup, p, live.Properties)
+	var changed []string
+	for _, k := range asgUpdatable {
+		if _, ok := p[k]; ok && !equal(want[k], have[k]) {
+			changed = append(changed, k)
+		}
+	}
+	if len(changed) > 0 {
+		in := &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(live.ID)}
+		if err := asgInput(p, in, changed...); err != nil {
+			return nil, c.errorf("autoscaling:UpdateAutoScalingGroup", "ValidationError", "%v", err)
+		}
+		if _, err := c.p.w.asg.UpdateAutoScalingGroup(ctx, in); err != nil {
+			return nil, c.err(err)
+		}
+	}
+	if err := syncASGTargetGroups(ctx, c, live.ID, want, have); err != nil {
+		return nil, err
+	}
+	err := syncTags(ctx, c, live.Tags, req.Tags,
+		func(ctx context.Context, t map[string]string) error {
+			_, err := c.p.w.asg.CreateOrUpdateTags(ctx, &autoscaling.CreateOrUpdateTagsInput{Tags: asgTags(live.ID, t)})
+			return err
+		},
+		func(ctx context.Context, keys []string) error {
+			tags := map[string]string{}
+			for _, k := range keys {
+				tags[k] = live.Tags[k]
+			}
+			_, err := c.p.w.asg.DeleteTags(ctx, &autoscaling.DeleteTagsInput{Tags: asgTags(live.ID, tags)})
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	return mustRead(ctx, c, live.ID, func(ctx context.Context) (*provider.Observed, error) { return readAutoScalingGroup(ctx, c, live.ID) })
+}
+
+// syncASGTargetGroups attaches and detaches target groups (not a setting
+// UpdateAutoScalingGroup changes).
+func syncASGTargetGroups(ctx context.Context, c *call, name string, want, have map[string]any) error {
+	w, h := stringList(want["TargetGroupARNs"]), stringList(have["TargetGroupARNs"])
+	if add := minus(w, h); len(add) > 0 {
+		if _, err := c.p.w.asg.AttachLoadBalancerTargetGroups(ctx, &autoscaling.AttachLoadBalancerTargetGroupsInput{
+			AutoScalingGroupName: aws.String(name), TargetGroupARNs: add}); err != nil {
+			return c.err(err)
+		}
+	}
+	if drop := minus(h, w); len(drop) > 0 {
+		if _, err := c.p.w.asg.DetachLoadBalancerTargetGroups(ctx, &autoscaling.DetachLoadBalancerTargetGroupsInput{
+			AutoScalingGroupName: aws.String(name), TargetGroupARNs: drop}); err != nil {
+			return c.err(err)
+		}
+	}
+	return nil
+}
