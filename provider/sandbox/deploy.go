@@ -16,7 +16,10 @@ import (
 // completes Duration after it was created; one whose image never becomes
 // healthy (a tag ending in "-crashloop") fails at that point when the
 // circuit breaker is on, and with rollback a new deployment of the last
-// completed task definition starts then.
+// completed task definition starts then (ECS API Reference:
+// DeploymentCircuitBreaker: a deployment that cannot reach a steady state
+// fails and, with rollback, the service goes back to the last completed
+// deployment).
 type deployment struct {
 	ID             string    `json:"id"`
 	TaskDefinition string    `json:"taskDefinition"`
@@ -37,7 +40,9 @@ type deployment struct {
 
 func (d *deployment) due() time.Time { return d.Created.Add(d.Duration.D()) }
 
-// DeploymentStatus is a deployment as DescribeServices reports it.
+// DeploymentStatus is a deployment as DescribeServices reports it (ECS API
+// Reference: Deployment: status PRIMARY, ACTIVE or INACTIVE; rolloutState
+// IN_PROGRESS, COMPLETED or FAILED).
 type DeploymentStatus struct {
 	ID                 string    `json:"id"`
 	Status             string    `json:"status"` // PRIMARY, ACTIVE, INACTIVE
@@ -333,10 +338,11 @@ func serviceHealth(r *record, now time.Time) *provider.Health {
 	return h
 }
 
-// targetStates counts load balancer targets by state: new tasks are
-// "initial" while their deployment rolls, then "healthy"; the tasks of a
-// crash-looping image are "unhealthy"; old tasks drain for a deployment's
-// duration after the new ones are in.
+// targetStates counts load balancer targets by state (ELBv2 API Reference:
+// TargetHealth, State: initial, healthy, unhealthy, draining, ...): new
+// tasks are "initial" while their deployment rolls, then "healthy"; the
+// tasks of a crash-looping image are "unhealthy"; old tasks drain for a
+// deployment's duration after the new ones are in.
 func targetStates(r *record, statuses []DeploymentStatus, now time.Time) map[string]int {
 	t := map[string]int{}
 	primary := statuses[0]
@@ -372,7 +378,7 @@ func targetStates(r *record, statuses []DeploymentStatus, now time.Time) map[str
 }
 
 // circuitBreakerPrefix starts the reasons ECS gives for what the circuit
-// breaker did.
+// breaker did (Deployment, rolloutStateReason; the wording is observed).
 const circuitBreakerPrefix = "ECS deployment circuit breaker: "
 
 func isCrashloop(r *record, id string) bool {

@@ -11,13 +11,16 @@ import (
 
 func init() {
 	register(&handler{
-		Type:       catalog.SecurityGroup,
-		Taggable:   true,
-		NameProp:   "GroupName",
-		NameMax:    255,
-		CreateOp:   "ec2:CreateSecurityGroup",
-		UpdateOp:   "ec2:AuthorizeSecurityGroupIngress",
-		DeleteOp:   "ec2:DeleteSecurityGroup",
+		Type:     catalog.SecurityGroup,
+		Taggable: true,
+		NameProp: "GroupName",
+		// Up to 255 characters (EC2 API Reference: CreateSecurityGroup,
+		// GroupName).
+		NameMax:  255,
+		CreateOp: "ec2:CreateSecurityGroup",
+		UpdateOp: "ec2:AuthorizeSecurityGroupIngress",
+		DeleteOp: "ec2:DeleteSecurityGroup",
+		// Up to 1000 a page (DescribeSecurityGroups, MaxResults).
 		Reads:      []readCall{{Op: "ec2:DescribeSecurityGroups", Page: 1000}},
 		CreateOnly: []string{"GroupName", "GroupDescription", "VpcId"},
 		Prepare: func(p map[string]any) {
@@ -28,8 +31,12 @@ func init() {
 				})
 			}
 		},
+		// Names are unique within the VPC, regardless of case (EC2 API
+		// Reference: CreateSecurityGroup, GroupName); a taken name is
+		// InvalidGroup.Duplicate and an unknown group
+		// InvalidGroup.NotFound (EC2 API Reference: Error codes).
 		Key: func(c *txc, p map[string]any) (string, error) {
-			n, err := nameKey("GroupName")(c, p)
+			n, err := lowerNameKey("GroupName")(c, p)
 			return str(p, "VpcId") + "/" + n, err
 		},
 		Duplicate: func(c *txc, ex *record) *provider.OpError {
@@ -57,7 +64,9 @@ func init() {
 			for _, k := range []string{"SecurityGroupIngress", "SecurityGroupEgress"} {
 				objs(p, k, func(rule map[string]any) { readSGRule(c, rule) })
 			}
-			// EC2 gives a new group an allow-all IPv4 egress rule.
+			// EC2 gives a new group an allow-all IPv4 egress rule and no
+			// ingress rule (Amazon VPC User Guide: Security group rules,
+			// default rules of a new group).
 			if len(list(p, "SecurityGroupEgress")) == 0 {
 				p["SecurityGroupEgress"] = []any{map[string]any{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}}
 			}
@@ -65,6 +74,12 @@ func init() {
 			c.shuffleKey(r, "", p, "SecurityGroupIngress")
 			c.shuffleKey(r, "", p, "SecurityGroupEgress")
 		},
+		// A group referenced by another group's rules or attached to a
+		// network interface cannot be deleted: DependencyViolation (EC2
+		// API Reference: DeleteSecurityGroup). Load balancers and
+		// services' tasks hold interfaces in it; a launch template stands
+		// for the instances its Auto Scaling group launched (instances
+		// are not modelled).
 		CheckDelete: func(c *txc, r *record) error {
 			users, err := c.referrers(r, catalog.SecurityGroup, catalog.Service, catalog.LoadBalancer, catalog.LaunchTemplate)
 			if err != nil {
@@ -78,16 +93,24 @@ func init() {
 	})
 
 	register(&handler{
-		Type:       catalog.LaunchTemplate,
-		Taggable:   true,
-		NameProp:   "LaunchTemplateName",
-		NameMax:    128,
-		CreateOp:   "ec2:CreateLaunchTemplate",
-		UpdateOp:   "ec2:CreateLaunchTemplateVersion",
-		DeleteOp:   "ec2:DeleteLaunchTemplate",
+		Type:     catalog.LaunchTemplate,
+		Taggable: true,
+		NameProp: "LaunchTemplateName",
+		// 3 to 128 characters (EC2 API Reference: CreateLaunchTemplate,
+		// LaunchTemplateName).
+		NameMax:  128,
+		CreateOp: "ec2:CreateLaunchTemplate",
+		UpdateOp: "ec2:CreateLaunchTemplateVersion",
+		DeleteOp: "ec2:DeleteLaunchTemplate",
+		// DescribeLaunchTemplates: up to 200 a page; versions are read
+		// per template (DescribeLaunchTemplateVersions).
 		Reads:      []readCall{{Op: "ec2:DescribeLaunchTemplates", Page: 200}, {Op: "ec2:DescribeLaunchTemplateVersions", PerItem: true}},
 		CreateOnly: []string{"LaunchTemplateName"},
-		Key:        nameKey("LaunchTemplateName"),
+		// EC2 API Reference: Error codes,
+		// InvalidLaunchTemplateName.AlreadyExistsException,
+		// InvalidLaunchTemplateId.NotFound; LaunchTemplateData is required
+		// (MissingParameter).
+		Key: nameKey("LaunchTemplateName"),
 		Duplicate: func(c *txc, ex *record) *provider.OpError {
 			return c.errorf("InvalidLaunchTemplateName.AlreadyExistsException", "Launch template name already in use.")
 		},
@@ -110,8 +133,11 @@ func init() {
 			r.Attrs = map[string]string{"LaunchTemplateId": r.ID, "LatestVersionNumber": "1", "DefaultVersionNumber": "1"}
 			return nil
 		},
-		// A change to the data is a new version, which CloudFormation also
-		// makes the default version.
+		// Launch templates are immutable: a change to the data is a new
+		// version, numbered in order (EC2 API Reference:
+		// CreateLaunchTemplateVersion), which the provider makes the
+		// default (ModifyLaunchTemplate, DefaultVersion), as
+		// CloudFormation does.
 		Update: func(c *txc, old, r *record) error {
 			if jsonEqual(obj(old.Props, "LaunchTemplateData"), obj(r.Props, "LaunchTemplateData")) {
 				return nil
@@ -142,12 +168,16 @@ func init() {
 	})
 }
 
-// ipProtocolNames are the names EC2 reads protocol numbers back as.
+// ipProtocolNames are the names EC2 reads protocol numbers back as: a
+// rule's protocol is a name (tcp, udp, icmp, icmpv6) or a number, -1 for
+// all (EC2 API Reference: IpPermission, IpProtocol); numbers with a name
+// read back as the name (observed).
 var ipProtocolNames = map[string]string{"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "all": "-1", "ALL": "-1"}
 
 // readSGRule returns a rule as DescribeSecurityGroups does: protocol
-// numbers as names, no ports for all-traffic rules, and the owner of a
-// source group spelled out.
+// numbers as names, no ports for all-traffic rules (-1 allows every
+// port: IpPermission, IpProtocol), and the owner account of a source
+// group spelled out (UserIdGroupPair, UserId).
 func readSGRule(c *txc, rule map[string]any) {
 	proto := strings.ToLower(str(rule, "IpProtocol"))
 	if n, ok := ipProtocolNames[proto]; ok {
@@ -165,6 +195,11 @@ func readSGRule(c *txc, rule map[string]any) {
 	}
 }
 
+// validateSecurityGroup checks what CreateSecurityGroup and the authorize
+// calls check (EC2 API Reference: CreateSecurityGroup, IpPermission): a
+// description (MissingParameter), a name not starting with sg-, a
+// protocol, ports for tcp and udp (InvalidParameterValue), source groups
+// that exist (InvalidGroup.NotFound).
 func validateSecurityGroup(c *txc, r, old *record) error {
 	if str(r.Props, "GroupDescription") == "" {
 		return c.errorf("MissingParameter", "The request must contain the parameter groupDescription")

@@ -11,25 +11,37 @@ import (
 	"github.com/gantry-gitops/gantry/provider"
 )
 
-// Built-in capacity providers every cluster may use.
+// Built-in capacity providers every cluster may use; they cannot be
+// deleted (ECS API Reference: DeleteCapacityProvider).
 var fargateProviders = map[string]bool{"FARGATE": true, "FARGATE_SPOT": true}
 
+// Family: up to 255 letters, numbers, underscores and hyphens (ECS API
+// Reference: RegisterTaskDefinition, family).
 var familyPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`)
 
 func init() {
 	register(&handler{
-		Type:       catalog.Cluster,
-		Taggable:   true,
-		NameProp:   "ClusterName",
-		NameMax:    255,
-		CreateOp:   "ecs:CreateCluster",
-		UpdateOp:   "ecs:UpdateCluster",
-		DeleteOp:   "ecs:DeleteCluster",
+		Type:     catalog.Cluster,
+		Taggable: true,
+		NameProp: "ClusterName",
+		// Up to 255 letters, numbers, underscores and hyphens (ECS API
+		// Reference: CreateCluster, clusterName).
+		NameMax:  255,
+		CreateOp: "ecs:CreateCluster",
+		UpdateOp: "ecs:UpdateCluster",
+		DeleteOp: "ecs:DeleteCluster",
+		// Up to 100 clusters a call (ECS API Reference: DescribeClusters).
 		Reads:      []readCall{{Op: "ecs:DescribeClusters", Page: 100}},
 		CreateOnly: []string{"ClusterName"},
 		Prepare:    func(p map[string]any) { prepareStrategy(p, "DefaultCapacityProviderStrategy") },
-		Key:        nameKey("ClusterName"),
-		Duplicate:  alreadyExists,
+		// Names are unique in the region (ECS API Reference: CreateCluster).
+		Key: nameKey("ClusterName"),
+		// CreateCluster with the name of an ACTIVE cluster answers with
+		// that cluster; it has no duplicate error (ECS API Reference:
+		// CreateCluster lists none; the answer is observed behaviour).
+		Upsert:    upsertReturn,
+		Duplicate: alreadyExists,
+		// ECS API Reference: ClusterNotFoundException.
 		NotFound: func(c *txc, id string) *provider.OpError {
 			return c.notFound("ClusterNotFoundException", "Cluster not found.")
 		},
@@ -45,6 +57,10 @@ func init() {
 		Read: func(c *txc, r *record, p map[string]any) {
 			has := false
 			objs(p, "ClusterSettings", func(s map[string]any) { has = has || str(s, "Name") == "containerInsights" })
+			// Without the setting, the account's containerInsights
+			// default applies: disabled unless PutAccountSetting turned
+			// it on (ECS API Reference: CreateCluster, settings;
+			// ClusterSetting).
 			if !has {
 				p["ClusterSettings"] = append(list(p, "ClusterSettings"), map[string]any{"Name": "containerInsights", "Value": "disabled"})
 			}
@@ -67,6 +83,10 @@ func init() {
 		},
 		NameRefs: func(p map[string]any) []string { return capacityProviderRefs(p) },
 		RefName:  func(r *record) string { return "ecs-cluster:" + r.ID },
+		// A cluster with services cannot be deleted (ECS API Reference:
+		// DeleteCluster; ClusterContainsServicesException), nor while a
+		// deleted service is DRAINING (DeleteService: its status stays
+		// DRAINING until its tasks stop).
 		CheckDelete: func(c *txc, r *record) error {
 			users, err := c.referrers(r, catalog.Service)
 			if err != nil {
@@ -84,7 +104,9 @@ func init() {
 			}
 			return nil
 		},
-		// The cluster's capacity provider associations go with it.
+		// Deleting a cluster removes its capacity providers from it (ECS
+		// API Reference: DeleteCapacityProvider: "use
+		// PutClusterCapacityProviders or delete the cluster").
 		Delete: func(c *txc, r *record) error {
 			if a := clusterAssociation(c, r.ID); a != nil {
 				if err := c.remove(a); err != nil {
@@ -96,7 +118,11 @@ func init() {
 	})
 
 	register(&handler{
-		Type:       catalog.ClusterCapacityProviderAssoc,
+		Type: catalog.ClusterCapacityProviderAssoc,
+		// CloudFormation's resource for PutClusterCapacityProviders, which
+		// sets a cluster's providers and default strategy whole: omitted
+		// providers are removed (ECS API Reference:
+		// PutClusterCapacityProviders).
 		CreateOp:   "ecs:PutClusterCapacityProviders",
 		UpdateOp:   "ecs:PutClusterCapacityProviders",
 		DeleteOp:   "ecs:PutClusterCapacityProviders",
@@ -115,6 +141,7 @@ func init() {
 			}
 			return n, nil
 		},
+		Upsert:    upsertReplace,
 		Duplicate: alreadyExists,
 		NotFound: func(c *txc, id string) *provider.OpError {
 			return c.notFound("ClusterNotFoundException", "Cluster not found.")
@@ -151,13 +178,17 @@ func init() {
 	})
 
 	register(&handler{
-		Type:       catalog.CapacityProvider,
-		Taggable:   true,
-		NameProp:   "Name",
-		NameMax:    255,
-		CreateOp:   "ecs:CreateCapacityProvider",
-		UpdateOp:   "ecs:UpdateCapacityProvider",
-		DeleteOp:   "ecs:DeleteCapacityProvider",
+		Type:     catalog.CapacityProvider,
+		Taggable: true,
+		NameProp: "Name",
+		// Up to 255 characters (ECS API Reference: CreateCapacityProvider,
+		// name).
+		NameMax:  255,
+		CreateOp: "ecs:CreateCapacityProvider",
+		UpdateOp: "ecs:UpdateCapacityProvider",
+		DeleteOp: "ecs:DeleteCapacityProvider",
+		// Up to 10 a page (ECS API Reference: DescribeCapacityProviders,
+		// maxResults).
 		Reads:      []readCall{{Op: "ecs:DescribeCapacityProviders", Page: 10}},
 		CreateOnly: []string{"Name", "AutoScalingGroupProvider.AutoScalingGroupArn"},
 		Prepare: func(p map[string]any) {
@@ -166,6 +197,8 @@ func init() {
 			}
 		},
 		Key: nameKey("Name"),
+		// A taken name is a ClientException (ECS API Reference:
+		// CreateCapacityProvider errors; the message is observed).
 		Duplicate: func(c *txc, ex *record) *provider.OpError {
 			return c.errorf("ClientException", "The specified capacity provider already exists. To change the configuration of an existing capacity provider, update the capacity provider.")
 		},
@@ -185,15 +218,28 @@ func init() {
 			if asg == nil {
 				return
 			}
-			// DescribeCapacityProviders names the group by its ARN.
+			// DescribeCapacityProviders names the group by its ARN, though
+			// a name is accepted (ECS API Reference:
+			// AutoScalingGroupProvider, autoScalingGroupArn).
 			if g, _ := c.liveByAlias(catalog.AutoScalingGroup, str(asg, "AutoScalingGroupArn")); g != nil {
 				asg["AutoScalingGroupArn"] = g.Attrs["Arn"]
 			}
+			// ECS API Reference: AutoScalingGroupProvider,
+			// managedTerminationProtection: default off.
 			setDefault(asg, "ManagedTerminationProtection", "DISABLED")
+			// AutoScalingGroupProvider, managedDraining: the reference
+			// states no default; DescribeCapacityProviders reports
+			// ENABLED for a provider created without it.
 			setDefault(asg, "ManagedDraining", "ENABLED")
 			if ms := obj(asg, "ManagedScaling"); ms != nil {
 				setDefaults(ms, map[string]any{
-					"Status":                 "DISABLED",
+					// ManagedScaling, status: no default stated; a
+					// provider created without it reports DISABLED.
+					"Status": "DISABLED",
+					// ManagedScaling: targetCapacity default 100,
+					// minimumScalingStepSize 1, maximumScalingStepSize
+					// 10000, instanceWarmupPeriod 300 (ECS API
+					// Reference: ManagedScaling).
 					"TargetCapacity":         100.0,
 					"MinimumScalingStepSize": 1.0,
 					"MaximumScalingStepSize": 10000.0,
@@ -208,6 +254,13 @@ func init() {
 			return nil
 		},
 		RefName: func(r *record) string { return "ecs-capacity-provider:" + r.ID },
+		// Only a provider no cluster has and no service's strategy names
+		// can be deleted (ECS API Reference: DeleteCapacityProvider).
+		// DeleteCapacityProvider itself accepts the call and reports
+		// UpdateStatus DELETE_FAILED; the sandbox answers at once with
+		// the error PutClusterCapacityProviders gives for a provider in
+		// use (ResourceInUseException), as a provider waiting on the
+		// status would report it.
 		CheckDelete: func(c *txc, r *record) error {
 			users, err := c.referrers(r, catalog.Cluster, catalog.ClusterCapacityProviderAssoc, catalog.Service)
 			if err != nil {
@@ -221,14 +274,22 @@ func init() {
 	})
 
 	register(&handler{
-		Type:       catalog.TaskDefinition,
-		Taggable:   true,
-		NameProp:   "Family",
-		NameMax:    255,
-		CreateOp:   "ecs:RegisterTaskDefinition",
-		UpdateOp:   "ecs:RegisterTaskDefinition",
-		DeleteOp:   "ecs:DeregisterTaskDefinition",
-		Reads:      []readCall{{Op: "tag:GetResources", Page: 100}, {Op: "ecs:DescribeTaskDefinition", PerItem: true}},
+		Type:     catalog.TaskDefinition,
+		Taggable: true,
+		NameProp: "Family",
+		NameMax:  255, // familyPattern
+
+		CreateOp: "ecs:RegisterTaskDefinition",
+		UpdateOp: "ecs:RegisterTaskDefinition",
+		DeleteOp: "ecs:DeregisterTaskDefinition",
+		// Tagged task definitions found through the tagging API (up to 100
+		// a page: Resource Groups Tagging API Reference: GetResources,
+		// ResourcesPerPage), each described on its own (ECS API
+		// Reference: DescribeTaskDefinition takes one).
+		Reads: []readCall{{Op: "tag:GetResources", Page: 100}, {Op: "ecs:DescribeTaskDefinition", PerItem: true}},
+		// Every registration is a new revision, one more than the last,
+		// even over deregistered ones (ECS API Reference: TaskDefinition,
+		// revision).
 		Revisioned: true,
 		Prepare:    prepareTaskDefinition,
 		NotFound: func(c *txc, id string) *provider.OpError {
@@ -236,7 +297,8 @@ func init() {
 		},
 		Validate: validateTaskDefinition,
 		Read:     readTaskDefinition,
-		// Deregistering leaves the revision describable, INACTIVE.
+		// Deregistering marks the revision INACTIVE; it stays describable
+		// (ECS API Reference: DeregisterTaskDefinition).
 		Delete: func(c *txc, r *record) error {
 			next := *r
 			next.Status = "INACTIVE"
@@ -245,19 +307,40 @@ func init() {
 	})
 }
 
-// alreadyExists is the error of types whose AWS create is an upsert
-// (CreateCluster, PutMetricAlarm, RegisterScalableTarget, ...): creating
-// over an existing resource that is not ours is refused, as CloudFormation
-// and Cloud Control refuse it.
+// alreadyExists is gantry's refusal to create over a resource it does not
+// own, for types whose AWS create has no duplicate error of its own
+// (CreateCluster answers with the existing cluster, PutMetricAlarm and
+// the other Put/Register calls overwrite): the error names the resource
+// and its owner. The code is the CloudFormation resource handlers' code
+// for a create whose resource existed before it (CloudFormation CLI User
+// Guide: Resource type handler error codes, AlreadyExists).
 func alreadyExists(c *txc, ex *record) *provider.OpError {
-	return c.errorf("AlreadyExists", "Resource of type '%s' with identifier '%s' already exists.", ex.Type, ex.ID)
+	does := map[upsert]string{upsertReturn: "answer with", upsertReplace: "overwrite", upsertMerge: "change"}[handlers[ex.Type].Upsert]
+	if does == "" {
+		does = "take over"
+	}
+	return c.errorf("AlreadyExists", "Resource of type '%s' with identifier '%s' already exists and %s; %s would %s it, so gantry does not create over it.",
+		ex.Type, ex.ID, ownerDescription(ex), handlers[ex.Type].CreateOp, does)
+}
+
+// ownerDescription says whose a resource is, for errors.
+func ownerDescription(r *record) string {
+	p, e, a, ok := r.ownership()
+	switch {
+	case !ok:
+		return "carries no gantry ownership tags"
+	case a == "":
+		return fmt.Sprintf("belongs to project %s, environment %s", p, e)
+	}
+	return fmt.Sprintf("belongs to project %s, environment %s, at address %s", p, e, a)
 }
 
 func prepareStrategy(p map[string]any, k string) {
 	objs(p, k, func(s map[string]any) { asNumber(s, "Base", "Weight") })
 }
 
-// readStrategy fills Base and Weight, as ECS returns them, and shuffles.
+// readStrategy fills Base and Weight, 0 when not given (ECS API
+// Reference: CapacityProviderStrategyItem), and shuffles.
 func readStrategy(c *txc, r *record, p map[string]any, k string) {
 	objs(p, k, func(s map[string]any) {
 		setDefault(s, "Base", 0.0)
@@ -285,7 +368,9 @@ func capacityProviderRefs(p map[string]any) []string {
 }
 
 // validateCapacityProviders checks a cluster's providers exist and its
-// default strategy uses only them.
+// default strategy uses only them: a provider must be associated with
+// the cluster before a strategy names it (ECS API Reference:
+// CreateCluster, capacityProviders; PutClusterCapacityProviders).
 func validateCapacityProviders(c *txc, providers []string, strategy []any) error {
 	have := map[string]bool{}
 	for _, cp := range providers {
@@ -325,7 +410,9 @@ func clusterProviders(c *txc, cl *record) ([]string, []any) {
 }
 
 // capacityProvidersInUse refuses to remove from a cluster a capacity
-// provider that one of its services' strategies uses.
+// provider that one of its services' strategies uses: only a provider no
+// task uses can be removed, ResourceInUseException (ECS API Reference:
+// PutClusterCapacityProviders; ResourceInUseException).
 func capacityProvidersInUse(c *txc, assoc *record, keep []string) error {
 	kept := map[string]bool{}
 	for _, cp := range keep {
@@ -350,6 +437,11 @@ func capacityProvidersInUse(c *txc, assoc *record, keep []string) error {
 	return nil
 }
 
+// validateCapacityProvider checks what CreateCapacityProvider checks (ECS
+// API Reference: CreateCapacityProvider, AutoScalingGroupProvider): a
+// name not prefixed aws, ecs or fargate; an existing Auto Scaling group no
+// other provider uses; managed termination protection only on a group
+// whose instances are protected from scale-in. All ClientException.
 func validateCapacityProvider(c *txc, r, old *record) error {
 	name := str(r.Props, "Name")
 	lower := strings.ToLower(name)
@@ -385,7 +477,9 @@ func validateCapacityProvider(c *txc, r, old *record) error {
 }
 
 // markManagedGroup tags the Auto Scaling group of a capacity provider with
-// managed scaling, as ECS does.
+// managed scaling AmazonECSManaged, as ECS does when it manages the
+// group's scaling (Amazon ECS Developer Guide: Amazon ECS capacity
+// providers for EC2 workloads, managed scaling).
 func markManagedGroup(c *txc, r *record) error {
 	asgp := obj(r.Props, "AutoScalingGroupProvider")
 	if str(obj(asgp, "ManagedScaling"), "Status") != "ENABLED" {
@@ -406,7 +500,10 @@ func markManagedGroup(c *txc, r *record) error {
 
 // register registers a task definition revision: a new one, or the latest
 // revision of the family when it already is exactly this one and belongs
-// to the same scope and address (a retried create).
+// to the same scope and address (a retried create). AWS registers a new
+// revision every time (ECS API Reference: RegisterTaskDefinition); not
+// registering a duplicate is the provider contract's retry rule
+// (provider.Provider.Create).
 func (c *txc) register(h *handler, scope provider.Scope, address string, props map[string]any, tags map[string]string, own *owner) (*record, error) {
 	family := str(props, "Family")
 	if scope.Project != "" {
@@ -454,7 +551,8 @@ func (c *txc) latestRevision(family string) (*record, error) {
 }
 
 // taskDefinition resolves what a service names its task definition by: an
-// ARN, family:revision, or a family (its latest ACTIVE revision).
+// ARN, family:revision, or a family (its latest ACTIVE revision) (ECS API
+// Reference: CreateService, taskDefinition).
 func (c *txc) taskDefinition(ref string) (*record, error) {
 	if strings.HasPrefix(ref, "arn:") {
 		return c.get(catalog.TaskDefinition, ref)
@@ -481,7 +579,9 @@ func prepareTaskDefinition(p map[string]any) {
 }
 
 // taskSize converts a task-level Cpu or Memory to the units ECS stores:
-// 256, "256", "0.25 vCPU" → "256"; "2 GB" → "2048".
+// 256, "256", "0.25 vCPU" → "256"; "2 GB" → "2048". Strings in vCPU or GB
+// are converted to CPU units and MiB when registered (ECS API Reference:
+// RegisterTaskDefinition, cpu and memory).
 func taskSize(v any, kind string) any {
 	unit := "vcpu"
 	if kind == "Memory" {
@@ -502,7 +602,8 @@ func taskSize(v any, kind string) any {
 }
 
 // fargateSizes are the task sizes Fargate accepts: CPU units → memory
-// range in MiB (min, max, step).
+// range in MiB (min, max, step) (ECS API Reference:
+// RegisterTaskDefinition, memory).
 var fargateSizes = map[int][3]int{
 	256:   {512, 2048, 512},
 	512:   {1024, 4096, 1024},
@@ -524,6 +625,13 @@ func validTaskSize(cpu, mem int) bool {
 	return mem >= r[0] && mem <= r[1] && (mem-r[0])%r[2] == 0
 }
 
+// validateTaskDefinition checks what RegisterTaskDefinition checks (ECS API
+// Reference: RegisterTaskDefinition, ContainerDefinition, PortMapping),
+// each a ClientException: the family's characters; Fargate needs awsvpc
+// and task-level cpu and memory of a valid size; each container a unique
+// name and an image; at least one essential container (essential when
+// not said otherwise); on EC2, memory at task or container level; in
+// awsvpc and host modes, hostPort equal to containerPort.
 func validateTaskDefinition(c *txc, r, old *record) error {
 	family := str(r.Props, "Family")
 	if !familyPattern.MatchString(family) {
@@ -534,25 +642,8 @@ func validateTaskDefinition(c *txc, r, old *record) error {
 		return c.errorf("ClientException", "Container list cannot be empty.")
 	}
 	mode := str(r.Props, "NetworkMode")
-	fargate := false
-	for _, rc := range strList(r.Props, "RequiresCompatibilities") {
-		fargate = fargate || rc == "FARGATE"
-	}
-	if fargate {
-		if mode != "awsvpc" {
-			return c.errorf("ClientException", "Fargate only supports network mode 'awsvpc'.")
-		}
-		if str(r.Props, "Cpu") == "" {
-			return c.errorf("ClientException", "Fargate requires that 'cpu' be defined at the task level.")
-		}
-		if str(r.Props, "Memory") == "" {
-			return c.errorf("ClientException", "Fargate requires that 'memory' be defined at the task level.")
-		}
-		cpu, _ := strconv.Atoi(str(r.Props, "Cpu"))
-		mem, _ := strconv.Atoi(str(r.Props, "Memory"))
-		if !validTaskSize(cpu, mem) {
-			return c.errorf("ClientException", "No Fargate configuration exists for given values: %d CPU, %d memory. See the Amazon ECS documentation for the valid values.", cpu, mem)
-		}
+	if err := validateFargate(c, r.Props); err != nil {
+		return err
 	}
 	names := map[string]bool{}
 	essential := false
@@ -593,9 +684,40 @@ func validateTaskDefinition(c *txc, r, old *record) error {
 	return nil
 }
 
+// validateFargate checks a task definition that requires Fargate:
+// awsvpc, and task-level cpu and memory of a size Fargate has.
+func validateFargate(c *txc, p map[string]any) error {
+	fargate := false
+	for _, rc := range strList(p, "RequiresCompatibilities") {
+		fargate = fargate || rc == "FARGATE"
+	}
+	if !fargate {
+		return nil
+	}
+	if str(p, "NetworkMode") != "awsvpc" {
+		return c.errorf("ClientException", "Fargate only supports network mode 'awsvpc'.")
+	}
+	if str(p, "Cpu") == "" {
+		return c.errorf("ClientException", "Fargate requires that 'cpu' be defined at the task level.")
+	}
+	if str(p, "Memory") == "" {
+		return c.errorf("ClientException", "Fargate requires that 'memory' be defined at the task level.")
+	}
+	cpu, _ := strconv.Atoi(str(p, "Cpu"))
+	mem, _ := strconv.Atoi(str(p, "Memory"))
+	if !validTaskSize(cpu, mem) {
+		return c.errorf("ClientException", "No Fargate configuration exists for given values: %d CPU, %d memory. See the Amazon ECS documentation for the valid values.", cpu, mem)
+	}
+	return nil
+}
+
 // readTaskDefinition fills what RegisterTaskDefinition fills in and
 // DescribeTaskDefinition returns.
 func readTaskDefinition(c *txc, r *record, p map[string]any) {
+	// ECS API Reference: RegisterTaskDefinition, networkMode: default
+	// bridge; enableFaultInjection: default false. Empty volumes and
+	// placement constraints are listed as [] (observed in
+	// DescribeTaskDefinition; the reference states no default).
 	setDefault(p, "NetworkMode", "bridge")
 	setDefault(p, "Volumes", []any{})
 	setDefault(p, "PlacementConstraints", []any{})
@@ -609,15 +731,23 @@ func readTaskDefinition(c *txc, r *record, p map[string]any) {
 		}
 		path := fmt.Sprintf("ContainerDefinitions.%d", i)
 		setDefaults(ct, map[string]any{
-			"Cpu":                0.0,
-			"Essential":          true,
-			"Environment":        []any{},
-			"MountPoints":        []any{},
-			"VolumesFrom":        []any{},
-			"SystemControls":     []any{},
-			"PortMappings":       []any{},
+			// ContainerDefinition, cpu: optional; DescribeTaskDefinition
+			// reports 0 when unset (observed).
+			"Cpu": 0.0,
+			// ContainerDefinition, essential: omitted means essential.
+			"Essential": true,
+			// Empty lists are listed as [] (observed).
+			"Environment":    []any{},
+			"MountPoints":    []any{},
+			"VolumesFrom":    []any{},
+			"SystemControls": []any{},
+			"PortMappings":   []any{},
+			// ContainerDefinition, versionConsistency: default enabled.
 			"VersionConsistency": "enabled",
 		})
+		// PortMapping: protocol default tcp; hostPort equals containerPort
+		// in awsvpc and host modes, and is 0 (an ephemeral port) in
+		// bridge mode when omitted.
 		objs(ct, "PortMappings", func(pm map[string]any) {
 			setDefault(pm, "Protocol", "tcp")
 			if mode == "awsvpc" || mode == "host" {
@@ -626,6 +756,7 @@ func readTaskDefinition(c *txc, r *record, p map[string]any) {
 				setDefault(pm, "HostPort", 0.0)
 			}
 		})
+		// HealthCheck: interval 30, timeout 5, retries 3 by default.
 		if hc := obj(ct, "HealthCheck"); hc != nil {
 			setDefaults(hc, map[string]any{"Interval": 30.0, "Timeout": 5.0, "Retries": 3.0})
 		}

@@ -11,7 +11,8 @@ import (
 )
 
 // albHostedZones are the Route 53 hosted zones of Application Load
-// Balancers by region (CanonicalHostedZoneID).
+// Balancers by region (CanonicalHostedZoneID) (AWS General Reference:
+// Elastic Load Balancing endpoints and quotas).
 var albHostedZones = map[string]string{
 	"us-east-1": "Z35SXDOTRQ7X7K", "us-east-2": "Z3AADJGX6KTTL2", "us-west-1": "Z368ELLRRE2KJ0",
 	"us-west-2": "Z1H1FL5HABSF5", "ca-central-1": "ZQSVJUPU6J1EY", "eu-west-1": "Z32O12XQLNTSW2",
@@ -22,35 +23,45 @@ var albHostedZones = map[string]string{
 }
 
 // albAttributeDefaults are the attributes DescribeLoadBalancerAttributes
-// returns for every Application Load Balancer, with a new one's values.
+// returns for every Application Load Balancer, with a new one's values,
+// each as the reference states it (ELBv2 API Reference:
+// LoadBalancerAttribute, Key). The bucket and prefix keys have no stated
+// default: a new load balancer reports them empty. ipv6.deny_all_igw_traffic
+// is added by scheme (Read).
 var albAttributeDefaults = map[string]string{
-	"access_logs.s3.enabled":                                        "false",
-	"access_logs.s3.bucket":                                         "",
-	"access_logs.s3.prefix":                                         "",
-	"connection_logs.s3.enabled":                                    "false",
-	"connection_logs.s3.bucket":                                     "",
-	"connection_logs.s3.prefix":                                     "",
-	"health_check_logs.s3.enabled":                                  "false",
-	"health_check_logs.s3.bucket":                                   "",
-	"health_check_logs.s3.prefix":                                   "",
-	"client_keep_alive.seconds":                                     "3600",
-	"deletion_protection.enabled":                                   "false",
-	"idle_timeout.timeout_seconds":                                  "60",
-	"load_balancing.cross_zone.enabled":                             "true",
-	"routing.http.desync_mitigation_mode":                           "defensive",
-	"routing.http.drop_invalid_header_fields.enabled":               "false",
-	"routing.http.preserve_host_header.enabled":                     "false",
-	"routing.http.x_amzn_tls_version_and_cipher_suite.enabled":      "false",
-	"routing.http.xff_client_port.enabled":                          "false",
-	"routing.http.xff_header_processing.mode":                       "append",
-	"routing.http2.enabled":                                         "true",
-	"waf.fail_open.enabled":                                         "false",
-	"zonal_shift.config.enabled":                                    "false",
-	"routing.http.x_amzn_mtls_clientcert_serial_number.header_name": "",
+	"access_logs.s3.enabled":                                   "false",
+	"access_logs.s3.bucket":                                    "",
+	"access_logs.s3.prefix":                                    "",
+	"connection_logs.s3.enabled":                               "false",
+	"connection_logs.s3.bucket":                                "",
+	"connection_logs.s3.prefix":                                "",
+	"health_check_logs.s3.enabled":                             "false",
+	"health_check_logs.s3.bucket":                              "",
+	"health_check_logs.s3.prefix":                              "",
+	"client_keep_alive.seconds":                                "3600",
+	"deletion_protection.enabled":                              "false",
+	"idle_timeout.timeout_seconds":                             "60",
+	"load_balancing.cross_zone.enabled":                        "true",
+	"routing.http.desync_mitigation_mode":                      "defensive",
+	"routing.http.drop_invalid_header_fields.enabled":          "false",
+	"routing.http.preserve_host_header.enabled":                "false",
+	"routing.http.x_amzn_tls_version_and_cipher_suite.enabled": "false",
+	"routing.http.xff_client_port.enabled":                     "false",
+	"routing.http.xff_header_processing.mode":                  "append",
+	"routing.http2.enabled":                                    "true",
+	"waf.fail_open.enabled":                                    "false",
+	"zonal_shift.config.enabled":                               "false",
 }
 
 // targetGroupAttributeDefaults are what DescribeTargetGroupAttributes
-// returns for an ALB target group of instance or ip targets.
+// returns for an ALB target group of instance or ip targets, with the
+// defaults the reference states (ELBv2 API Reference: TargetGroupAttribute,
+// Key): deregistration delay 300 s, stickiness off, cookie durations one
+// day (86400 s), round_robin without anomaly mitigation, cross-zone as
+// the load balancer, no slow start, DNS failover and unhealthy-state
+// routing at 1 target and no percentage. stickiness.type states no
+// default (lb_cookie is what a new ALB target group reports), nor does
+// the app cookie's name (empty).
 var targetGroupAttributeDefaults = map[string]string{
 	"deregistration_delay.timeout_seconds":                                           "300",
 	"stickiness.enabled":                                                             "false",
@@ -68,9 +79,11 @@ var targetGroupAttributeDefaults = map[string]string{
 	"target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage": "off",
 }
 
-// Attribute keys ELB accepts beyond those it returns by default.
+// Attribute keys ELB accepts beyond those it returns by default (ELBv2
+// API Reference: LoadBalancerAttribute, TargetGroupAttribute); any other
+// key is refused.
 var extraLBAttributes = map[string]bool{
-	"ipv6.deny_all_igw_traffic": true, "routing.http.response.server.enabled": true,
+	"ipv6.deny_all_igw_traffic":        true,
 	"dns_record.client_routing_policy": true, "secondary_ips.auto_assigned.per_subnet": true,
 }
 var extraTGAttributes = map[string]bool{
@@ -82,9 +95,13 @@ var extraTGAttributes = map[string]bool{
 }
 
 // ruleConditionConfigs maps a rule condition field to the config object
-// DescribeRules also returns its values in.
+// DescribeRules also returns its values in (ELBv2 API Reference:
+// RuleCondition: Values or the field's config).
 var ruleConditionConfigs = map[string]string{"host-header": "HostHeaderConfig", "path-pattern": "PathPatternConfig"}
 
+// Load balancer and target group names: up to 32 alphanumerics and
+// hyphens, not beginning or ending with a hyphen (ELBv2 API Reference:
+// CreateLoadBalancer, CreateTargetGroup, Name).
 var elbNamePattern = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$`)
 
 func init() {
@@ -93,9 +110,15 @@ func init() {
 		Taggable: true,
 		NameProp: "Name",
 		NameMax:  32,
+		// CreateLoadBalancer is idempotent: the same settings again
+		// succeed (ELBv2 API Reference: CreateLoadBalancer).
+		Upsert:   upsertSameSettings,
 		CreateOp: "elasticloadbalancing:CreateLoadBalancer",
 		UpdateOp: "elasticloadbalancing:ModifyLoadBalancerAttributes",
 		DeleteOp: "elasticloadbalancing:DeleteLoadBalancer",
+		// Describe calls take up to 400 a page (PageSize), DescribeTags
+		// up to 20 resources, attributes one load balancer a call (ELBv2
+		// API Reference).
 		Reads: []readCall{
 			{Op: "elasticloadbalancing:DescribeLoadBalancers", Page: 400},
 			{Op: "elasticloadbalancing:DescribeTags", Page: 20},
@@ -103,7 +126,9 @@ func init() {
 		},
 		CreateOnly: []string{"Name", "Scheme", "Type"},
 		Prepare:    func(p map[string]any) { stringValues(p, "LoadBalancerAttributes") },
-		Key:        nameKey("Name"),
+		// Names are unique per region and account; ELBv2 API Reference:
+		// DuplicateLoadBalancerNameException, LoadBalancerNotFoundException.
+		Key: nameKey("Name"),
 		Duplicate: func(c *txc, ex *record) *provider.OpError {
 			return c.errorf("DuplicateLoadBalancerName", "A load balancer with the same name '%s' exists, but with different settings", str(ex.Props, "Name"))
 		},
@@ -145,6 +170,10 @@ func init() {
 			return nil
 		},
 		Read: func(c *txc, r *record, p map[string]any) {
+			// CreateLoadBalancer: Type default application; Scheme
+			// default internet-facing; IpAddressType ipv4 (the reference
+			// lists the values; ipv4 is what a load balancer created
+			// without it reports).
 			setDefault(p, "Type", "application")
 			setDefault(p, "Scheme", "internet-facing")
 			setDefault(p, "IpAddressType", "ipv4")
@@ -158,6 +187,8 @@ func init() {
 			}
 			c.shuffleKey(r, "", p, "Subnets")
 			c.shuffleKey(r, "", p, "SecurityGroups")
+			// LoadBalancerAttribute, ipv6.deny_all_igw_traffic: false for
+			// internet-facing, true for internal load balancers.
 			if p["Type"] == "application" {
 				defs := maps.Clone(albAttributeDefaults)
 				defs["ipv6.deny_all_igw_traffic"] = "false"
@@ -167,13 +198,16 @@ func init() {
 				p["LoadBalancerAttributes"] = c.shuffle(r, "LoadBalancerAttributes", mergedAttributes(defs, p, "LoadBalancerAttributes"))
 			}
 		},
+		// Deletion protection refuses DeleteLoadBalancer,
+		// OperationNotPermitted (ELBv2 API Reference: DeleteLoadBalancer).
 		CheckDelete: func(c *txc, r *record) error {
 			if keyValues(r.Props, "LoadBalancerAttributes")["deletion_protection.enabled"] == "true" {
 				return c.errorf("OperationNotPermitted", "Load balancer '%s' cannot be deleted because deletion protection is enabled", r.ID)
 			}
 			return nil
 		},
-		// Deleting a load balancer deletes its listeners and their rules.
+		// Deleting a load balancer deletes its listeners and their rules
+		// (ELBv2 API Reference: DeleteLoadBalancer, DeleteListener).
 		Delete: func(c *txc, r *record) error {
 			listeners, err := c.referrers(r, catalog.Listener)
 			if err != nil {
@@ -191,6 +225,9 @@ func init() {
 	register(&handler{
 		Type:     catalog.Listener,
 		Taggable: true,
+		// CreateListener is idempotent: the same settings again succeed
+		// (ELBv2 API Reference: CreateListener).
+		Upsert:   upsertSameSettings,
 		CreateOp: "elasticloadbalancing:CreateListener",
 		UpdateOp: "elasticloadbalancing:ModifyListener",
 		DeleteOp: "elasticloadbalancing:DeleteListener",
@@ -204,6 +241,8 @@ func init() {
 			prepareActions(p, "DefaultActions")
 			stringValues(p, "ListenerAttributes")
 		},
+		// One listener a port on a load balancer: DuplicateListener
+		// (ELBv2 API Reference: DuplicateListenerException).
 		Key: func(c *txc, p map[string]any) (string, error) {
 			if str(p, "LoadBalancerArn") == "" {
 				return "", c.errorf("ValidationError", "A load balancer ARN must be specified")
@@ -233,9 +272,13 @@ func init() {
 		},
 		Read: func(c *txc, r *record, p map[string]any) {
 			proto := strings.ToUpper(str(p, "Protocol"))
+			// CreateListener, SslPolicy: the reference states no default;
+			// a listener created through the API without one reports
+			// ELBSecurityPolicy-2016-08 (the console picks a newer one).
 			if proto == "HTTPS" || proto == "TLS" {
 				setDefault(p, "SslPolicy", "ELBSecurityPolicy-2016-08")
 			}
+			// MutualAuthenticationAttributes, Mode: default off.
 			if proto == "HTTPS" {
 				ma := objDefault(p, "MutualAuthentication")
 				setDefault(ma, "Mode", "off")
@@ -261,6 +304,8 @@ func init() {
 			asNumber(p, "Priority")
 			prepareActions(p, "Actions")
 		},
+		// One rule a priority on a listener: PriorityInUse (ELBv2 API
+		// Reference: CreateRule, Priority; PriorityInUseException).
 		Key: func(c *txc, p map[string]any) (string, error) {
 			if str(p, "ListenerArn") == "" {
 				return "", c.errorf("ValidationError", "A listener ARN must be specified")
@@ -316,6 +361,9 @@ func init() {
 		Taggable: true,
 		NameProp: "Name",
 		NameMax:  32,
+		// CreateTargetGroup is idempotent: the same settings again
+		// succeed (ELBv2 API Reference: CreateTargetGroup).
+		Upsert:   upsertSameSettings,
 		CreateOp: "elasticloadbalancing:CreateTargetGroup",
 		UpdateOp: "elasticloadbalancing:ModifyTargetGroup",
 		DeleteOp: "elasticloadbalancing:DeleteTargetGroup",
@@ -333,6 +381,8 @@ func init() {
 			}
 			stringValues(p, "TargetGroupAttributes")
 		},
+		// ELBv2 API Reference: DuplicateTargetGroupNameException,
+		// TargetGroupNotFoundException.
 		Key: nameKey("Name"),
 		Duplicate: func(c *txc, ex *record) *provider.OpError {
 			return c.errorf("DuplicateTargetGroupName", "A target group with the same name '%s' exists, but with different settings", str(ex.Props, "Name"))
@@ -353,6 +403,9 @@ func init() {
 			return nil
 		},
 		Read: readTargetGroup,
+		// A target group an action forwards to cannot be deleted:
+		// ResourceInUse (ELBv2 API Reference: DeleteTargetGroup); nor
+		// while a service registers targets in it.
 		CheckDelete: func(c *txc, r *record) error {
 			users, err := c.referrers(r, catalog.Listener, catalog.ListenerRule, catalog.Service)
 			if err != nil {
@@ -396,9 +449,13 @@ func prepareActions(p map[string]any, k string) {
 }
 
 // readActions returns actions as DescribeListeners and DescribeRules do:
-// every action has an Order, a forward to one target group is described
-// both as TargetGroupArn and as a ForwardConfig, and redirects have every
-// component filled in.
+// every action has an Order (ELBv2 API Reference: Action, Order: lowest
+// first; numbered by position when not given, observed), a forward to one
+// target group is described both as TargetGroupArn and as a ForwardConfig
+// of weight 1 without stickiness (Action, TargetGroupArn;
+// TargetGroupTuple; observed), and redirects have every component filled
+// in: unmodified components keep their values, written as the reserved
+// keywords (RedirectActionConfig).
 func readActions(c *txc, r *record, p map[string]any, k string) {
 	for i, e := range list(p, k) {
 		a, ok := e.(map[string]any)
@@ -449,9 +506,11 @@ func actionTargetGroups(p map[string]any, k string) []string {
 
 var actionTypes = map[string]bool{"forward": true, "redirect": true, "fixed-response": true, "authenticate-oidc": true, "authenticate-cognito": true}
 
-// validateActions checks listener and rule actions: known types, the
-// configuration each type needs, target groups that exist and belong to
-// no other load balancer.
+// validateActions checks listener and rule actions (ELBv2 API Reference:
+// Action, CreateListener, CreateRule): known types, the configuration
+// each type needs, target groups that exist (TargetGroupNotFound) and
+// belong to no other load balancer (TargetGroupAssociationLimit: an ALB
+// target group serves one load balancer).
 func validateActions(c *txc, p map[string]any, k, lbArn string) error {
 	actions := list(p, k)
 	if len(actions) == 0 {
@@ -511,6 +570,10 @@ func targetGroupLoadBalancer(c *txc, tg *record) string {
 	return ""
 }
 
+// validateLoadBalancer checks what CreateLoadBalancer checks (ELBv2 API
+// Reference: CreateLoadBalancer, LoadBalancerAttribute): the name rules,
+// subnets in two zones at least for an ALB, existing security groups
+// (InvalidSecurityGroup), a known scheme and attribute keys.
 func validateLoadBalancer(c *txc, r, old *record) error {
 	name := str(r.Props, "Name")
 	if len(name) > 32 {
@@ -546,6 +609,9 @@ func validateLoadBalancer(c *txc, r, old *record) error {
 	return nil
 }
 
+// validateListener checks what CreateListener checks (ELBv2 API Reference:
+// CreateListener): the load balancer exists, a port 1-65535, a known
+// protocol, a certificate for HTTPS, valid actions.
 func validateListener(c *txc, r, old *record) error {
 	lb, err := c.liveByAlias(catalog.LoadBalancer, str(r.Props, "LoadBalancerArn"))
 	if err != nil {
@@ -570,6 +636,10 @@ func validateListener(c *txc, r, old *record) error {
 	return validateActions(c, r.Props, "DefaultActions", lb.ID)
 }
 
+// validateRule checks what CreateRule checks (ELBv2 API Reference:
+// CreateRule, RuleCondition): the listener exists, a priority 1-50000,
+// known condition fields, at most 5 condition values a rule (Application
+// Load Balancers Guide: quotas), valid actions.
 func validateRule(c *txc, r, old *record) error {
 	l, err := c.liveByAlias(catalog.Listener, str(r.Props, "ListenerArn"))
 	if err != nil {
@@ -613,6 +683,10 @@ func validateRule(c *txc, r, old *record) error {
 	return validateActions(c, r.Props, "Actions", str(l.Props, "LoadBalancerArn"))
 }
 
+// validateTargetGroup checks what CreateTargetGroup checks (ELBv2 API
+// Reference: CreateTargetGroup): the name rules; port, protocol and VPC
+// unless the targets are a Lambda function; a health check timeout below
+// the interval; known attribute keys.
 func validateTargetGroup(c *txc, r, old *record) error {
 	name := str(r.Props, "Name")
 	if len(name) > 32 || !elbNamePattern.MatchString(name) {
@@ -627,11 +701,12 @@ func validateTargetGroup(c *txc, r, old *record) error {
 	}
 	interval, ok1 := num(r.Props, "HealthCheckIntervalSeconds")
 	timeout, ok2 := num(r.Props, "HealthCheckTimeoutSeconds")
+	defInterval, defTimeout := healthCheckTiming(str(r.Props, "TargetType"), str(r.Props, "Protocol"))
 	if !ok1 {
-		interval = 30
+		interval = defInterval
 	}
 	if !ok2 {
-		timeout = 5
+		timeout = defTimeout
 	}
 	if timeout >= interval {
 		return c.errorf("ValidationError", "Health check timeout '%s' must be smaller than the interval '%s'", formatNumber(timeout), formatNumber(interval))
@@ -644,33 +719,60 @@ func validateTargetGroup(c *txc, r, old *record) error {
 	return nil
 }
 
+// healthCheckTiming is CreateTargetGroup's default health check interval
+// and timeout for a target type and protocol (ELBv2 API Reference:
+// CreateTargetGroup, HealthCheckIntervalSeconds: 35 for Lambda, else 30;
+// HealthCheckTimeoutSeconds: 30 for Lambda, 6 for HTTP, 10 for HTTPS).
+func healthCheckTiming(targetType, protocol string) (interval, timeout float64) {
+	if targetType == "lambda" {
+		return 35, 30
+	}
+	if strings.ToUpper(protocol) == "HTTPS" {
+		return 30, 10
+	}
+	return 30, 6
+}
+
 // readTargetGroup fills CreateTargetGroup's defaults and the full list of
-// target group attributes.
+// target group attributes (ELBv2 API Reference: CreateTargetGroup).
 func readTargetGroup(c *txc, r *record, p map[string]any) {
+	// TargetType: instance is the default; IpAddressType: ipv4;
+	// HealthCheckEnabled: always on for instance, ip and alb targets,
+	// off by default for a Lambda function.
 	setDefault(p, "TargetType", "instance")
 	setDefault(p, "IpAddressType", "ipv4")
-	setDefault(p, "HealthCheckEnabled", true)
+	setDefault(p, "HealthCheckEnabled", p["TargetType"] != "lambda")
 	if p["TargetType"] == "lambda" {
 		return
 	}
 	proto := strings.ToUpper(str(p, "Protocol"))
 	if proto == "HTTP" || proto == "HTTPS" {
+		interval, timeout := healthCheckTiming("", proto)
 		setDefaults(p, map[string]any{
-			"ProtocolVersion":            "HTTP1",
-			"HealthCheckProtocol":        proto,
+			// ProtocolVersion: default HTTP1.
+			"ProtocolVersion": "HTTP1",
+			// HealthCheckProtocol: HTTP for Application Load Balancer
+			// target groups, whatever their protocol.
+			"HealthCheckProtocol": "HTTP",
+			// HealthCheckPath: default / (HTTP1 and HTTP2).
 			"HealthCheckPath":            "/",
-			"HealthCheckIntervalSeconds": 30.0,
-			"HealthCheckTimeoutSeconds":  5.0,
-			"HealthyThresholdCount":      5.0,
-			"UnhealthyThresholdCount":    2.0,
+			"HealthCheckIntervalSeconds": interval,
+			"HealthCheckTimeoutSeconds":  timeout,
+			// HealthyThresholdCount 5, UnhealthyThresholdCount 2 for
+			// HTTP and HTTPS.
+			"HealthyThresholdCount":   5.0,
+			"UnhealthyThresholdCount": 2.0,
 		})
+		// Matcher, HttpCode: 200 by default for ALB target groups.
 		setDefault(objDefault(p, "Matcher"), "HttpCode", "200")
 	}
+	// HealthCheckPort: traffic-port by default.
 	setDefault(p, "HealthCheckPort", "traffic-port")
 	p["TargetGroupAttributes"] = c.shuffle(r, "TargetGroupAttributes", mergedAttributes(maps.Clone(targetGroupAttributeDefaults), p, "TargetGroupAttributes"))
 }
 
-// deleteListener deletes a listener and its rules, as ELB does.
+// deleteListener deletes a listener and its rules, as ELB does (ELBv2 API
+// Reference: DeleteListener; the rules belong to the listener).
 func deleteListener(c *txc, l *record) error {
 	rules, err := c.referrers(l, catalog.ListenerRule)
 	if err != nil {

@@ -22,9 +22,11 @@ type handler struct {
 	Global bool
 	// NameProp is the property holding the resource's name, generated
 	// CloudFormation-style from the address when absent; NameMax its
-	// length limit.
-	NameProp string
-	NameMax  int
+	// length limit; LowerCaseName makes generated names lower case, for
+	// APIs that take no upper case.
+	NameProp      string
+	NameMax       int
+	LowerCaseName bool
 	// CreateOp, UpdateOp and DeleteOp are the AWS operations that write
 	// the resource ("ecs:CreateService").
 	CreateOp, UpdateOp, DeleteOp string
@@ -45,6 +47,10 @@ type handler struct {
 	Key func(c *txc, p map[string]any) (string, error)
 	// Duplicate is AWS's error for a second resource with the same key.
 	Duplicate func(c *txc, existing *record) *provider.OpError
+	// Upsert is what AWS's create does, called outside gantry (the
+	// console, CreateUnowned), when the key is taken: most APIs refuse
+	// (Duplicate); some answer with the existing resource or change it.
+	Upsert upsert
 	// NotFound is AWS's error for a resource that does not exist.
 	NotFound func(c *txc, id string) *provider.OpError
 	// Validate checks a create (old nil) or update against what AWS
@@ -78,9 +84,37 @@ type readCall struct {
 	PerItem bool
 }
 
+// upsert is what a type's create API does when its key is taken.
+type upsert int
+
+const (
+	// upsertNone: the API refuses with the type's Duplicate error.
+	upsertNone upsert = iota
+	// upsertReturn: the API answers with the existing resource, unchanged
+	// (CreateCluster).
+	upsertReturn
+	// upsertReplace: the request replaces the existing configuration,
+	// tags aside (PutMetricAlarm, PutScalingPolicy,
+	// PutClusterCapacityProviders).
+	upsertReplace
+	// upsertMerge: the request changes the parameters it names and leaves
+	// the others (RegisterScalableTarget).
+	upsertMerge
+	// upsertSameSettings: the API answers with the existing resource when
+	// the request has its settings, else refuses (ELB's idempotent
+	// CreateLoadBalancer, CreateTargetGroup, CreateListener).
+	upsertSameSettings
+)
+
 var handlers = map[string]*handler{}
 
+// register adds a handler at init. Its type must be one the catalog
+// registers: the catalog is the one list of types, and a handler for a
+// type it does not know is a typo or a type removed half-way.
 func register(h *handler) {
+	if _, ok := catalog.Lookup(h.Type); !ok {
+		panic("sandbox: handler for a type the catalog does not register: " + h.Type)
+	}
 	if _, dup := handlers[h.Type]; dup {
 		panic("sandbox: duplicate handler " + h.Type)
 	}
@@ -104,16 +138,6 @@ func handlerFor(typ, op string) (*handler, error) {
 			Message: fmt.Sprintf("the sandbox does not implement %s", typ)}
 	}
 	return h, nil
-}
-
-// catalogTypes are the names the catalog must agree with; checked in tests.
-var catalogTypes = []string{
-	catalog.IAMRole, catalog.IAMInstanceProfile, catalog.SecurityGroup, catalog.ECRRepository,
-	catalog.LogGroup, catalog.LoadBalancer, catalog.Listener, catalog.ListenerRule,
-	catalog.TargetGroup, catalog.Cluster, catalog.ClusterCapacityProviderAssoc,
-	catalog.CapacityProvider, catalog.LaunchTemplate, catalog.AutoScalingGroup,
-	catalog.TaskDefinition, catalog.Service, catalog.ScalableTarget, catalog.ScalingPolicy,
-	catalog.Alarm,
 }
 
 // props turns request properties into the plain tree the type stores
@@ -150,8 +174,10 @@ func lowerNameKey(prop string) func(c *txc, p map[string]any) (string, error) {
 }
 
 // generateName makes a CloudFormation-style physical name for a resource
-// created without one: the address, cleaned, and a suffix stable for
-// this scope and address, cut to max characters.
+// created without one (CloudFormation User Guide: Name type: the stack,
+// logical id and a random suffix): here the project, environment and
+// address, cleaned, and a suffix stable for this scope and address, cut
+// to the type's name limit.
 func (c *txc) generateName(h *handler, scope provider.Scope, address string) (string, error) {
 	b, err := c.newIDs("name/"+h.Type, scope.Project+"/"+scope.Environment+"/"+address)
 	if err != nil {
@@ -175,7 +201,7 @@ func (c *txc) generateName(h *handler, scope provider.Scope, address string) (st
 	if len(name)+1+len(suffix) > max {
 		name = strings.TrimRight(name[:max-1-len(suffix)], "-")
 	}
-	if h.Type == catalog.ECRRepository {
+	if h.LowerCaseName {
 		return strings.ToLower(name + "-" + suffix), nil
 	}
 	return name + "-" + suffix, nil

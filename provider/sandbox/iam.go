@@ -9,23 +9,29 @@ import (
 )
 
 // IAM is global: roles and instance profiles live in the account, and
-// their names are unique regardless of case.
+// their names are unique regardless of case (IAM API Reference:
+// CreateRole, RoleName: "Names are not distinguished by case").
 
 func init() {
 	register(&handler{
-		Type:       catalog.IAMRole,
-		Taggable:   true,
-		Global:     true,
-		NameProp:   "RoleName",
-		NameMax:    64,
-		CreateOp:   "iam:CreateRole",
-		UpdateOp:   "iam:UpdateRole",
-		DeleteOp:   "iam:DeleteRole",
+		Type:     catalog.IAMRole,
+		Taggable: true,
+		Global:   true,
+		NameProp: "RoleName",
+		// 1 to 64 characters (IAM API Reference: CreateRole, RoleName).
+		NameMax:  64,
+		CreateOp: "iam:CreateRole",
+		UpdateOp: "iam:UpdateRole",
+		DeleteOp: "iam:DeleteRole",
+		// Roles with their policies and tags, up to 1000 a page (IAM API
+		// Reference: GetAccountAuthorizationDetails, MaxItems).
 		Reads:      []readCall{{Op: "iam:GetAccountAuthorizationDetails", Page: 1000}},
 		CreateOnly: []string{"RoleName", "Path"},
 		Prepare: func(p map[string]any) {
 			asNumber(p, "MaxSessionDuration")
 		},
+		// IAM API Reference: CreateRole errors EntityAlreadyExists; a
+		// missing role is NoSuchEntity.
 		Key: lowerNameKey("RoleName"),
 		Duplicate: func(c *txc, ex *record) *provider.OpError {
 			return c.errorf("EntityAlreadyExists", "Role with name %s already exists.", str(ex.Props, "RoleName"))
@@ -41,6 +47,8 @@ func init() {
 			}
 			name := str(r.Props, "RoleName")
 			r.ID = name
+			// Role ids start AROA (IAM User Guide: IAM identifiers,
+			// unique ID prefixes).
 			r.Attrs = map[string]string{
 				"Arn":    "arn:aws:iam::" + c.account + ":role" + iamPath(r.Props) + name,
 				"RoleId": "AROA" + b.upper(17),
@@ -48,8 +56,13 @@ func init() {
 			return nil
 		},
 		Read: func(c *txc, r *record, p map[string]any) {
+			// IAM API Reference: CreateRole, Path: defaults to /;
+			// MaxSessionDuration: one hour when not given.
 			setDefault(p, "Path", "/")
 			setDefault(p, "MaxSessionDuration", 3600.0)
+			// Policies come back URL-encoded JSON text (IAM API
+			// Reference: GetRole, GetRolePolicy: RFC 3986); decoded, the
+			// same document in another layout.
 			if d, ok := p["AssumeRolePolicyDocument"]; ok {
 				p["AssumeRolePolicyDocument"] = policyText(d)
 			}
@@ -62,6 +75,9 @@ func init() {
 			c.shuffleKey(r, "", p, "ManagedPolicyArns")
 		},
 		RefName: func(r *record) string { return "iam-role:" + r.Key },
+		// A role still in an instance profile cannot be deleted:
+		// DeleteConflict (IAM API Reference: DeleteRole). Its policies
+		// are detached by the provider first, as CloudFormation does.
 		CheckDelete: func(c *txc, r *record) error {
 			users, err := c.referrers(r, catalog.IAMInstanceProfile)
 			if err != nil {
@@ -75,14 +91,17 @@ func init() {
 	})
 
 	register(&handler{
-		Type:       catalog.IAMInstanceProfile,
-		Taggable:   true,
-		Global:     true,
-		NameProp:   "InstanceProfileName",
-		NameMax:    128,
-		CreateOp:   "iam:CreateInstanceProfile",
-		UpdateOp:   "iam:AddRoleToInstanceProfile",
-		DeleteOp:   "iam:DeleteInstanceProfile",
+		Type:     catalog.IAMInstanceProfile,
+		Taggable: true,
+		Global:   true,
+		NameProp: "InstanceProfileName",
+		// 1 to 128 characters (IAM API Reference: CreateInstanceProfile).
+		NameMax:  128,
+		CreateOp: "iam:CreateInstanceProfile",
+		UpdateOp: "iam:AddRoleToInstanceProfile",
+		DeleteOp: "iam:DeleteInstanceProfile",
+		// Up to 1000 a page (ListInstanceProfiles, MaxItems); tags one
+		// profile a call (ListInstanceProfileTags).
 		Reads:      []readCall{{Op: "iam:ListInstanceProfiles", Page: 1000}, {Op: "iam:ListInstanceProfileTags", PerItem: true}},
 		CreateOnly: []string{"InstanceProfileName", "Path"},
 		Key:        lowerNameKey("InstanceProfileName"),
@@ -92,6 +111,9 @@ func init() {
 		NotFound: func(c *txc, id string) *provider.OpError {
 			return c.notFound("NoSuchEntity", "Instance Profile %s cannot be found.", id)
 		},
+		// An instance profile holds one role at most, LimitExceeded
+		// (IAM API Reference: AddRoleToInstanceProfile); the role must
+		// exist (NoSuchEntity).
 		Validate: func(c *txc, r, old *record) error {
 			roles := strList(r.Props, "Roles")
 			if len(roles) > 1 {
@@ -113,8 +135,11 @@ func init() {
 			return nil
 		},
 		Read: func(c *txc, r *record, p map[string]any) {
+			// CreateInstanceProfile, Path: defaults to /.
 			setDefault(p, "Path", "/")
-			// Roles are given by name or ARN; IAM lists role names.
+			// Roles are given by name or ARN; CloudFormation's Roles are
+			// names (CloudFormation User Guide:
+			// AWS::IAM::InstanceProfile, Roles).
 			if roles := list(p, "Roles"); roles != nil {
 				for i, role := range roles {
 					if s, ok := role.(string); ok {
@@ -143,9 +168,10 @@ func iamPath(p map[string]any) string {
 	return path
 }
 
-// validateRole checks what CreateRole checks: a trust policy that is a
-// JSON object, inline policies with names and documents, managed policy
-// ARNs.
+// validateRole checks what CreateRole checks (IAM API Reference:
+// CreateRole, PutRolePolicy, AttachRolePolicy): a trust policy that is a
+// JSON object (MalformedPolicyDocument), inline policies with names and
+// documents, managed policy ARNs (InvalidInput).
 func validateRole(c *txc, r, old *record) error {
 	doc, ok := r.Props["AssumeRolePolicyDocument"]
 	if !ok || doc == nil {

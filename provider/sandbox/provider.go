@@ -105,10 +105,7 @@ func (c *txc) create(h *handler, scope provider.Scope, req provider.Request, pro
 			return nil, err
 		}
 		if ex != nil && ex.Key == k && indexed(ex) && !drained(ex, c.now) {
-			if ex.live() && adoptable(ex, scope, req.Address) {
-				return c.update(h, ex, props, req.Tags)
-			}
-			return nil, h.Duplicate(c, ex)
+			return c.createOver(h, scope, req, props, ex)
 		}
 	}
 	r := &record{Type: h.Type, Key: k, Props: props, Tags: maps.Clone(req.Tags), Owner: own}
@@ -130,6 +127,43 @@ func (c *txc) create(h *handler, scope provider.Scope, req provider.Request, pro
 		}
 	}
 	return r, c.put(nil, r)
+}
+
+// createOver answers a create whose key ex already holds. The provider
+// contract (provider.Provider.Create) adopts ex when it carries this
+// scope's ownership tags and the request's address: a retried create
+// updates it to the request. Any other resource is never taken over by
+// gantry, even where AWS's own create would answer with it or overwrite
+// it (CreateCluster, PutMetricAlarm): the provider refuses, naming it.
+// Outside gantry (the console, CreateUnowned: no scope) the create does
+// what the AWS API does (handler.Upsert).
+func (c *txc) createOver(h *handler, scope provider.Scope, req provider.Request, props map[string]any, ex *record) (*record, error) {
+	if !ex.live() {
+		return nil, h.Duplicate(c, ex)
+	}
+	if adoptable(ex, scope, req.Address) {
+		return c.update(h, ex, props, req.Tags)
+	}
+	if scope.Project != "" {
+		return nil, h.Duplicate(c, ex)
+	}
+	switch h.Upsert {
+	case upsertReturn:
+		return ex, nil
+	case upsertSameSettings:
+		if jsonEqual(ex.Props, props) {
+			return ex, nil
+		}
+	case upsertReplace:
+		// Tags nil: an update keeps the tags (PutMetricAlarm ignores
+		// Tags on an existing alarm; TagResource changes them).
+		return c.update(h, ex, props, nil)
+	case upsertMerge:
+		merged := copyMap(ex.Props)
+		maps.Copy(merged, props)
+		return c.update(h, ex, merged, nil)
+	}
+	return nil, h.Duplicate(c, ex)
 }
 
 // scopeOwner is the Owner of a resource of an untaggable type created for
@@ -265,7 +299,10 @@ func (c *txc) update(h *handler, old *record, props map[string]any, tags map[str
 
 // checkCreateOnly refuses an in-place change of a create-only property,
 // comparing both sides as AWS reads them back (so a cluster named by name
-// or ARN is the same cluster).
+// or ARN is the same cluster). NotUpdatable is the CloudFormation resource
+// handlers' code for it (CloudFormation CLI User Guide: Resource type
+// handler error codes); the AWS APIs have no update call for these
+// properties.
 func (c *txc) checkCreateOnly(h *handler, old *record, props map[string]any) error {
 	if len(h.CreateOnly) == 0 {
 		return nil
@@ -285,7 +322,9 @@ func (c *txc) checkCreateOnly(h *handler, old *record, props map[string]any) err
 }
 
 // Delete deletes the live resource. A resource that is already gone is
-// not an error; one still in use fails with AWS's error for it.
+// not an error (the provider contract; AWS's own answer varies: ELBv2
+// DeleteLoadBalancer succeeds, most others say not found); one still in
+// use fails with AWS's error for it.
 func (s *Sandbox) Delete(ctx context.Context, scope provider.Scope, live *provider.Observed) error {
 	if live == nil {
 		return fmt.Errorf("sandbox: Delete without the live resource")
@@ -319,7 +358,9 @@ func (s *Sandbox) Delete(ctx context.Context, scope provider.Scope, live *provid
 }
 
 // inUseCodes are the error codes of a delete AWS refuses because
-// something still uses the resource.
+// something still uses the resource (EC2 DeleteSecurityGroup, ELBv2
+// DeleteTargetGroup, ECS PutClusterCapacityProviders and DeleteCluster,
+// IAM DeleteRole: each its API reference's error).
 var inUseCodes = map[string]bool{
 	"DependencyViolation": true, "ResourceInUse": true, "ResourceInUseException": true,
 	"DeleteConflict": true, "ClusterContainsServicesException": true,

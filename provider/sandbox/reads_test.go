@@ -101,7 +101,8 @@ func TestTargetGroupAndLoadBalancerDefaults(t *testing.T) {
 	_, _, live := liveFixture(t, Knobs{NoShuffle: true})
 	tg := live["service/svc0/target-group"].Properties
 	want(t, "HealthCheckIntervalSeconds", tg["HealthCheckIntervalSeconds"], 30)
-	want(t, "HealthCheckTimeoutSeconds", tg["HealthCheckTimeoutSeconds"], 5)
+	// HTTP target group: 6 seconds (ELBv2 API Reference: CreateTargetGroup).
+	want(t, "HealthCheckTimeoutSeconds", tg["HealthCheckTimeoutSeconds"], 6)
 	want(t, "HealthyThresholdCount", tg["HealthyThresholdCount"], 2)
 	want(t, "UnhealthyThresholdCount", tg["UnhealthyThresholdCount"], 2)
 	want(t, "Matcher", tg["Matcher"], m{"HttpCode": "200"})

@@ -456,7 +456,9 @@ func (c *txc) entropy(kind, identity string) ([]byte, error) {
 	return h[:], nil
 }
 
-// ids derives identifier parts from entropy.
+// ids derives identifier parts from entropy, for identifiers in AWS's
+// formats (AWS General Reference: Amazon Resource Names; each service's
+// ids: sg- and lt- with 17 hex digits, ELB ARNs with 16, ...).
 type ids []byte
 
 func (b ids) hex(n int) string { return hex.EncodeToString(b)[:n] }

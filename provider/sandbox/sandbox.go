@@ -218,7 +218,13 @@ func (s *Sandbox) ResetStats() {
 	s.stats = Stats{Calls: map[string]int{}}
 }
 
-// serviceErrors are each API's throttling and transient error codes.
+// serviceErrors are each API's throttling and transient error codes: the
+// server errors each reference lists (ECS and ECR ServerException, IAM
+// ServiceFailure, CloudWatch Logs ServiceUnavailableException, Application
+// Auto Scaling and the tagging API InternalServiceException, CloudWatch
+// InternalServiceError) and the common errors of the Query APIs
+// (Throttling, InternalFailure; EC2's RequestLimitExceeded: EC2 API
+// Reference, Error codes).
 var serviceErrors = map[string]struct{ throttle, transient, transientMsg string }{
 	"ecs":                     {"ThrottlingException", "ServerException", "Service Unavailable. Please try again later."},
 	"elasticloadbalancing":    {"Throttling", "InternalFailure", "The request processing has failed because of an unknown error, exception or failure."},

@@ -10,13 +10,16 @@ import (
 
 func init() {
 	register(&handler{
-		Type:       catalog.AutoScalingGroup,
-		Taggable:   true,
-		NameProp:   "AutoScalingGroupName",
-		NameMax:    255,
-		CreateOp:   "autoscaling:CreateAutoScalingGroup",
-		UpdateOp:   "autoscaling:UpdateAutoScalingGroup",
-		DeleteOp:   "autoscaling:DeleteAutoScalingGroup",
+		Type:     catalog.AutoScalingGroup,
+		Taggable: true,
+		NameProp: "AutoScalingGroupName",
+		// 1 to 255 characters (EC2 Auto Scaling API Reference:
+		// CreateAutoScalingGroup, AutoScalingGroupName).
+		NameMax:  255,
+		CreateOp: "autoscaling:CreateAutoScalingGroup",
+		UpdateOp: "autoscaling:UpdateAutoScalingGroup",
+		DeleteOp: "autoscaling:DeleteAutoScalingGroup",
+		// Up to 100 a call (DescribeAutoScalingGroups, MaxRecords).
 		Reads:      []readCall{{Op: "autoscaling:DescribeAutoScalingGroups", Page: 100}},
 		CreateOnly: []string{"AutoScalingGroupName"},
 		Prepare: func(p map[string]any) {
@@ -27,6 +30,8 @@ func init() {
 			}
 		},
 		Key: nameKey("AutoScalingGroupName"),
+		// EC2 Auto Scaling API Reference: AlreadyExistsFault (code
+		// AlreadyExists); an unknown group is a ValidationError.
 		Duplicate: func(c *txc, ex *record) *provider.OpError {
 			return c.errorf("AlreadyExists", "AutoScalingGroup by this name already exists - A group with the name %s already exists", ex.ID)
 		},
@@ -47,46 +52,7 @@ func init() {
 			}
 			return nil
 		},
-		Read: func(c *txc, r *record, p map[string]any) {
-			setDefault(p, "DesiredCapacity", p["MinSize"])
-			setDefaults(p, map[string]any{
-				"HealthCheckType":                  "EC2",
-				"HealthCheckGracePeriod":           0.0,
-				"DefaultCooldown":                  "300",
-				"TerminationPolicies":              []any{"Default"},
-				"NewInstancesProtectedFromScaleIn": false,
-				"CapacityRebalance":                false,
-				"DesiredCapacityType":              "units",
-				"ServiceLinkedRoleARN":             "arn:aws:iam::" + c.account + ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
-			})
-			// The group lists the zones of its subnets.
-			if subnets := strList(p, "VPCZoneIdentifier"); len(subnets) > 0 {
-				var zones []any
-				seen := map[string]bool{}
-				for _, s := range subnets {
-					z := c.region + string(rune('a'+int(fnvHash(s)%3)))
-					if !seen[z] {
-						seen[z] = true
-						zones = append(zones, z)
-					}
-				}
-				p["AvailabilityZones"] = zones
-			}
-			// DescribeAutoScalingGroups names the template both ways.
-			if lt := obj(p, "LaunchTemplate"); lt != nil {
-				ref := str(lt, "LaunchTemplateId")
-				if ref == "" {
-					ref = str(lt, "LaunchTemplateName")
-				}
-				if t, _ := c.liveByAlias(catalog.LaunchTemplate, ref); t != nil {
-					lt["LaunchTemplateId"] = t.ID
-					lt["LaunchTemplateName"] = str(t.Props, "LaunchTemplateName")
-				}
-			}
-			c.shuffleKey(r, "", p, "VPCZoneIdentifier")
-			c.shuffleKey(r, "", p, "AvailabilityZones")
-			c.shuffleKey(r, "", p, "TargetGroupARNs")
-		},
+		Read: readAutoScalingGroup,
 		NameRefs: func(p map[string]any) []string {
 			if n := str(obj(p, "LaunchTemplate"), "LaunchTemplateName"); n != "" {
 				return []string{"ec2-launch-template:" + n}
@@ -97,14 +63,21 @@ func init() {
 	})
 
 	register(&handler{
-		Type:       catalog.ScalableTarget,
-		Taggable:   true,
-		CreateOp:   "application-autoscaling:RegisterScalableTarget",
-		UpdateOp:   "application-autoscaling:RegisterScalableTarget",
-		DeleteOp:   "application-autoscaling:DeregisterScalableTarget",
+		Type:     catalog.ScalableTarget,
+		Taggable: true,
+		// RegisterScalableTarget registers or updates: named parameters
+		// change, the others stay (Application Auto Scaling API
+		// Reference: RegisterScalableTarget).
+		Upsert:   upsertMerge,
+		CreateOp: "application-autoscaling:RegisterScalableTarget",
+		UpdateOp: "application-autoscaling:RegisterScalableTarget",
+		DeleteOp: "application-autoscaling:DeregisterScalableTarget",
+		// Up to 50 a page (DescribeScalableTargets, MaxResults).
 		Reads:      []readCall{{Op: "application-autoscaling:DescribeScalableTargets", Page: 50}},
 		CreateOnly: []string{"ResourceId", "ScalableDimension", "ServiceNamespace"},
 		Prepare:    func(p map[string]any) { asNumber(p, "MinCapacity", "MaxCapacity") },
+		// A target is the resource, dimension and namespace together
+		// (RegisterScalableTarget).
 		Key: func(c *txc, p map[string]any) (string, error) {
 			for _, k := range []string{"ResourceId", "ScalableDimension", "ServiceNamespace"} {
 				if str(p, k) == "" {
@@ -114,6 +87,7 @@ func init() {
 			return scalableTargetID(p), nil
 		},
 		Duplicate: alreadyExists,
+		// Application Auto Scaling API Reference: ObjectNotFoundException.
 		NotFound: func(c *txc, id string) *provider.OpError {
 			parts := strings.Split(id, "|")
 			for len(parts) < 3 {
@@ -133,6 +107,9 @@ func init() {
 		},
 		Update: func(c *txc, old, r *record) error { return clampService(c, r) },
 		Read: func(c *txc, r *record, p map[string]any) {
+			// RegisterScalableTarget, RoleARN: for services with a
+			// service-linked role, that role; SuspendedState: every
+			// suspension false by default.
 			if str(p, "ServiceNamespace") == "ecs" {
 				setDefault(p, "RoleARN", "arn:aws:iam::"+c.account+":role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService")
 			}
@@ -150,7 +127,8 @@ func init() {
 			return nil
 		},
 		RefName: func(r *record) string { return "scalable-target:" + r.Key },
-		// Deregistering a scalable target deletes its scaling policies.
+		// Deregistering a scalable target deletes its scaling policies
+		// (DeregisterScalableTarget).
 		Delete: func(c *txc, r *record) error {
 			policies, err := c.referrers(r, catalog.ScalingPolicy)
 			if err != nil {
@@ -166,13 +144,19 @@ func init() {
 	})
 
 	register(&handler{
-		Type:       catalog.ScalingPolicy,
-		NameProp:   "PolicyName",
-		NameMax:    256,
-		CreateOp:   "application-autoscaling:PutScalingPolicy",
-		UpdateOp:   "application-autoscaling:PutScalingPolicy",
-		DeleteOp:   "application-autoscaling:DeleteScalingPolicy",
-		Reads:      []readCall{{Op: "application-autoscaling:DescribeScalingPolicies", Page: 50}},
+		Type:     catalog.ScalingPolicy,
+		NameProp: "PolicyName",
+		// 1 to 256 characters (PutScalingPolicy, PolicyName).
+		NameMax: 256,
+		// PutScalingPolicy creates or updates: the request is the whole
+		// policy (Application Auto Scaling API Reference:
+		// PutScalingPolicy).
+		Upsert:   upsertReplace,
+		CreateOp: "application-autoscaling:PutScalingPolicy",
+		UpdateOp: "application-autoscaling:PutScalingPolicy",
+		DeleteOp: "application-autoscaling:DeleteScalingPolicy",
+		// Up to 10 a page (DescribeScalingPolicies, MaxResults).
+		Reads:      []readCall{{Op: "application-autoscaling:DescribeScalingPolicies", Page: 10}},
 		CreateOnly: []string{"PolicyName", "ResourceId", "ScalableDimension", "ServiceNamespace"},
 		Prepare: func(p map[string]any) {
 			// PutScalingPolicy takes the target's three fields; a
@@ -195,6 +179,7 @@ func init() {
 			return str(p, "PolicyName") + "|" + scalableTargetID(p), nil
 		},
 		Duplicate: alreadyExists,
+		// ObjectNotFoundException (DeleteScalingPolicy).
 		NotFound: func(c *txc, id string) *provider.OpError {
 			return c.notFound("ObjectNotFoundException", "No scaling policy found for ARN %s", id)
 		},
@@ -210,8 +195,9 @@ func init() {
 			return nil
 		},
 		Read: func(c *txc, r *record, p map[string]any) {
-			setDefault(p, "PolicyType", "StepScaling")
 			if tt := obj(p, "TargetTrackingScalingPolicyConfiguration"); tt != nil {
+				// TargetTrackingScalingPolicyConfiguration,
+				// DisableScaleIn: default false.
 				setDefault(tt, "DisableScaleIn", false)
 				if cm := obj(tt, "CustomizedMetricSpecification"); cm != nil {
 					c.shuffleKey(r, "CustomizedMetricSpecification", cm, "Dimensions")
@@ -224,13 +210,21 @@ func init() {
 	})
 
 	register(&handler{
-		Type:       catalog.Alarm,
-		Taggable:   true,
-		NameProp:   "AlarmName",
-		NameMax:    255,
-		CreateOp:   "cloudwatch:PutMetricAlarm",
-		UpdateOp:   "cloudwatch:PutMetricAlarm",
-		DeleteOp:   "cloudwatch:DeleteAlarms",
+		Type:     catalog.Alarm,
+		Taggable: true,
+		NameProp: "AlarmName",
+		// 1 to 255 characters, unique in the region (CloudWatch API
+		// Reference: PutMetricAlarm, AlarmName).
+		NameMax: 255,
+		// PutMetricAlarm creates or updates: an update overwrites the
+		// whole configuration and ignores Tags (CloudWatch API Reference:
+		// PutMetricAlarm).
+		Upsert:   upsertReplace,
+		CreateOp: "cloudwatch:PutMetricAlarm",
+		UpdateOp: "cloudwatch:PutMetricAlarm",
+		DeleteOp: "cloudwatch:DeleteAlarms",
+		// DescribeAlarms: up to 100 a call (MaxRecords); tags through the
+		// tagging API (GetResources, ResourcesPerPage 100).
 		Reads:      []readCall{{Op: "cloudwatch:DescribeAlarms", Page: 100}, {Op: "tag:GetResources", Page: 100}},
 		CreateOnly: []string{"AlarmName"},
 		Prepare: func(p map[string]any) {
@@ -238,6 +232,10 @@ func init() {
 		},
 		Key:       nameKey("AlarmName"),
 		Duplicate: alreadyExists,
+		// CloudWatch API Reference: ResourceNotFound ("The named resource
+		// does not exist"). PutMetricAlarm would recreate a deleted alarm;
+		// an Update of one that is gone is NotFound, as for every type, so
+		// that no provider recreates what a plan did not.
 		NotFound: func(c *txc, id string) *provider.OpError {
 			return c.notFound("ResourceNotFound", "Alarm %s does not exist.", id)
 		},
@@ -250,6 +248,10 @@ func init() {
 		},
 		Read: func(c *txc, r *record, p map[string]any) {
 			setDefaults(p, map[string]any{
+				// PutMetricAlarm: ActionsEnabled default TRUE;
+				// TreatMissingData default missing; no actions listed
+				// as [] (observed). DatapointsToAlarm has no default:
+				// DescribeAlarms omits it when not set.
 				"ActionsEnabled":          true,
 				"TreatMissingData":        "missing",
 				"AlarmActions":            []any{},
@@ -264,12 +266,80 @@ func init() {
 	})
 }
 
+// readAutoScalingGroup fills what DescribeAutoScalingGroups reports
+// beyond what was written.
+func readAutoScalingGroup(c *txc, r *record, p map[string]any) {
+	// EC2 Auto Scaling API Reference: CreateAutoScalingGroup.
+	// DesiredCapacity: the minimum size when not given.
+	setDefault(p, "DesiredCapacity", p["MinSize"])
+	setDefaults(p, map[string]any{
+		// HealthCheckType: EC2 is the default.
+		"HealthCheckType": "EC2",
+		// HealthCheckGracePeriod: default 0 seconds.
+		"HealthCheckGracePeriod": 0.0,
+		// DefaultCooldown: default 300 seconds.
+		"DefaultCooldown": "300",
+		// TerminationPolicies: Default (observed; valid values
+		// listed, no default stated).
+		"TerminationPolicies": []any{"Default"},
+		// NewInstancesProtectedFromScaleIn, CapacityRebalance:
+		// off unless turned on.
+		"NewInstancesProtectedFromScaleIn": false,
+		"CapacityRebalance":                false,
+		// DesiredCapacityType: units by default.
+		"DesiredCapacityType": "units",
+		// ServiceLinkedRoleARN: AWSServiceRoleForAutoScaling by
+		// default.
+		"ServiceLinkedRoleARN": "arn:aws:iam::" + c.account + ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+	})
+	// The group lists the zones of its subnets (AutoScalingGroup,
+	// AvailabilityZones).
+	if subnets := strList(p, "VPCZoneIdentifier"); len(subnets) > 0 {
+		p["AvailabilityZones"] = subnetZones(c.region, subnets)
+	}
+	// DescribeAutoScalingGroups names the template both ways
+	// (LaunchTemplateSpecification: id and name).
+	if lt := obj(p, "LaunchTemplate"); lt != nil {
+		ref := str(lt, "LaunchTemplateId")
+		if ref == "" {
+			ref = str(lt, "LaunchTemplateName")
+		}
+		if t, _ := c.liveByAlias(catalog.LaunchTemplate, ref); t != nil {
+			lt["LaunchTemplateId"] = t.ID
+			lt["LaunchTemplateName"] = str(t.Props, "LaunchTemplateName")
+		}
+	}
+	c.shuffleKey(r, "", p, "VPCZoneIdentifier")
+	c.shuffleKey(r, "", p, "AvailabilityZones")
+	c.shuffleKey(r, "", p, "TargetGroupARNs")
+}
+
+// subnetZones is a stable guess at the zones of subnets (subnets are not
+// modelled): one of three zones of the region per subnet.
+func subnetZones(region string, subnets []string) []any {
+	var zones []any
+	seen := map[string]bool{}
+	for _, s := range subnets {
+		z := region + string(rune('a'+int(fnvHash(s)%3)))
+		if !seen[z] {
+			seen[z] = true
+			zones = append(zones, z)
+		}
+	}
+	return zones
+}
+
 // scalableTargetID is the identifier of a scalable target as
 // CloudFormation's Ref returns it: resource|dimension|namespace.
 func scalableTargetID(p map[string]any) string {
 	return str(p, "ResourceId") + "|" + str(p, "ScalableDimension") + "|" + str(p, "ServiceNamespace")
 }
 
+// validateAutoScalingGroup checks what CreateAutoScalingGroup checks (EC2
+// Auto Scaling API Reference: CreateAutoScalingGroup), each a
+// ValidationError: sizes given, MinSize ≤ DesiredCapacity ≤ MaxSize; a
+// launch template, configuration, instance or mixed instances policy; an
+// existing template and version; at least one zone or subnet.
 func validateAutoScalingGroup(c *txc, r, old *record) error {
 	p := r.Props
 	minS, ok1 := num(p, "MinSize")
@@ -312,6 +382,11 @@ func validateAutoScalingGroup(c *txc, r, old *record) error {
 	return nil
 }
 
+// validateScalableTarget checks what RegisterScalableTarget checks
+// (Application Auto Scaling API Reference: RegisterScalableTarget,
+// ScalableDimension), each a ValidationException: MinCapacity and
+// MaxCapacity for a new target, min ≤ max, ECS's one dimension, and the
+// service exists.
 func validateScalableTarget(c *txc, r, old *record) error {
 	p := r.Props
 	minC, ok1 := num(p, "MinCapacity")
@@ -345,7 +420,9 @@ func serviceByResourceID(c *txc, id string) (*record, error) {
 }
 
 // clampService moves an ECS service's desired count into the target's
-// range, as Application Auto Scaling does when a target is registered.
+// range, as Application Auto Scaling does when a target is registered or
+// updated (Application Auto Scaling API Reference:
+// RegisterScalableTarget).
 func clampService(c *txc, r *record) error {
 	if str(r.Props, "ServiceNamespace") != "ecs" {
 		return nil
@@ -374,8 +451,20 @@ func clampService(c *txc, r *record) error {
 	return c.put(svc, &updated)
 }
 
+// validateScalingPolicy checks what PutScalingPolicy checks (Application
+// Auto Scaling API Reference: PutScalingPolicy,
+// TargetTrackingScalingPolicyConfiguration): a registered scalable target
+// (ObjectNotFoundException); a PolicyType when creating; the
+// configuration its type needs. ValidationException otherwise.
 func validateScalingPolicy(c *txc, r, old *record) error {
 	p := r.Props
+	if str(p, "PolicyType") == "" {
+		if old == nil {
+			return c.errorf("ValidationException", "1 validation error detected: Value null at 'policyType' failed to satisfy constraint: Member must not be null")
+		}
+		// An update without a type keeps the policy's.
+		p["PolicyType"] = old.Props["PolicyType"]
+	}
 	target, err := c.liveByAlias(catalog.ScalableTarget, scalableTargetID(p))
 	if err != nil {
 		return err
@@ -400,7 +489,7 @@ func validateScalingPolicy(c *txc, r, old *record) error {
 		if str(pm, "PredefinedMetricType") == "ALBRequestCountPerTarget" {
 			return validateResourceLabel(c, str(pm, "ResourceLabel"))
 		}
-	case "StepScaling", "":
+	case "StepScaling":
 		if obj(p, "StepScalingPolicyConfiguration") == nil {
 			return c.errorf("ValidationException", "StepScalingPolicyConfiguration is required for a policy of type StepScaling")
 		}
@@ -412,7 +501,8 @@ func validateScalingPolicy(c *txc, r, old *record) error {
 
 // validateResourceLabel checks an ALBRequestCountPerTarget label:
 // app/<lb>/<id>/targetgroup/<tg>/<id>, naming a load balancer and one of
-// its target groups.
+// its target groups (Application Auto Scaling API Reference:
+// PredefinedMetricSpecification, ResourceLabel).
 func validateResourceLabel(c *txc, label string) error {
 	if label == "" {
 		return c.errorf("ValidationException", "ResourceLabel must be specified for ALBRequestCountPerTarget")
@@ -436,6 +526,13 @@ func validateResourceLabel(c *txc, label string) error {
 	return nil
 }
 
+// validateAlarm checks what PutMetricAlarm checks (CloudWatch API
+// Reference: PutMetricAlarm), each a ValidationError: ComparisonOperator
+// and EvaluationPeriods (≥ 1) required; DatapointsToAlarm at most
+// EvaluationPeriods (the M of an M out of N alarm); without Metrics, a
+// MetricName and Namespace, exactly one of Statistic and
+// ExtendedStatistic, and a Period of 10, 20, 30 or a multiple of 60; a
+// Threshold or ThresholdMetricId.
 func validateAlarm(c *txc, r, old *record) error {
 	p := r.Props
 	if str(p, "ComparisonOperator") == "" {
@@ -456,8 +553,8 @@ func validateAlarm(c *txc, r, old *record) error {
 			return c.errorf("ValidationError", "Exactly one of Statistic and ExtendedStatistic must be specified")
 		}
 		period, ok := num(p, "Period")
-		if !ok || !(period == 10 || period == 30 || (period >= 60 && int(period)%60 == 0)) {
-			return c.errorf("ValidationError", "Period must be 10, 30 or a multiple of 60")
+		if !ok || !(period == 10 || period == 20 || period == 30 || (period >= 60 && int(period)%60 == 0)) {
+			return c.errorf("ValidationError", "Period must be 10, 20, 30 or a multiple of 60")
 		}
 	}
 	if _, ok := num(p, "Threshold"); !ok && str(p, "ThresholdMetricId") == "" {

@@ -9,7 +9,12 @@ import (
 	"github.com/gantry-gitops/gantry/provider"
 )
 
-// Properties whose change makes UpdateService start a new deployment.
+// Properties whose change makes UpdateService start a new deployment
+// (ECS API Reference: UpdateService; besides the task definition and
+// forceNewDeployment). The reference also counts placement constraints and
+// strategies and the two tag options among the parameters after whose
+// change ECS starts new tasks; the sandbox starts no deployment for those
+// (not modelled).
 var deploymentProps = []string{
 	"NetworkConfiguration", "LoadBalancers", "CapacityProviderStrategy", "LaunchType",
 	"PlatformVersion", "ServiceRegistries", "ServiceConnectConfiguration", "VolumeConfigurations",
@@ -20,10 +25,14 @@ func init() {
 		Type:     catalog.Service,
 		Taggable: true,
 		NameProp: "ServiceName",
+		// Up to 255 letters, numbers, underscores and hyphens, unique in
+		// the cluster (ECS API Reference: CreateService, serviceName).
 		NameMax:  255,
 		CreateOp: "ecs:CreateService",
 		UpdateOp: "ecs:UpdateService",
 		DeleteOp: "ecs:DeleteService",
+		// ListServices: up to 100 a page; DescribeServices: up to 10
+		// services a call (ECS API Reference).
 		Reads: []readCall{
 			{Op: "ecs:ListServices", Page: 100},
 			{Op: "ecs:DescribeServices", Page: 10},
@@ -41,12 +50,16 @@ func init() {
 			name := str(p, "ServiceName")
 			return serviceCluster(p) + "/" + name, nil
 		},
+		// A service named like an ACTIVE or DRAINING one of the cluster is
+		// an error (ECS API Reference: DeleteService); the code and
+		// messages are what CreateService answers (observed).
 		Duplicate: func(c *txc, ex *record) *provider.OpError {
 			if ex.Status == "DRAINING" {
 				return c.errorf("InvalidParameterException", "Unable to Start a service that is still Draining.")
 			}
 			return c.errorf("InvalidParameterException", "Creation of service was not idempotent.")
 		},
+		// ECS API Reference: ServiceNotFoundException.
 		NotFound: func(c *txc, id string) *provider.OpError {
 			return c.notFound("ServiceNotFoundException", "Service not found.")
 		},
@@ -55,6 +68,9 @@ func init() {
 			cluster := serviceCluster(r.Props)
 			r.ID = "arn:aws:ecs:" + c.region + ":" + c.account + ":service/" + cluster + "/" + str(r.Props, "ServiceName")
 			r.Attrs = map[string]string{"ServiceArn": r.ID, "Name": str(r.Props, "ServiceName")}
+			// CreateService without availabilityZoneRebalancing turns it
+			// on (ECS API Reference: CreateService,
+			// availabilityZoneRebalancing).
 			r.Extra = map[string]string{"AvailabilityZoneRebalancing": "ENABLED"}
 			if v := str(r.Props, "AvailabilityZoneRebalancing"); v != "" {
 				r.Extra["AvailabilityZoneRebalancing"] = v
@@ -72,8 +88,9 @@ func init() {
 			return append(out, capacityProviderRefs(p)...)
 		},
 		RefName: func(r *record) string { return "ecs-service:" + r.Key },
-		// DeleteService (with force) scales the service to zero and
-		// drains it; its name stays taken until it is INACTIVE.
+		// DeleteService (with force) scales the service to zero: it is
+		// DRAINING, still describable and its name taken, until its tasks
+		// stop, then INACTIVE (ECS API Reference: DeleteService).
 		Delete: func(c *txc, r *record) error {
 			next := *r
 			next.Status = "DRAINING"
@@ -87,7 +104,8 @@ func init() {
 }
 
 // serviceCluster is the name of the cluster a service names by name or
-// ARN ("default" when it names none).
+// ARN ("default" when it names none: ECS API Reference: CreateService,
+// cluster).
 func serviceCluster(p map[string]any) string {
 	c := str(p, "Cluster")
 	if c == "" {
@@ -114,6 +132,16 @@ func drained(r *record, now time.Time) bool {
 	return r.Status == "INACTIVE" || (r.Status == "DRAINING" && !now.Before(r.DeletedAt))
 }
 
+// validateService checks what CreateService and UpdateService check (ECS
+// API Reference: CreateService, UpdateService, LoadBalancer): the cluster
+// exists (ClusterNotFoundException); the task definition exists and is
+// ACTIVE (ClientException; an INACTIVE one cannot start a service:
+// DeregisterTaskDefinition); a launch type and a capacity provider
+// strategy are not both given, and the strategy's providers are the
+// cluster's; awsvpc needs a network configuration with subnets and
+// existing security groups; a target group is associated with a load
+// balancer, of target type ip under awsvpc, and names a container port
+// of the task. All InvalidParameterException; messages as observed.
 func validateService(c *txc, r, old *record) error {
 	p := r.Props
 	cl, err := c.liveByAlias(catalog.Cluster, serviceCluster(p))
@@ -170,6 +198,14 @@ func validateService(c *txc, r, old *record) error {
 			}
 		}
 	}
+	return validateServiceLoadBalancers(c, p, td)
+}
+
+// validateServiceLoadBalancers checks a service's target groups: each
+// exists, is associated with a load balancer, has target type ip under
+// awsvpc, and names a container port of the task (ECS API Reference:
+// CreateService, loadBalancers; LoadBalancer).
+func validateServiceLoadBalancers(c *txc, p map[string]any, td *record) error {
 	for _, e := range list(p, "LoadBalancers") {
 		lb, _ := e.(map[string]any)
 		arn := str(lb, "TargetGroupArn")
@@ -251,8 +287,36 @@ func updateService(c *txc, old, r *record) error {
 // them: the cluster and task definition as ARNs (the task definition the
 // service runs now, after any rollback), the deployment configuration in
 // full, and the cluster's default capacity provider strategy for a
-// service created without a launch type or strategy.
+// service created without a launch type or strategy (ECS API Reference:
+// CreateService, capacityProviderStrategy; Service, launchType: omitted
+// when a strategy is used).
 func readService(c *txc, r *record, p map[string]any) {
+	readServiceCapacity(c, r, p)
+	readServiceDefaults(r, p)
+	readDeploymentConfiguration(c, r, p)
+	if aw := obj(obj(p, "NetworkConfiguration"), "AwsvpcConfiguration"); aw != nil {
+		// AwsVpcConfiguration, assignPublicIp: default DISABLED.
+		setDefault(aw, "AssignPublicIp", "DISABLED")
+		c.shuffleKey(r, "NetworkConfiguration", aw, "Subnets")
+		c.shuffleKey(r, "NetworkConfiguration", aw, "SecurityGroups")
+	}
+	if len(list(p, "LoadBalancers")) > 0 {
+		// ECS uses its service-linked role for a service behind a load
+		// balancer unless a role is given (ECS API Reference:
+		// CreateService, role).
+		setDefault(p, "Role", "arn:aws:iam::"+c.account+":role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS")
+	}
+	c.shuffleKey(r, "", p, "LoadBalancers")
+	// forceNewDeployment is a request flag, not service state (ECS API
+	// Reference: UpdateService; Service has no such field).
+	delete(p, "ForceNewDeployment")
+}
+
+// readServiceCapacity reports where the service runs: its cluster and
+// current task definition as ARNs, its launch type or capacity provider
+// strategy (the cluster's default strategy when it named neither), and
+// the Fargate platform version.
+func readServiceCapacity(c *txc, r *record, p map[string]any) {
 	cluster := serviceCluster(p)
 	p["Cluster"] = "arn:aws:ecs:" + c.region + ":" + c.account + ":cluster/" + cluster
 	if td := primaryTaskDefinition(r, c.now); td != "" {
@@ -264,6 +328,8 @@ func readService(c *txc, r *record, p map[string]any) {
 				p["CapacityProviderStrategy"] = deepCopy(strategy)
 			}
 		}
+		// Neither, and the cluster has no default strategy: the EC2
+		// launch type (observed; CreateService states no default).
 		if len(list(p, "CapacityProviderStrategy")) == 0 {
 			p["LaunchType"] = "EC2"
 		}
@@ -273,26 +339,51 @@ func readService(c *txc, r *record, p map[string]any) {
 	objs(p, "CapacityProviderStrategy", func(s map[string]any) {
 		fargate = fargate || strings.HasPrefix(str(s, "CapacityProvider"), "FARGATE")
 	})
+	// CreateService, platformVersion: LATEST when not given (Fargate).
 	if fargate {
 		setDefault(p, "PlatformVersion", "LATEST")
 	}
+}
+
+// readServiceDefaults fills CreateService's plain defaults.
+func readServiceDefaults(r *record, p map[string]any) {
 	setDefaults(p, map[string]any{
-		"DesiredCount":                  1.0,
+		// CreateService requires desiredCount for REPLICA; CloudFormation
+		// defaults it to 1 for a new service (CloudFormation User Guide:
+		// AWS::ECS::Service, DesiredCount).
+		"DesiredCount": 1.0,
+		// CreateService: schedulingStrategy REPLICA when not given;
+		// propagateTags NONE; healthCheckGracePeriodSeconds 0.
 		"SchedulingStrategy":            "REPLICA",
 		"PropagateTags":                 "NONE",
-		"EnableECSManagedTags":          false,
-		"EnableExecuteCommand":          false,
 		"HealthCheckGracePeriodSeconds": 0.0,
-		"PlacementConstraints":          []any{},
-		"PlacementStrategies":           []any{},
-		"ServiceRegistries":             []any{},
-		"LoadBalancers":                 []any{},
+		// enableECSManagedTags and enableExecuteCommand: false unless
+		// turned on; the empty lists are listed as [] (observed).
+		"EnableECSManagedTags": false,
+		"EnableExecuteCommand": false,
+		"PlacementConstraints": []any{},
+		"PlacementStrategies":  []any{},
+		"ServiceRegistries":    []any{},
+		"LoadBalancers":        []any{},
 	})
+	// CreateService, availabilityZoneRebalancing: ENABLED on create; an
+	// update without it keeps the service's value; a service that never
+	// had one is DISABLED.
 	p["AvailabilityZoneRebalancing"] = r.Extra["AvailabilityZoneRebalancing"]
 	if p["AvailabilityZoneRebalancing"] == "" {
 		p["AvailabilityZoneRebalancing"] = "DISABLED"
 	}
+	// CreateService, deploymentController: ECS when not given.
 	setDefault(objDefault(p, "DeploymentController"), "Type", "ECS")
+}
+
+// readDeploymentConfiguration fills the deployment configuration in full
+// (ECS API Reference: DeploymentConfiguration): maximumPercent 200;
+// minimumHealthyPercent 100 for REPLICA, 0 for DAEMON through the API;
+// strategy ROLLING, the ECS controller's default; the circuit breaker and
+// alarms off unless turned on (DeploymentCircuitBreaker,
+// DeploymentAlarms).
+func readDeploymentConfiguration(c *txc, r *record, p map[string]any) {
 	dc := objDefault(p, "DeploymentConfiguration")
 	minHealthy := 100.0
 	if p["SchedulingStrategy"] == "DAEMON" {
@@ -303,16 +394,4 @@ func readService(c *txc, r *record, p map[string]any) {
 	alarms := objDefault(dc, "Alarms")
 	setDefaults(alarms, map[string]any{"AlarmNames": []any{}, "Enable": false, "Rollback": false})
 	c.shuffleKey(r, "DeploymentConfiguration.Alarms", alarms, "AlarmNames")
-	if aw := obj(obj(p, "NetworkConfiguration"), "AwsvpcConfiguration"); aw != nil {
-		setDefault(aw, "AssignPublicIp", "DISABLED")
-		c.shuffleKey(r, "NetworkConfiguration", aw, "Subnets")
-		c.shuffleKey(r, "NetworkConfiguration", aw, "SecurityGroups")
-	}
-	if len(list(p, "LoadBalancers")) > 0 {
-		// ECS fills in its service-linked role for services behind a
-		// load balancer.
-		setDefault(p, "Role", "arn:aws:iam::"+c.account+":role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS")
-	}
-	c.shuffleKey(r, "", p, "LoadBalancers")
-	delete(p, "ForceNewDeployment")
 }

@@ -9,7 +9,9 @@ import (
 )
 
 // tagOps are the AWS operations that tag a resource, by API prefix (IAM
-// has one per resource kind).
+// has one per resource kind: TagRole, TagInstanceProfile), each its API
+// reference's operation (ECS TagResource, ELBv2 AddTags, EC2 CreateTags,
+// EC2 Auto Scaling CreateOrUpdateTags, ...).
 var tagOps = map[string]string{
 	"ecs":                     "ecs:TagResource",
 	"elasticloadbalancing":    "elasticloadbalancing:AddTags",
@@ -35,9 +37,11 @@ func tagOp(h *handler) string {
 }
 
 // Tag adds tags to the live resource (overwriting the values of keys it
-// has) and changes nothing else, as TagResource does: no property is
+// has) and changes nothing else, as TagResource does (ECS API Reference:
+// TagResource: an existing key's value is replaced): no property is
 // re-validated, so a scalable target whose service is gone can still be
 // tagged. A resource that is gone fails with the type's NotFound error.
+// Scaling policies and capacity provider associations take no tags.
 func (s *Sandbox) Tag(ctx context.Context, scope provider.Scope, live *provider.Observed, tags map[string]string) (*provider.Observed, error) {
 	if live == nil {
 		return nil, fmt.Errorf("sandbox: Tag without the live resource")

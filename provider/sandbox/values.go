@@ -270,9 +270,12 @@ func jsonEqual(a, b any) bool {
 }
 
 // policyText renders a JSON document (given as a string or a tree) the way
-// a round trip through AWS returns it: the same document, textually
-// different — object keys in reverse order, a space after every colon and
-// comma. Anything that does not parse is returned unchanged.
+// a round trip through AWS returns it: IAM and ECR store the policy as
+// text and return it as text (IAM API Reference: GetRole, GetRolePolicy;
+// ECR API Reference: GetLifecyclePolicy, GetRepositoryPolicy), the same
+// document, not the same bytes — here object keys in reverse order, a
+// space after every colon and comma. Anything that does not parse is
+// returned unchanged.
 func policyText(v any) any {
 	var doc any
 	switch x := v.(type) {
