@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
+	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
 )
 
@@ -26,6 +27,9 @@ func (c *checker) effective(n *gnode, s *spec, env string, path []string, requir
 		return c.missing(s, env, path, required)
 	}
 	if n.failed {
+		if n.incomplete {
+			c.notConcrete(n, env, path)
+		}
 		c.markFailed(env, path)
 		return n
 	}
@@ -385,6 +389,28 @@ func (c *checker) notSetAt(env string, path []string, pos token.Pos, have string
 		msg += ": add " + hint
 	}
 	c.errorAt(pos, env, path, msg)
+}
+
+// notConcrete reports a value that is an error only because it is not
+// concrete, which CUE's validation leaves alone: an interpolation of a
+// value that is not concrete ("repo:\(_v)" with _v: string, or with a
+// tag left to @tag(), which gantry never injects). Without this report it would reach
+// AWS as an empty string.
+func (c *checker) notConcrete(n *gnode, env string, path []string) {
+	if c.isMisdirected(env, path) {
+		return
+	}
+	msg := "has no concrete value"
+	if err := n.value().Err(); err != nil {
+		m := firstLine(cueerrors.Errors(err)[0].Error())
+		if _, after, ok := strings.Cut(m, "invalid interpolation: non-concrete value "); ok {
+			what, _, _ := strings.Cut(after, " (type ")
+			msg += fmt.Sprintf(": it interpolates a value that is not concrete (%s)", what)
+		} else if _, after, ok := strings.Cut(m, ": "); ok {
+			msg += ": " + after
+		}
+	}
+	c.errorAt(c.nodePos(n, env, path), env, path, msg)
 }
 
 // writtenInSomeEnvironment reports whether some environment's refinement

@@ -40,6 +40,10 @@ type gnode struct {
 	kind     cue.Kind
 	concrete bool
 	failed   bool // the value is an error (reported by validation)
+	// incomplete marks a failed value whose error is only that it is not
+	// concrete (an interpolation of a non-concrete value, "r:\(_v)"):
+	// validation does not report those; effective does.
+	incomplete bool
 	// isDefault marks a schema default filled in by gantry: it has no
 	// user position.
 	isDefault bool
@@ -146,6 +150,7 @@ func readNodeAs(v cue.Value, shared bool, ss shapeSet) *gnode {
 		n.kind = d.IncompleteKind()
 		if n.kind == cue.BottomKind {
 			n.failed = true
+			n.incomplete = v.Validate() == nil
 			return n
 		}
 		if n.kind != cue.StructKind && n.kind != cue.ListKind {
