@@ -9,11 +9,14 @@
 // call names them.
 //
 // The sandbox takes nothing of the planner's knowledge from package catalog
-// but the type names (catalog/names.go), on purpose: its tables of AWS defaults and behaviours are a second,
-// independent model of AWS, so that the round-trip test (create, read
-// back, plan: no changes) checks the catalog's normalisation against
-// something other than itself. Where the two tables overlap (load balancer
-// and target group attributes, service defaults), that is by design.
+// but the type names (catalog/names.go) and the check that each handler's
+// type is one the catalog registers, on purpose: its tables of AWS
+// defaults and behaviours are a second, independent model of AWS, each
+// entry citing the AWS API reference page it comes from, so that the
+// round-trip test (create, read back, plan: no changes) checks the
+// catalog's normalisation against something other than itself. Where the
+// two tables overlap (load balancer and target group attributes, service
+// defaults), that is by design.
 //
 // The sandbox behaves like AWS where it matters to gantry:
 //
@@ -50,5 +53,6 @@
 // changes.
 //
 // docs/sandbox.md lists the defaults each type reads back with, the errors
-// the sandbox returns and the knobs.
+// the sandbox returns, every default and behaviour with its reference, and
+// the knobs.
 package sandbox
