@@ -131,7 +131,7 @@ func runApply(cmd *cobra.Command, dir string, f *applyFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := renderPlan(cmd.OutOrStdout(), plan, planner.FormatText, false); err != nil {
+	if err := renderPlan(cmd, plan, planner.FormatText, false); err != nil {
 		return err
 	}
 	if plan.HasChanges() && !f.autoApprove {
@@ -186,7 +186,7 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 	if err := applier.CheckPlan(plan, live, planner.Fingerprint); err != nil {
 		return failed(err)
 	}
-	if err := renderPlan(cmd.OutOrStdout(), plan, planner.FormatText, false); err != nil {
+	if err := renderPlan(cmd, plan, planner.FormatText, false); err != nil {
 		return err
 	}
 	return execute(cmd, prov, plan, live, &f.execFlags, "apply", applier.Options{})
@@ -281,7 +281,7 @@ func execute(cmd *cobra.Command, prov provider.Provider, plan *planner.Plan, liv
 	case "terminal":
 		tty = true
 	}
-	printer := applier.NewPrinter(out, applier.PrinterOptions{Terminal: tty, Width: width, Color: useColor(out)})
+	printer := applier.NewPrinter(out, applier.PrinterOptions{Terminal: tty, Width: width, Color: useColor(cmd, out)})
 	opts.Parallelism = f.parallelism
 	opts.StageTimeout = f.timeout
 	opts.Progress = printer

@@ -57,16 +57,14 @@ priority algorithm.`,
 			return runCompile(cmd, dir, f)
 		},
 	}
-	cmd.Flags().StringVar(&f.env, "env", "", "environment to compile (default: every environment)")
-	cmd.Flags().StringVar(&f.format, "format", "json", "output format: json, yaml or cloudformation")
+	envFlag(cmd, &f.env, "environment to compile (default: every environment)")
+	choiceFlag(cmd, &f.format, "format", "json", "output format: json, yaml or cloudformation", "json", "yaml", "cloudformation")
 	return cmd
 }
 
 func runCompile(cmd *cobra.Command, dir string, f *compileFlags) error {
-	switch f.format {
-	case "json", "yaml", "cloudformation":
-	default:
-		return usage(fmt.Errorf("--format %q: want json, yaml or cloudformation", f.format))
+	if err := checkChoice("format", f.format, "json", "yaml", "cloudformation"); err != nil {
+		return err
 	}
 	p, err := loadProject(cmd, dir, f.env)
 	if err != nil {
@@ -135,7 +133,7 @@ func selectEnvironments(p *config.Project, name string, single bool) ([]*config.
 	}
 	env := p.Env(name)
 	if env == nil {
-		return nil, usage(fmt.Errorf("--env %s: no such environment (have %s)", name, strings.Join(p.EnvNames(), ", ")))
+		return nil, usage(noSuchEnv(p, name))
 	}
 	return []*config.Environment{env}, nil
 }

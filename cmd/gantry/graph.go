@@ -43,14 +43,14 @@ configuration prints the validation diagnostics and exits 1.`,
 			return runGraph(cmd, dir, f)
 		},
 	}
-	cmd.Flags().StringVar(&f.env, "env", "", "environment to draw (required when there are several)")
-	cmd.Flags().StringVar(&f.format, "format", "mermaid", "output format: mermaid or dot")
+	envFlag(cmd, &f.env, "environment to draw (required when there are several)")
+	choiceFlag(cmd, &f.format, "format", "mermaid", "output format: mermaid or dot", "mermaid", "dot")
 	return cmd
 }
 
 func runGraph(cmd *cobra.Command, dir string, f *graphFlags) error {
-	if f.format != "mermaid" && f.format != "dot" {
-		return usage(fmt.Errorf("--format %q: want mermaid or dot", f.format))
+	if err := checkChoice("format", f.format, "mermaid", "dot"); err != nil {
+		return err
 	}
 	p, err := loadProject(cmd, dir, f.env)
 	if err != nil {

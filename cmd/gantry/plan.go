@@ -3,10 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -66,9 +64,9 @@ Exit codes: 0 success; 1 invalid configuration or a failed read; with
 		},
 	}
 	f.target.register(cmd)
-	cmd.Flags().StringVar(&f.out, "out", "", "save the plan to `FILE` for gantry apply --plan and gantry show")
+	cmd.Flags().StringVarP(&f.out, "out", "o", "", "save the plan to `FILE` for gantry apply --plan and gantry show")
 	cmd.Flags().BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are (1 on error)")
-	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text, markdown or json")
+	choiceFlag(cmd, &f.format, "format", "text", "output format: text, markdown or json", planFormats()...)
 	cmd.Flags().BoolVar(&f.includeNoOp, "include-noop", false, "list unchanged resources too (text and json)")
 	return cmd
 }
@@ -79,7 +77,7 @@ Exit codes: 0 success; 1 invalid configuration or a failed read; with
 func runPlan(cmd *cobra.Command, dir string, f *planFlags) error {
 	format, err := parseFormat(f.format)
 	if err != nil {
-		return usage(err)
+		return err
 	}
 	ws, err := f.target.workspace(cmd, dir)
 	if err != nil {
@@ -98,7 +96,7 @@ func runPlan(cmd *cobra.Command, dir string, f *planFlags) error {
 			return failed(err)
 		}
 	}
-	if err := renderPlan(cmd.OutOrStdout(), plan, format, f.includeNoOp); err != nil {
+	if err := renderPlan(cmd, plan, format, f.includeNoOp); err != nil {
 		return err
 	}
 	if f.out != "" {
@@ -129,26 +127,30 @@ func planTime() (func() time.Time, error) {
 
 // renderPlan prints plan in format, coloured when it is text for a
 // terminal (useColor): what plan, show and apply print.
-func renderPlan(out io.Writer, plan *planner.Plan, format planner.Format, includeNoOp bool) error {
-	opts := planner.RenderOptions{Color: format == planner.FormatText && useColor(out), IncludeNoOp: includeNoOp}
+func renderPlan(cmd *cobra.Command, plan *planner.Plan, format planner.Format, includeNoOp bool) error {
+	out := cmd.OutOrStdout()
+	opts := planner.RenderOptions{Color: format == planner.FormatText && useColor(cmd, out), IncludeNoOp: includeNoOp}
 	if err := planner.Render(out, plan, format, opts); err != nil {
 		return failed(err)
 	}
 	return nil
 }
 
-// parseFormat checks a --format value.
-func parseFormat(s string) (planner.Format, error) {
-	for _, f := range planner.Formats {
-		if string(f) == s {
-			return f, nil
-		}
-	}
+// planFormats are the names of the formats a plan renders in.
+func planFormats() []string {
 	names := make([]string, len(planner.Formats))
 	for i, f := range planner.Formats {
 		names[i] = string(f)
 	}
-	return "", fmt.Errorf("--format %q: want %s", s, strings.Join(names, ", "))
+	return names
+}
+
+// parseFormat checks a plan --format value (a usage error).
+func parseFormat(s string) (planner.Format, error) {
+	if err := checkChoice("format", s, planFormats()...); err != nil {
+		return "", err
+	}
+	return planner.Format(s), nil
 }
 
 // usageAsFailure turns a usage error (exit 2) into exit 1, keeping its

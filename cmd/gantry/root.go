@@ -40,6 +40,7 @@ or internal failure (plan --detailed-exitcode: 2 means changes).`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetVersionTemplate("gantry {{.Version}}\n")
+	root.PersistentFlags().Bool("no-color", false, "never colour the output (also: NO_COLOR=1)")
 	root.AddCommand(
 		newValidateCmd(),
 		newSandboxCmd(),
@@ -51,6 +52,7 @@ or internal failure (plan --detailed-exitcode: 2 means changes).`,
 		newApplyCmd(),
 		newDestroyCmd(),
 		newUnlockCmd(),
+		newVersionCmd(),
 	)
 	return root
 }

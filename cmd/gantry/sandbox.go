@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gantry-gitops/gantry/catalog"
 	"github.com/gantry-gitops/gantry/graph"
 	"github.com/gantry-gitops/gantry/provider"
 	"github.com/gantry-gitops/gantry/provider/sandbox"
@@ -103,6 +104,9 @@ status; --format json prints the resources in full.`,
   gantry sandbox list --format json | jq '.[].id'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkChoice("format", format, "text", "json"); err != nil {
+				return err
+			}
 			sb, err := f.open()
 			if err != nil {
 				return err
@@ -114,19 +118,19 @@ status; --format json prints the resources in full.`,
 			if err != nil {
 				return failed(err)
 			}
-			switch format {
-			case "json":
+			if format == "json" {
 				return writeJSON(cmd.OutOrStdout(), nonNil(res))
-			case "text":
-				writeResourceTable(cmd.OutOrStdout(), res)
-				return nil
 			}
-			return usage(fmt.Errorf("--format %q: want text or json", format))
+			writeResourceTable(cmd.OutOrStdout(), res)
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "include unowned, deregistered and deleted resources")
 	cmd.Flags().StringVar(&typ, "type", "", "only this CloudFormation type")
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	_ = cmd.RegisterFlagCompletionFunc("type", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return catalog.Names(), cobra.ShellCompDirectiveNoFileComp
+	})
+	choiceFlag(cmd, &format, "format", "text", "output format: text or json", "text", "json")
 	return cmd
 }
 

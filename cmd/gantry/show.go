@@ -32,16 +32,16 @@ Exit codes: 0 success, 1 the file cannot be read.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := parseFormat(f.format)
 			if err != nil {
-				return usage(err)
+				return err
 			}
 			plan, err := planner.ReadFile(args[0])
 			if err != nil {
 				return failed(err)
 			}
-			return renderPlan(cmd.OutOrStdout(), plan, format, f.includeNoOp)
+			return renderPlan(cmd, plan, format, f.includeNoOp)
 		},
 	}
-	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text, markdown or json")
+	choiceFlag(cmd, &f.format, "format", "text", "output format: text, markdown or json", planFormats()...)
 	cmd.Flags().BoolVar(&f.includeNoOp, "include-noop", false, "list unchanged resources too (text and json)")
 	return cmd
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/gantry-gitops/gantry/config"
 	"github.com/gantry-gitops/gantry/graph"
 	"github.com/gantry-gitops/gantry/internal/gitinfo"
+	"github.com/gantry-gitops/gantry/internal/suggest"
 	"github.com/gantry-gitops/gantry/planner"
 	"github.com/gantry-gitops/gantry/provider"
 	"github.com/gantry-gitops/gantry/provider/sandbox"
@@ -34,7 +35,7 @@ type targetFlags struct {
 }
 
 func (t *targetFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&t.env, "env", "", "environment to work on (required when the configuration has several)")
+	envFlag(cmd, &t.env, "environment to work on (required when the configuration has several)")
 	cmd.Flags().StringVar(&t.sandbox, "sandbox", "",
 		"work against the local sandbox account in `DIR` (created if missing) instead of AWS; or set "+EnvSandbox+"=DIR")
 }
@@ -57,7 +58,31 @@ func (t *targetFlags) environment(p *config.Project) (*config.Environment, error
 	if e := p.Env(t.env); e != nil {
 		return e, nil
 	}
-	return nil, fmt.Errorf("--env %s: no such environment (have %s)", t.env, strings.Join(names, ", "))
+	return nil, noSuchEnv(p, t.env)
+}
+
+// noSuchEnv says that p has no environment name, which it has, and which
+// one was likely meant.
+func noSuchEnv(p *config.Project, name string) error {
+	names := p.EnvNames()
+	msg := fmt.Sprintf("--env %s: no such environment (have %s)", name, strings.Join(names, ", "))
+	if s := suggest.Closest(name, names); s != "" {
+		msg += fmt.Sprintf("; did you mean %s?", s)
+	}
+	return errors.New(msg)
+}
+
+// envFlag registers --env, completed from the environments of the
+// configuration the command line names.
+func envFlag(cmd *cobra.Command, p *string, usage string) {
+	cmd.Flags().StringVar(p, "env", "", usage)
+	_ = cmd.RegisterFlagCompletionFunc("env", func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		proj, _, err := compiler.Load(dirArg(args))
+		if err != nil || proj == nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return proj.EnvNames(), cobra.ShellCompDirectiveNoFileComp
+	})
 }
 
 // scope is the slice of the account that env of p owns.
@@ -156,8 +181,12 @@ func dirArg(args []string) string {
 }
 
 // useColor reports whether w is a terminal that wants colour: never with
-// NO_COLOR set (https://no-color.org) or when w is a pipe or a file.
-func useColor(w io.Writer) bool {
+// --no-color, with NO_COLOR set (https://no-color.org), or when w is a
+// pipe or a file.
+func useColor(cmd *cobra.Command, w io.Writer) bool {
+	if off, _ := cmd.Flags().GetBool("no-color"); off {
+		return false
+	}
 	if _, ok := os.LookupEnv("NO_COLOR"); ok {
 		return false
 	}

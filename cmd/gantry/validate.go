@@ -49,14 +49,14 @@ Exit codes: 0 valid, 1 invalid, 2 usage or internal error.`,
 			return runValidate(cmd, dir, f)
 		},
 	}
-	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text or json")
+	choiceFlag(cmd, &f.format, "format", "text", "output format: text or json", "text", "json")
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail on warnings too")
 	return cmd
 }
 
 func runValidate(cmd *cobra.Command, dir string, f *validateFlags) error {
-	if f.format != "text" && f.format != "json" {
-		return usage(fmt.Errorf("--format %q: want text or json", f.format))
+	if err := checkChoice("format", f.format, "text", "json"); err != nil {
+		return err
 	}
 	if os.Getenv("GANTRY_DEBUG") != "" {
 		// Timings of each phase, for performance work.
