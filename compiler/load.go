@@ -370,6 +370,7 @@ func (l *loader) evaluate() *config.Project {
 	l.indexed = make(chan *declIndex, 1)
 	go func() {
 		t0 := time.Now()
+		l.checkAttributes(l.files, l.sources)
 		ix := buildDeclIndex(l.files)
 		slog.Debug("gantry: indexed declarations", "took", time.Since(t0))
 		l.indexed <- ix
