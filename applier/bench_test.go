@@ -32,19 +32,7 @@ func BenchmarkApply200Services(b *testing.B) {
 		latency    = 50 * time.Millisecond
 		deployment = 2 * time.Second
 	)
-	dir := b.TempDir()
-	if err := gen.Write(dir, gen.Options{Services: 200, Environments: 3}); err != nil {
-		b.Fatal(err)
-	}
-	p, diags, err := compiler.Load(dir)
-	if err != nil || diags.HasErrors() {
-		b.Fatal(err, diags)
-	}
-	env := p.Env("prod")
-	scope := provider.Scope{Project: p.Name, Environment: env.Name, Account: env.Account, Region: env.Region}
-	compile := func(pinned map[string]int) (*graph.Graph, error) {
-		return compiler.Compile(env, p.Name, compiler.CompileOptions{PinnedPriorities: pinned})
-	}
+	scope, compile := generatedProject(b)
 	for _, tc := range []struct {
 		par                 int
 		latency, deployment time.Duration
@@ -108,6 +96,26 @@ func BenchmarkApply200Services(b *testing.B) {
 			b.ReportMetric((time.Duration(calls) * latency).Seconds(), "sum-of-calls-s")
 		})
 	}
+}
+
+// generatedProject generates a project of 200 services in three
+// environments and returns the scope of its prod environment and the
+// compiler of its graph, as planner.Make wants it.
+func generatedProject(b *testing.B) (provider.Scope, func(pinned map[string]int) (*graph.Graph, error)) {
+	dir := b.TempDir()
+	if err := gen.Write(dir, gen.Options{Services: 200, Environments: 3}); err != nil {
+		b.Fatal(err)
+	}
+	p, diags, err := compiler.Load(dir)
+	if err != nil || diags.HasErrors() {
+		b.Fatal(err, diags)
+	}
+	env := p.Env("prod")
+	scope := provider.Scope{Project: p.Name, Environment: env.Name, Account: env.Account, Region: env.Region}
+	compile := func(pinned map[string]int) (*graph.Graph, error) {
+		return compiler.Compile(env, p.Name, compiler.CompileOptions{PinnedPriorities: pinned})
+	}
+	return scope, compile
 }
 
 // criticalPath estimates the shortest possible apply of plan: per stage,

@@ -443,192 +443,10 @@ func sortedStages[T any](m map[catalog.Stage][]T) []catalog.Stage {
 	return out
 }
 
-// runPhase runs one stage's items in dependency order, at most
-// Parallelism at a time, and health-gates the gated ones. resume are
-// gated resources the plan does not change; they are gated only if a
-// deployment is still in progress (an earlier apply was interrupted).
-func (r *run) runPhase(ctx context.Context, st catalog.Stage, deletions bool, items, resume []*item) {
-	name := st.String()
-	if deletions {
-		name = "deletions: " + name
-	}
-	stageCtx, cancelStage := context.WithTimeoutCause(ctx, r.opts.StageTimeout, &stageTimeout{stage: name, timeout: r.opts.StageTimeout})
-	defer cancelStage()
-	gateCtx, cancelGates := context.WithCancelCause(stageCtx)
-	defer cancelGates(nil)
-	r.mu.Lock()
-	r.cancel = cancelGates
-	if r.stopped {
-		cancelGates(errStopped)
-	}
-	r.mu.Unlock()
-
-	phaseStart := r.opts.Now()
-	if len(items) > 0 {
-		r.emit(Event{Kind: EventStageStart, Stage: st, Deletions: deletions, Count: len(items)})
-	}
-	var ready []*item
-	inPhase := map[*item]bool{}
-	for _, it := range items {
-		inPhase[it] = true
-	}
-	for _, it := range items {
-		for _, a := range it.after {
-			if inPhase[a] {
-				it.waiting++
-				a.dependents = append(a.dependents, it)
-			}
-		}
-		for _, a := range it.afterGate {
-			if inPhase[a] {
-				it.waiting++
-				a.gateDependents = append(a.gateDependents, it)
-			}
-		}
-		if it.waiting == 0 {
-			ready = append(ready, it)
-		}
-	}
-	sortItems(ready)
-
-	ch := make(chan finished)
-	running, gates := 0, 0
-	startGate := func(it *item, obs *provider.Observed, want string, resume bool) {
-		gates++
-		go func() { ch <- r.gate(gateCtx, it, obs, want, resume) }()
-	}
-	for _, it := range resume {
-		startGate(it, it.old, "", true)
-	}
-	failedBefore := len(r.res.Failed)
-	timedOut := false
-	for {
-		for len(ready) > 0 && running < r.opts.Parallelism && !r.isStopped() && stageCtx.Err() == nil {
-			it := ready[0]
-			ready = ready[1:]
-			it.started = true
-			running++
-			go func() { ch <- r.exec(stageCtx, it) }()
-		}
-		if running == 0 && gates == 0 {
-			if r.isStopped() || stageCtx.Err() != nil {
-				break
-			}
-			// Nothing runs and nothing is ready, yet items wait: a
-			// dependency cycle among deletions guessed from references.
-			// Break it rather than stall.
-			ready = unstarted(items)
-			if len(ready) == 0 {
-				break
-			}
-			continue
-		}
-		f := <-ch
-		if f.gate {
-			gates--
-		} else {
-			running--
-		}
-		r.record(f)
-		if f.out.Err != nil {
-			if !f.unverified {
-				r.stop()
-			}
-			continue
-		}
-		release := func(ds []*item) {
-			for _, d := range ds {
-				d.waiting--
-				if d.waiting == 0 && !d.started {
-					ready = append(ready, d)
-				}
-			}
-			sortItems(ready)
-		}
-		if f.gate {
-			if !f.quiet {
-				release(f.it.gateDependents)
-			}
-			continue
-		}
-		if f.obs != nil && r.gated(f.it.change.Type) && !deletions {
-			startGate(f.it, f.obs, f.want, false)
-		} else {
-			release(f.it.gateDependents)
-		}
-		release(f.it.dependents)
-	}
-	if ctx.Err() == nil && errors.As(context.Cause(stageCtx), new(*stageTimeout)) {
-		timedOut = true
-	}
-	left := unstarted(items)
-	if timedOut && len(left) > 0 && len(r.res.Failed) == failedBefore {
-		// The stage ran out of time before a change could start; say so
-		// once (gates that timed out have said so themselves).
-		r.mu.Lock()
-		r.res.Failed = append(r.res.Failed, Outcome{Op: "stage", Err: context.Cause(stageCtx)})
-		r.mu.Unlock()
-		r.stop()
-	}
-	if ctx.Err() != nil {
-		r.stop()
-	}
-	r.notStarted(items)
-	// Retired resources drain from the end of the stage that moved
-	// traffic off them.
-	r.mu.Lock()
-	end := r.opts.Now()
-	for _, it := range r.retired {
-		if it.notBefore.IsZero() {
-			it.notBefore = end.Add(it.drain)
-		}
-	}
-	r.cancel = nil
-	r.mu.Unlock()
-	if len(items) > 0 {
-		var err error
-		if len(r.res.Failed) > failedBefore {
-			err = r.res.Failed[len(r.res.Failed)-1].Err
-		}
-		r.emit(Event{Kind: EventStageDone, Stage: st, Deletions: deletions, Elapsed: r.opts.Now().Sub(phaseStart), Err: err})
-	}
-}
-
-func unstarted(items []*item) []*item {
-	var out []*item
-	for _, it := range items {
-		if !it.started {
-			out = append(out, it)
-		}
-	}
-	sortItems(out)
-	return out
-}
-
-func sortItems(items []*item) {
-	sort.SliceStable(items, func(i, j int) bool { return items[i].change.Address < items[j].change.Address })
-}
-
-func (r *run) record(f finished) {
-	if f.quiet {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	switch {
-	case f.kept:
-		r.res.Kept = append(r.res.Kept, Kept{Resource: f.it.old, Why: keptWhy(f.it.old)})
-	case f.unverified:
-		r.res.Unverified = append(r.res.Unverified, f.out)
-	case f.out.Err != nil:
-		r.res.Failed = append(r.res.Failed, f.out)
-	default:
-		r.res.Done = append(r.res.Done, f.out)
-	}
-}
-
 // exec makes one change. ctx ends when the stage times out or the apply is
-// interrupted; calls already made finish regardless (see attempt).
+// interrupted; calls already made finish regardless (see attempt). Each
+// kind of operation has its own function; they fill in f (what was
+// observed, the attempts made) and return the change's error.
 func (r *run) exec(ctx context.Context, it *item) finished {
 	start := r.opts.Now()
 	r.emit(Event{Kind: EventStart, Change: it.change, Op: it.op})
@@ -636,109 +454,13 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 	var err error
 	switch it.op {
 	case OpCreate, OpNewRevision, OpReplace:
-		gone := false
-		if it.op == OpReplace {
-			if f.out.Attempts, gone, err = r.setAside(ctx, it); err != nil {
-				break
-			}
-		}
-		var n int
-		f.obs, f.want, n, err = r.create(ctx, it)
-		f.out.Attempts += n
-		if err == nil && !gone && it.old != nil && it.old.ID != f.obs.ID && it.op != OpCreate {
-			r.retire(it)
-		}
+		err = r.execCreate(ctx, it, &f)
 	case OpUpdate, OpHold, OpLeave, OpRevoke:
-		if it.op == OpRevoke {
-			// The first step changed the resource: revoke from what it is now.
-			it.old = r.current(it)
-		}
-		if it.old == nil {
-			err = fmt.Errorf("%s: no live resource to update: it was deleted since the plan was made; plan again", it.change.Address)
-			break
-		}
-		var req provider.Request
-		if req, err = r.request(it.change, it.res, it.old); err != nil {
-			break
-		}
-		f.want = deployed(req.Type, req.Properties)
-		if req, err = r.handoverStep(it, req); err != nil {
-			break
-		}
-		req = r.widen(it, req)
-		f.out.Attempts, err = r.attempt(ctx, it, false, func(c context.Context) error {
-			o, e := r.p.Update(c, r.scope, it.old, req)
-			f.obs = o
-			return e
-		})
-		if err == nil {
-			r.setLive(f.obs)
-			if it.op == OpUpdate {
-				r.retirePreviousRevision(it, req)
-			}
-		}
+		err = r.execUpdate(ctx, it, &f)
 	case OpReplaceFirst:
-		if it.old != nil {
-			f.out.Attempts, err = r.attempt(ctx, it, false, func(c context.Context) error {
-				return r.p.Delete(c, r.scope, it.old)
-			})
-			if err == nil {
-				// The replacement takes its name: wait until it is free.
-				var n int
-				n, err = r.awaitGone(ctx, it)
-				f.out.Attempts += n
-			}
-		}
-		if err == nil {
-			var n int
-			f.obs, f.want, n, err = r.create(ctx, it)
-			f.out.Attempts += n
-		}
+		err = r.execReplaceFirst(ctx, it, &f)
 	case OpDelete, OpRetire:
-		if wait := it.notBefore.Sub(r.opts.Now()); wait > 0 {
-			r.emit(Event{Kind: EventWait, Change: it.change, Op: it.op, Delay: wait})
-			if r.opts.Sleep(ctx, wait) != nil {
-				err = fmt.Errorf("%s: not deleted: %v while waiting for its targets to drain", it.change.Address, context.Cause(ctx))
-				break
-			}
-		}
-		if props := emptyOnDelete(it.old); r.opts.DeleteData && props != nil {
-			// Make the delete take the data with it (ECR's force).
-			req := provider.Request{Address: it.old.Address, Type: it.old.Type, Properties: props, Tags: it.old.Tags}
-			f.out.Attempts, err = r.attempt(ctx, it, false, func(c context.Context) error {
-				_, e := r.p.Update(c, r.scope, it.old, req)
-				return e
-			})
-			if err != nil {
-				break
-			}
-		}
-		var n int
-		n, err = r.attempt(ctx, it, true, func(c context.Context) error {
-			e := r.p.Delete(c, r.scope, it.old)
-			if refusedForData(it.old.Type, e) {
-				// Holding data is not "in use": no point retrying.
-				return &notRetried{e}
-			}
-			return e
-		})
-		f.out.Attempts += n
-		f.out.ID = it.old.ID
-		var nr *notRetried
-		if errors.As(err, &nr) {
-			err = nr.err
-			if r.opts.KeepData {
-				f.kept = true
-				f.out.Err = nil
-				err = nil
-			}
-		}
-		if err == nil && !f.kept {
-			// Deleted only once it is gone: what is deleted after it
-			// (its cluster) and a later re-create depend on that.
-			n, err = r.awaitGone(ctx, it)
-			f.out.Attempts += n
-		}
+		err = r.execDelete(ctx, it, &f)
 	}
 	if f.obs != nil {
 		f.out.ID = f.obs.ID
@@ -747,6 +469,136 @@ func (r *run) exec(ctx context.Context, it *item) finished {
 	f.out.Duration = r.opts.Now().Sub(start)
 	r.emit(Event{Kind: EventDone, Change: it.change, Op: it.op, ID: f.out.ID, Err: err, Elapsed: f.out.Duration, Attempt: f.out.Attempts, Kept: f.kept})
 	return f
+}
+
+// execCreate creates the resource: a new one, a task definition's new
+// revision, or the replacement of one that is set aside first and retired
+// once the replacement took over.
+func (r *run) execCreate(ctx context.Context, it *item, f *finished) error {
+	gone := false
+	if it.op == OpReplace {
+		var err error
+		if f.out.Attempts, gone, err = r.setAside(ctx, it); err != nil {
+			return err
+		}
+	}
+	obs, want, n, err := r.create(ctx, it)
+	f.obs, f.want = obs, want
+	f.out.Attempts += n
+	if err == nil && !gone && it.old != nil && it.old.ID != f.obs.ID && it.op != OpCreate {
+		r.retire(it)
+	}
+	return err
+}
+
+// execUpdate updates the live resource in place: a plain update, or one
+// step of a traffic handover (hold, leave) or of a two-phase update
+// (revoke), whose request handoverStep and widen shape.
+func (r *run) execUpdate(ctx context.Context, it *item, f *finished) error {
+	if it.op == OpRevoke {
+		// The first step changed the resource: revoke from what it is now.
+		it.old = r.current(it)
+	}
+	if it.old == nil {
+		return fmt.Errorf("%s: no live resource to update: it was deleted since the plan was made; plan again", it.change.Address)
+	}
+	req, err := r.request(it.change, it.res, it.old)
+	if err != nil {
+		return err
+	}
+	f.want = deployed(req.Type, req.Properties)
+	if req, err = r.handoverStep(it, req); err != nil {
+		return err
+	}
+	req = r.widen(it, req)
+	f.out.Attempts, err = r.attempt(ctx, it, false, func(c context.Context) error {
+		o, e := r.p.Update(c, r.scope, it.old, req)
+		f.obs = o
+		return e
+	})
+	if err == nil {
+		r.setLive(f.obs)
+		if it.op == OpUpdate {
+			r.retirePreviousRevision(it, req)
+		}
+	}
+	return err
+}
+
+// execReplaceFirst deletes the resource, waits until it is gone, then
+// creates its replacement: for replacements AWS refuses while the old one
+// exists (the name is taken).
+func (r *run) execReplaceFirst(ctx context.Context, it *item, f *finished) error {
+	if it.old != nil {
+		var err error
+		f.out.Attempts, err = r.attempt(ctx, it, false, func(c context.Context) error {
+			return r.p.Delete(c, r.scope, it.old)
+		})
+		if err != nil {
+			return err
+		}
+		// The replacement takes its name: wait until it is free.
+		n, err := r.awaitGone(ctx, it)
+		f.out.Attempts += n
+		if err != nil {
+			return err
+		}
+	}
+	obs, want, n, err := r.create(ctx, it)
+	f.obs, f.want = obs, want
+	f.out.Attempts += n
+	return err
+}
+
+// execDelete deletes what the plan removes or a replacement retired:
+// after its drain delay, emptied first when data goes too (DeleteData),
+// kept when AWS refuses because it holds data (KeepData), and done only
+// once it is gone.
+func (r *run) execDelete(ctx context.Context, it *item, f *finished) error {
+	if wait := it.notBefore.Sub(r.opts.Now()); wait > 0 {
+		r.emit(Event{Kind: EventWait, Change: it.change, Op: it.op, Delay: wait})
+		if r.opts.Sleep(ctx, wait) != nil {
+			return fmt.Errorf("%s: not deleted: %v while waiting for its targets to drain", it.change.Address, context.Cause(ctx))
+		}
+	}
+	if props := emptyOnDelete(it.old); r.opts.DeleteData && props != nil {
+		// Make the delete take the data with it (ECR's force).
+		req := provider.Request{Address: it.old.Address, Type: it.old.Type, Properties: props, Tags: it.old.Tags}
+		var err error
+		f.out.Attempts, err = r.attempt(ctx, it, false, func(c context.Context) error {
+			_, e := r.p.Update(c, r.scope, it.old, req)
+			return e
+		})
+		if err != nil {
+			return err
+		}
+	}
+	n, err := r.attempt(ctx, it, true, func(c context.Context) error {
+		e := r.p.Delete(c, r.scope, it.old)
+		if refusedForData(it.old.Type, e) {
+			// Holding data is not "in use": no point retrying.
+			return &notRetried{e}
+		}
+		return e
+	})
+	f.out.Attempts += n
+	f.out.ID = it.old.ID
+	var nr *notRetried
+	if errors.As(err, &nr) {
+		err = nr.err
+		if r.opts.KeepData {
+			f.kept = true
+			return nil
+		}
+	}
+	if err != nil {
+		return err
+	}
+	// Deleted only once it is gone: what is deleted after it (its
+	// cluster) and a later re-create depend on that.
+	n, err = r.awaitGone(ctx, it)
+	f.out.Attempts += n
+	return err
 }
 
 // setAside moves the resource a create-before-delete replacement replaces
