@@ -11,6 +11,7 @@ import (
 	tagtypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/gantry-gitops/gantry/catalog"
 	"github.com/gantry-gitops/gantry/graph"
 	"github.com/gantry-gitops/gantry/provider"
 )
@@ -41,13 +42,14 @@ func (p *Provider) ListOwned(ctx context.Context, scope provider.Scope) ([]*prov
 	var (
 		mu  sync.Mutex
 		out []*provider.Observed
+		ls  = &listing{running: map[string][]string{}}
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(listParallelism)
 	for _, typ := range Types() {
 		h := handlers[typ]
 		g.Go(func() error {
-			obs, err := h.List(gctx, &call{p: p, scope: scope, typ: typ}, byType[typ])
+			obs, err := h.List(gctx, &call{p: p, scope: scope, typ: typ, listing: ls}, byType[typ])
 			if err != nil {
 				return err
 			}
@@ -60,6 +62,7 @@ func (p *Provider) ListOwned(ctx context.Context, scope provider.Scope) ([]*prov
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	ls.markUsed(out)
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Address != out[j].Address {
 			return out[i].Address < out[j].Address
@@ -133,4 +136,30 @@ func splitARN(arn string) arnParts {
 		p[i], rest = rest[:j], rest[j+1:]
 	}
 	return arnParts{partition: p[1], service: p[2], region: p[3], account: p[4], resource: rest}
+}
+
+// listing is what one ListOwned's handlers share.
+type listing struct {
+	mu sync.Mutex
+	// running maps task definition ARNs to the ids of the services whose
+	// PRIMARY or ACTIVE deployments run them.
+	running map[string][]string
+}
+
+func (l *listing) run(taskDef, service string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.running[taskDef] = append(l.running[taskDef], service)
+}
+
+// markUsed sets UsedBy on the listed task definitions.
+func (l *listing) markUsed(all []*provider.Observed) {
+	for _, o := range all {
+		if o.Type == catalog.TaskDefinition {
+			if s := l.running[o.ID]; len(s) > 0 {
+				o.UsedBy = append([]string(nil), s...)
+				sort.Strings(o.UsedBy)
+			}
+		}
+	}
 }

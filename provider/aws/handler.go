@@ -72,6 +72,9 @@ type call struct {
 	scope   provider.Scope
 	address string
 	typ     string
+	// listing is shared by the handlers of one ListOwned, for what one
+	// type's read tells another's (the task definitions services run).
+	listing *listing
 }
 
 // err wraps an SDK error as an *provider.OpError naming c's resource.
@@ -201,4 +204,18 @@ func mustRead(ctx context.Context, c *call, id string, read func(context.Context
 		o.Address = c.address
 	}
 	return o, nil
+}
+
+// childRetag is the Tag of an untaggable type owned through its parent:
+// only a new gantry:address means anything (the applier setting a
+// replaced resource aside), and it is recorded where the address lives,
+// in the parent's child tag.
+func childRetag(typ string) func(context.Context, *call, *provider.Observed, map[string]string) error {
+	return func(ctx context.Context, c *call, live *provider.Observed, tags map[string]string) error {
+		addr, ok := tags["gantry:address"]
+		if !ok {
+			return nil
+		}
+		return retagChild(ctx, c, typ, live, addr)
+	}
 }
