@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go/encoding/cbor"
 
 	"github.com/gantry-gitops/gantry/provider"
 )
@@ -39,7 +41,16 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
 	op := r.Header.Get("X-Amz-Target")
 	var form url.Values
-	if op == "" {
+	cborRPC := r.Header.Get("Smithy-Protocol") == "rpc-v2-cbor"
+	if cborRPC {
+		// Smithy RPC v2 CBOR (the Tagging API, CloudWatch): the operation
+		// is the path's last element; the body is given to answer as JSON.
+		op = r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+		if v, err := cbor.Decode(b); err == nil {
+			j, _ := json.Marshal(fromCBOR(v))
+			b = j
+		}
+	} else if op == "" {
 		form, _ = url.ParseQuery(string(b))
 		op = form.Get("Action")
 	} else {
@@ -58,9 +69,72 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(body, "<") {
 		w.Header().Set("Content-Type", "text/xml")
 	}
-	w.Header().Set("x-amzn-RequestId", "req-"+op)
+	if !strings.Contains(body, "<RequestID>") {
+		w.Header().Set("x-amzn-RequestId", "req-"+op)
+	}
+	if cborRPC {
+		var v any
+		if err := json.Unmarshal([]byte(body), &v); err != nil {
+			f.t.Errorf("fake answer for %s is not JSON: %v", op, err)
+		}
+		w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
+		w.Header().Set("Content-Type", "application/cbor")
+		w.WriteHeader(status)
+		_, _ = w.Write(cbor.Encode(toCBOR(v)))
+		return
+	}
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, body)
+}
+
+func fromCBOR(v cbor.Value) any {
+	switch x := v.(type) {
+	case cbor.Map:
+		m := map[string]any{}
+		for k, e := range x {
+			m[k] = fromCBOR(e)
+		}
+		return m
+	case cbor.List:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = fromCBOR(e)
+		}
+		return l
+	case cbor.String:
+		return string(x)
+	case cbor.Uint:
+		return float64(x)
+	case cbor.Bool:
+		return bool(x)
+	case cbor.Float64:
+		return float64(x)
+	}
+	return nil
+}
+
+func toCBOR(v any) cbor.Value {
+	switch x := v.(type) {
+	case map[string]any:
+		m := cbor.Map{}
+		for k, e := range x {
+			m[k] = toCBOR(e)
+		}
+		return m
+	case []any:
+		l := cbor.List{}
+		for _, e := range x {
+			l = append(l, toCBOR(e))
+		}
+		return l
+	case string:
+		return cbor.String(x)
+	case float64:
+		return cbor.Float64(x)
+	case bool:
+		return cbor.Bool(x)
+	}
+	return &cbor.Nil{}
 }
 
 // callerIdentity is STS GetCallerIdentity's reference example for account.
