@@ -46,7 +46,8 @@ type LoadOptions struct {
 
 // Load reads the CUE configuration tree at dir (one package across its
 // directories; testdata/, vendor/, cue.mod/ and hidden directories are
-// skipped), adds gantry's schema to the package, evaluates it with a fresh
+// skipped; symbolic links inside the repository are followed, see
+// listFiles), adds gantry's schema to the package, evaluates it with a fresh
 // cue.Context and checks it. It returns the effective configuration per
 // environment and every diagnostic, errors and warnings, sorted by file and
 // line.
@@ -170,23 +171,7 @@ func skipDir(name string) bool {
 // readFiles collects and parses every .cue file of the tree. Parse errors
 // become diagnostics; the files that parsed are kept.
 func (l *loader) readFiles() error {
-	var paths []string
-	err := filepath.WalkDir(l.dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if d.IsDir() {
-			if path != l.dir && skipDir(name) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if strings.HasSuffix(name, ".cue") && !strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "_") && d.Type().IsRegular() {
-			paths = append(paths, path)
-		}
-		return nil
-	})
+	paths, err := l.listFiles()
 	if err != nil {
 		return err
 	}
