@@ -92,8 +92,11 @@ func familyRevisions(ctx context.Context, c *call, fam string) ([]*provider.Obse
 			continue
 		}
 		if latest[o.Address] {
+			// An older revision: at an address of its own, which its
+			// observed ownership tag names too (as the planner checks).
 			_, rev := family(a)
 			o.Address += "#" + strconv.Itoa(rev)
+			o.Tags[graph.TagAddress] = o.Address
 		}
 		latest[strings.SplitN(o.Address, "#", 2)[0]] = true
 		out = append(out, o)
@@ -167,6 +170,7 @@ func updateTaskDefinition(ctx context.Context, c *call, live *provider.Observed,
 	o, err := mustRead(ctx, c, live.ID, func(ctx context.Context) (*provider.Observed, error) { return readTaskDefinition(ctx, c, live.ID) })
 	if err == nil && live.Address != "" && o.Address != live.Address && strings.Contains(live.Address, "#") {
 		o.Address = live.Address
+		o.Tags[graph.TagAddress] = live.Address
 	}
 	return o, err
 }

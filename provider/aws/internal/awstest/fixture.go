@@ -1,4 +1,4 @@
-package aws
+package awstest
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/gantry-gitops/gantry/catalog"
@@ -17,30 +18,37 @@ import (
 // the shape of provider/sandbox's fixture (kept apart: the two packages
 // test different providers).
 
-type m = map[string]any
-type l = []any
+type (
+	m = map[string]any
+	l = []any
+)
 
 func ref(addr, attr string) graph.Ref { return graph.Ref{Address: addr, Attribute: attr} }
 
-// network is the VPC and subnets an environment names (taken as existing).
-type network struct {
+// Network is the VPC and subnets an environment names (taken as existing).
+type Network struct {
 	vpc             string
 	private, public l
 }
 
-// makeNetwork creates a VPC with two private and two public subnets in the
+// MakeNetwork creates a VPC with two private and two public subnets in the
 // emulator (in AWS they exist before gantry runs).
-func makeNetwork(t *testing.T, p *Provider) network {
+func MakeNetwork(t *testing.T) Network {
 	t.Helper()
 	ctx := context.Background()
-	vpc, err := p.w.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.42.0.0/16")})
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(Region))
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := network{vpc: aws.ToString(vpc.Vpc.VpcId)}
+	client := ec2.NewFromConfig(cfg)
+	vpc, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.42.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := Network{vpc: aws.ToString(vpc.Vpc.VpcId)}
 	for i, az := range []string{"a", "b", "a", "b"} {
-		s, err := p.w.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId,
-			CidrBlock: aws.String(fmt.Sprintf("10.42.%d.0/24", i)), AvailabilityZone: aws.String(emulatorRegion + az)})
+		s, err := client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId,
+			CidrBlock: aws.String(fmt.Sprintf("10.42.%d.0/24", i)), AvailabilityZone: aws.String(Region + az)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,11 +78,11 @@ func trust(service string) m {
 	return m{"Version": "2012-10-17", "Statement": l{m{"Effect": "Allow", "Principal": m{"Service": service}, "Action": "sts:AssumeRole"}}}
 }
 
-// fixtureGraph: a Fargate cluster and an EC2 cluster with its capacity, a
+// Graph: a Fargate cluster and an EC2 cluster with its capacity, a
 // load balancer with two HTTP listeners, a repository, and n services
 // behind the load balancer with roles, a security group, a log group, a
 // task definition, a target group, a rule, scaling and an alarm.
-func fixtureGraph(scope provider.Scope, net network, n int, image string) *graph.Graph {
+func Graph(scope provider.Scope, net Network, n int, image string) *graph.Graph {
 	b := &builder{g: &graph.Graph{Project: scope.Project, Environment: scope.Environment, Account: scope.Account, Region: scope.Region}}
 	pre := scope.Project + "-" + scope.Environment
 	b.add("repository/api", catalog.ECRRepository, m{
@@ -176,7 +184,7 @@ func fixtureGraph(scope provider.Scope, net network, n int, image string) *graph
 	return b.g
 }
 
-func (b *builder) service(scope provider.Scope, net network, pre, name string, i int, image string) {
+func (b *builder) service(scope provider.Scope, net Network, pre, name string, i int, image string) {
 	a := "service/" + name
 	b.add(a+"/log-group", catalog.LogGroup, m{"LogGroupName": "/ecs/" + pre + "-" + name, "RetentionInDays": 30})
 	b.add(a+"/execution-role", catalog.IAMRole, m{
@@ -282,14 +290,14 @@ func (b *builder) service(scope provider.Scope, net network, pre, name string, i
 	})
 }
 
-// applied is a graph created through a provider.
-type applied struct {
-	g    *graph.Graph
-	live map[string]*provider.Observed
+// Applied is a graph created through a provider.
+type Applied struct {
+	G    *graph.Graph
+	Live map[string]*provider.Observed
 }
 
-func (a *applied) resolve(r graph.Ref) (string, bool) {
-	o := a.live[r.Address]
+func (a *Applied) resolve(r graph.Ref) (string, bool) {
+	o := a.Live[r.Address]
 	if o == nil {
 		return "", false
 	}
@@ -297,10 +305,10 @@ func (a *applied) resolve(r graph.Ref) (string, bool) {
 	return v, ok
 }
 
-// request returns the resource at addr as a Request, references resolved.
-func (a *applied) request(t testing.TB, addr string) provider.Request {
+// Request returns the resource at addr as a Request, references resolved.
+func (a *Applied) Request(t testing.TB, addr string) provider.Request {
 	t.Helper()
-	r := a.g.Get(addr)
+	r := a.G.Get(addr)
 	props, ok := graph.Resolve(r.Properties, a.resolve)
 	if !ok {
 		t.Fatalf("%s: unresolved references", addr)

@@ -1,4 +1,6 @@
-package aws
+// Package awstest holds what the AWS provider's tests share: the AWS API
+// emulator harness and a fixture graph of every resource type.
+package awstest
 
 import (
 	"bufio"
@@ -18,11 +20,11 @@ import (
 // emulator per test binary, started by TestMain with up.sh and stopped at
 // the end. Without it (or without python3) they skip with the reason.
 
-// emulatorAccount and emulatorRegion are the emulator's account and
-// region (a region whose ECS-optimised AMI parameters it keeps).
+// Account and Region are the emulator's account and region (a region
+// whose ECS-optimised AMI parameters it keeps).
 const (
-	emulatorAccount = "111111111111"
-	emulatorRegion  = "eu-west-1"
+	Account = "111111111111"
+	Region  = "eu-west-1"
 )
 
 // emulatorEnv holds the variables up.sh exported; emulatorSkip says why
@@ -32,7 +34,9 @@ var (
 	emulatorSkip string
 )
 
-func TestMain(m *testing.M) {
+// Main is a test binary's TestMain: it starts one emulator (when there is
+// one), runs the tests and stops it.
+func Main(m *testing.M) {
 	flag.Parse()
 	pids, err := startEmulator()
 	if err != nil {
@@ -48,13 +52,24 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// emulatorDir finds shared/tools/aws-emulator beside the repository root.
+// emulatorDir finds shared/tools/aws-emulator beside the repository root
+// (the directory holding go.mod, above the test's package directory).
 func emulatorDir() (string, error) {
-	wd, err := os.Getwd()
+	root, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(wd, "..", "..", "..", "shared", "tools", "aws-emulator")
+	for {
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			break
+		}
+		up := filepath.Dir(root)
+		if up == root {
+			return "", fmt.Errorf("no go.mod above the test's directory")
+		}
+		root = up
+	}
+	dir := filepath.Join(root, "..", "shared", "tools", "aws-emulator")
 	if _, err := os.Stat(filepath.Join(dir, "up.sh")); err != nil {
 		return "", fmt.Errorf("no AWS emulator at %s (up.sh): the integration tests need ../shared/tools/aws-emulator beside the repository", dir)
 	}
@@ -81,7 +96,7 @@ func startEmulator() ([]int, error) {
 			return nil, fmt.Errorf("the AWS emulator's setup.sh failed: %v\n%s", err, out)
 		}
 	}
-	out, err := exec.Command(filepath.Join(dir, "up.sh"), emulatorAccount, emulatorRegion).Output()
+	out, err := exec.Command(filepath.Join(dir, "up.sh"), Account, Region).Output()
 	if err != nil {
 		return nil, fmt.Errorf("starting the AWS emulator (up.sh): %v", err)
 	}
@@ -112,8 +127,8 @@ func startEmulator() ([]int, error) {
 	return pids, nil
 }
 
-// needEmulator skips t without the emulator and points the SDK at it.
-func needEmulator(t *testing.T) {
+// Need skips t without the emulator and points the SDK at it.
+func Need(t *testing.T) {
 	t.Helper()
 	if emulatorSkip != "" {
 		t.Skip("AWS emulator unavailable: " + emulatorSkip)
