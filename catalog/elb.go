@@ -131,29 +131,28 @@ func targetGroupDrain(props map[string]any) time.Duration {
 // albAttributes are the attributes DescribeLoadBalancerAttributes returns
 // for every Application Load Balancer, with the values a new one has.
 var albAttributes = map[string]string{
-	"access_logs.s3.enabled":                                        "false",
-	"access_logs.s3.bucket":                                         "",
-	"access_logs.s3.prefix":                                         "",
-	"connection_logs.s3.enabled":                                    "false",
-	"connection_logs.s3.bucket":                                     "",
-	"connection_logs.s3.prefix":                                     "",
-	"health_check_logs.s3.enabled":                                  "false",
-	"health_check_logs.s3.bucket":                                   "",
-	"health_check_logs.s3.prefix":                                   "",
-	"client_keep_alive.seconds":                                     "3600",
-	"deletion_protection.enabled":                                   "false",
-	"idle_timeout.timeout_seconds":                                  "60",
-	"load_balancing.cross_zone.enabled":                             "true",
-	"routing.http.desync_mitigation_mode":                           "defensive",
-	"routing.http.drop_invalid_header_fields.enabled":               "false",
-	"routing.http.preserve_host_header.enabled":                     "false",
-	"routing.http.x_amzn_tls_version_and_cipher_suite.enabled":      "false",
-	"routing.http.xff_client_port.enabled":                          "false",
-	"routing.http.xff_header_processing.mode":                       "append",
-	"routing.http2.enabled":                                         "true",
-	"waf.fail_open.enabled":                                         "false",
-	"zonal_shift.config.enabled":                                    "false",
-	"routing.http.x_amzn_mtls_clientcert_serial_number.header_name": "",
+	"access_logs.s3.enabled":                                   "false",
+	"access_logs.s3.bucket":                                    "",
+	"access_logs.s3.prefix":                                    "",
+	"connection_logs.s3.enabled":                               "false",
+	"connection_logs.s3.bucket":                                "",
+	"connection_logs.s3.prefix":                                "",
+	"health_check_logs.s3.enabled":                             "false",
+	"health_check_logs.s3.bucket":                              "",
+	"health_check_logs.s3.prefix":                              "",
+	"client_keep_alive.seconds":                                "3600",
+	"deletion_protection.enabled":                              "false",
+	"idle_timeout.timeout_seconds":                             "60",
+	"load_balancing.cross_zone.enabled":                        "true",
+	"routing.http.desync_mitigation_mode":                      "defensive",
+	"routing.http.drop_invalid_header_fields.enabled":          "false",
+	"routing.http.preserve_host_header.enabled":                "false",
+	"routing.http.x_amzn_tls_version_and_cipher_suite.enabled": "false",
+	"routing.http.xff_client_port.enabled":                     "false",
+	"routing.http.xff_header_processing.mode":                  "append",
+	"routing.http2.enabled":                                    "true",
+	"waf.fail_open.enabled":                                    "false",
+	"zonal_shift.config.enabled":                               "false",
 }
 
 // normaliseLoadBalancer fills CreateLoadBalancer's defaults
@@ -334,18 +333,29 @@ func normaliseTargetGroup(p map[string]any) {
 	Upper(p, "HealthCheckProtocol")
 	Default(p, "TargetType", "instance")
 	Default(p, "IpAddressType", "ipv4")
-	Default(p, "HealthCheckEnabled", true)
+	// CreateTargetGroup (Elastic Load Balancing API Reference): health
+	// checks are on by default, except for Lambda targets.
 	if p["TargetType"] == "lambda" {
+		Default(p, "HealthCheckEnabled", false)
 		KeyValues(p, "TargetGroupAttributes", nil)
 		return
 	}
+	Default(p, "HealthCheckEnabled", true)
 	if proto, _ := p["Protocol"].(string); proto == "HTTP" || proto == "HTTPS" {
+		// CreateTargetGroup's defaults for an Application Load Balancer's
+		// target group: health checks over HTTP whatever the traffic's
+		// protocol, every 30 s, timing out after 6 s (HTTP) or 10 s
+		// (HTTPS), 5 successes to be healthy and 2 failures not to be.
 		Default(p, "ProtocolVersion", "HTTP1")
-		Default(p, "HealthCheckProtocol", proto)
+		Default(p, "HealthCheckProtocol", "HTTP")
 		Default(p, "HealthCheckPath", "/")
 		Default(DefaultObj(p, "Matcher"), "HttpCode", "200")
 		Default(p, "HealthCheckIntervalSeconds", 30.0)
-		Default(p, "HealthCheckTimeoutSeconds", 5.0)
+		timeout := 6.0
+		if proto == "HTTPS" {
+			timeout = 10.0
+		}
+		Default(p, "HealthCheckTimeoutSeconds", timeout)
 		Default(p, "HealthyThresholdCount", 5.0)
 		Default(p, "UnhealthyThresholdCount", 2.0)
 	}

@@ -139,3 +139,21 @@ func TestNumbersAndEmptiness(t *testing.T) {
 		map[string]any{"AlarmName": "a", "EvaluationPeriods": 3.0, "DatapointsToAlarm": 3, "Threshold": 25.0,
 			"TreatMissingData": "missing", "ActionsEnabled": true, "OKActions": []any{}})
 }
+
+// CreateTargetGroup's defaults (Elastic Load Balancing API Reference): an
+// Application Load Balancer checks targets over HTTP whatever their
+// protocol, timing out after 6 s for HTTP and 10 s for HTTPS; a Lambda
+// target group has health checks off.
+func TestTargetGroupHealthCheckDefaults(t *testing.T) {
+	read := func(proto string, timeout float64) map[string]any {
+		return map[string]any{"Protocol": proto, "Port": 8080.0, "HealthCheckProtocol": "HTTP",
+			"HealthCheckTimeoutSeconds": timeout, "HealthCheckEnabled": true, "TargetType": "instance"}
+	}
+	equivalent(t, TargetGroup, map[string]any{"Protocol": "HTTP", "Port": 8080}, read("HTTP", 6))
+	equivalent(t, TargetGroup, map[string]any{"Protocol": "HTTPS", "Port": 8080}, read("HTTPS", 10))
+	different(t, TargetGroup, map[string]any{"Protocol": "HTTPS", "Port": 8080}, read("HTTPS", 5))
+	different(t, TargetGroup, map[string]any{"Protocol": "HTTPS", "Port": 8080},
+		map[string]any{"Protocol": "HTTPS", "Port": 8080, "HealthCheckProtocol": "HTTPS"})
+	equivalent(t, TargetGroup, map[string]any{"TargetType": "lambda"},
+		map[string]any{"TargetType": "lambda", "HealthCheckEnabled": false})
+}
