@@ -178,18 +178,15 @@ func updateCluster(ctx context.Context, c *call, live *provider.Observed, req pr
 	p := plain(req.Properties)
 	want, have := canonicalPair(catalog.Cluster, p, live.Properties)
 	name := aws.String(live.ID)
-	if differs(want, have, "ClusterSettings") {
-		in := &ecs.UpdateClusterSettingsInput{Cluster: name}
-		if err := toSDK(map[string]any{"Settings": want["ClusterSettings"]}, in); err != nil {
-			return nil, c.errorf("ecs:UpdateClusterSettings", "ValidationError", "%v", err)
-		}
-		if _, err := c.p.w.ecs.UpdateClusterSettings(ctx, in); err != nil {
-			return nil, c.err(err)
-		}
-	}
-	if differs(want, have, "Configuration", "ServiceConnectDefaults") {
+	// UpdateCluster changes settings, configuration and Service Connect
+	// defaults in one call (UpdateClusterSettings does the settings only).
+	if differs(want, have, "ClusterSettings", "Configuration", "ServiceConnectDefaults") {
 		in := &ecs.UpdateClusterInput{Cluster: name}
-		if err := toSDK(keep(p, "Configuration", "ServiceConnectDefaults"), in); err != nil {
+		m := keep(p, "Configuration", "ServiceConnectDefaults")
+		if differs(want, have, "ClusterSettings") {
+			m["Settings"] = want["ClusterSettings"]
+		}
+		if err := toSDK(m, in); err != nil {
 			return nil, c.errorf("ecs:UpdateCluster", "ValidationError", "%v", err)
 		}
 		if _, err := c.p.w.ecs.UpdateCluster(ctx, in); err != nil {

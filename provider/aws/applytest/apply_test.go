@@ -3,7 +3,6 @@
 // the provider's own tests do not depend on the applier building.
 package applytest
 
-
 import (
 	"context"
 	"strings"
