@@ -118,6 +118,27 @@ const (
 	OpRevoke Op = "revoke removed rules"
 )
 
+// PastTense is how reports and progress lines name a finished operation:
+// "created", "new revision", "healthy" (a gate); "" for an Op not listed
+// above.
+func (o Op) PastTense() string { return pastTense[o] }
+
+var pastTense = map[Op]string{
+	OpCreate:       "created",
+	OpUpdate:       "updated",
+	OpNewRevision:  "new revision",
+	OpReplace:      "replaced",
+	OpReplaceFirst: "replaced",
+	OpDelete:       "deleted",
+	OpRetire:       "retired",
+	OpGate:         "healthy",
+	// The extra steps of one change (a handover, a two-phase update):
+	// named in progress lines, not counted apart in summaries.
+	OpHold:   "held",
+	OpLeave:  "left",
+	OpRevoke: "revoked",
+}
+
 // Outcome is what happened to one unit of work.
 type Outcome struct {
 	Change *planner.Change
@@ -180,6 +201,18 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// round shortens a duration for humans, in messages.
+func round(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Minute:
+		return d.Round(time.Second)
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond)
+	default:
+		return d.Round(time.Millisecond)
+	}
 }
 
 // Apply executes plan with p. live is the owned state read just before

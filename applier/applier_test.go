@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -141,7 +140,8 @@ func TestFirstFailureStopsNewWorkAndLetsRunningFinish(t *testing.T) {
 	if res.Err() == nil {
 		t.Fatal("apply succeeded")
 	}
-	if len(res.Failed) != 1 || !strings.Contains(res.Failed[0].Err.Error(), "logs:CreateLogGroup: AccessDeniedException") {
+	if len(res.Failed) != 1 || res.Failed[0].Op != OpCreate || res.Failed[0].Change.Address != "svc/logs" ||
+		res.Failed[0].Err.Error() != "svc/logs: logs:CreateLogGroup: AccessDeniedException: not allowed" {
 		t.Fatalf("failed = %+v", res.Failed)
 	}
 	// svc/logs and svc/repo started together (parallelism 2, address
@@ -154,20 +154,21 @@ func TestFirstFailureStopsNewWorkAndLetsRunningFinish(t *testing.T) {
 			t.Errorf("%s was started after the failure", a)
 		}
 	}
+	var done []string
+	for _, o := range res.Done {
+		done = append(done, string(o.Op)+" "+o.Change.Address+" "+o.ID)
+	}
+	if got := strings.Join(done, ","); got != "create svc/role arn:fake:role:1,create svc/repo arn:fake:svc/repo:2" {
+		t.Errorf("done = %v", done)
+	}
 	var ns []string
 	for _, c := range res.NotStarted {
-		ns = append(ns, c.Address)
+		ns = append(ns, string(c.Action)+" "+c.Address)
 	}
-	// Stage by stage, by address within a stage.
-	if got := strings.Join(ns, ","); got != "svc/rule,svc/td,svc/tg,svc/service,svc/scaling" {
+	// Stage by stage, by address within a stage. (cmd/gantry's
+	// TestReportOfAFailedApply renders this result.)
+	if got := strings.Join(ns, ","); got != "create svc/rule,create svc/td,create svc/tg,create svc/service,create svc/scaling" {
 		t.Errorf("not started = %v", ns)
-	}
-	var b strings.Builder
-	WriteReport(&b, "apply", res)
-	for _, want := range []string{"Apply failed", "Done (2):", "Failed (1):", "logs:CreateLogGroup: AccessDeniedException: not allowed", "Not started (5):", "svc/scaling"} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("report lacks %q:\n%s", want, b.String())
-		}
 	}
 }
 
@@ -626,10 +627,11 @@ func TestDestroyPlanKeepsData(t *testing.T) {
 	}
 }
 
-func TestPlainProgressLines(t *testing.T) {
-	var b strings.Builder
+// The events of an apply, made one at a time (Parallelism 1) so that
+// their order is exact. cmd/gantry's TestPlainProgressLines feeds these
+// events to the progress printer and checks the lines it prints.
+func TestProgressEvents(t *testing.T) {
 	clock := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	p := NewPrinter(&b, PrinterOptions{Now: func() time.Time { return clock }})
 	f := newFake()
 	f.health = func(addr string, n int) *provider.Health {
 		if n == 1 {
@@ -637,64 +639,105 @@ func TestPlainProgressLines(t *testing.T) {
 		}
 		return &provider.Health{DeploymentID: "d-1", RolloutState: rolloutCompleted, Desired: 1, Running: 1}
 	}
+	log := &eventLog{}
 	opts := fastOpts()
-	opts.Progress = p
+	opts.Parallelism = 1
+	opts.Progress = log
 	opts.Now = func() time.Time { return clock }
 	res := mustApply(t, f, planFor(shopGraph("app:1"), nil), nil, opts)
-	p.Close()
 	if res.Err() != nil {
 		t.Fatal(res.Err())
 	}
-	out := b.String()
-	for _, want := range []string{
-		"2026-03-04T05:06:07Z ==> stage 1: identity and network (1 change)\n",
-		"2026-03-04T05:06:07Z     created  svc/role  arn:fake:role:1 0s\n",
-		"2026-03-04T05:06:07Z     waiting  svc/service: deployment to complete and targets to be healthy\n",
-		"2026-03-04T05:06:07Z     deploy   svc/service: deployment d-1 IN_PROGRESS, 0/1 running (0s)\n",
-		"2026-03-04T05:06:07Z     healthy  svc/service  deployment d-1 COMPLETED, 1/1 running in 0s\n",
-		"2026-03-04T05:06:07Z <== stage 5: scaling done in 0s\n",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("progress lacks %q:\n%s", want, out)
+	var got []string
+	for _, e := range log.events {
+		if !e.Time.Equal(clock) {
+			t.Errorf("%s: time %s, want the apply's clock %s", eventLine(e), e.Time, clock)
 		}
+		got = append(got, eventLine(e))
 	}
-	if strings.Contains(out, "\x1b") {
-		t.Errorf("plain progress has escape codes")
+	want := []string{
+		"stage-start stage=1 count=1",
+		`start op="create" svc/role`,
+		`done op="create" svc/role id=arn:fake:role:1 attempt=1`,
+		"stage-done stage=1",
+		"stage-start stage=2 count=1",
+		`start op="create" svc/logs`,
+		`done op="create" svc/logs id=arn:fake:logs:2 attempt=1`,
+		"stage-done stage=2",
+		"stage-start stage=3 count=3",
+		`start op="create" svc/td`,
+		`done op="create" svc/td id=arn:fake:svc/td:3 attempt=1`,
+		`start op="create" svc/tg`,
+		`done op="create" svc/tg id=arn:fake:tg:4 attempt=1`,
+		`start op="create" svc/rule`,
+		`done op="create" svc/rule id=arn:fake:rule:5 attempt=1`,
+		"stage-done stage=3",
+		"stage-start stage=4 count=1",
+		`start op="create" svc/service`,
+		`done op="create" svc/service id=arn:fake:service:6 attempt=1`,
+		`gate-start op="health gate" svc/service`,
+		`gate op="health gate" svc/service health="deployment d-1 IN_PROGRESS, 0/1 running"`,
+		`gate op="health gate" svc/service health="deployment d-1 COMPLETED, 1/1 running"`,
+		`gate-done op="health gate" svc/service health="deployment d-1 COMPLETED, 1/1 running"`,
+		"stage-done stage=4",
+		"stage-start stage=5 count=1",
+		`start op="create" svc/scaling`,
+		`done op="create" svc/scaling id=arn:fake:scaling:7 attempt=1`,
+		"stage-done stage=5",
+	}
+	if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+		t.Errorf("events:\n%s\nwant:\n%s", g, w)
 	}
 }
 
-func TestTerminalProgressRedraws(t *testing.T) {
-	var b syncBuf
-	p := NewPrinter(&b, PrinterOptions{Terminal: true, Width: 80})
-	c := &planner.Change{Address: "svc/service"}
-	p.Event(Event{Kind: EventGateStart, Change: c, Time: time.Now()})
-	p.Event(Event{Kind: EventGate, Change: c, Time: time.Now(), Health: &provider.Health{RolloutState: "IN_PROGRESS", Desired: 2, Running: 1}})
-	p.Event(Event{Kind: EventGateDone, Change: c, Time: time.Now(), Health: &provider.Health{RolloutState: "COMPLETED", Desired: 2, Running: 2}})
-	p.Close()
-	out := b.String()
-	if !regexp.MustCompile(`deploying   svc/service  \d+s  1/2 running  IN_PROGRESS`).MatchString(out) {
-		t.Errorf("no live line:\n%q", out)
+var eventKinds = map[EventKind]string{
+	EventStageStart: "stage-start", EventStageDone: "stage-done", EventStart: "start", EventRetry: "retry",
+	EventWait: "wait", EventDone: "done", EventGateStart: "gate-start", EventGate: "gate", EventGateDone: "gate-done",
+}
+
+// eventLine is e in one line: its kind, then the fields it sets.
+func eventLine(e Event) string {
+	s := eventKinds[e.Kind]
+	if e.Kind == EventStageStart || e.Kind == EventStageDone {
+		s += fmt.Sprintf(" stage=%d", int(e.Stage))
 	}
-	if !strings.Contains(out, "\x1b[1A\x1b[J") {
-		t.Errorf("live line not redrawn in place:\n%q", out)
+	if e.Deletions {
+		s += " deletions"
 	}
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	if e.Count != 0 {
+		s += fmt.Sprintf(" count=%d", e.Count)
+	}
+	if e.Op != "" {
+		s += fmt.Sprintf(" op=%q", e.Op)
+	}
+	if e.Change != nil {
+		s += " " + e.Change.Address
+	}
+	if e.ID != "" {
+		s += " id=" + e.ID
+	}
+	if e.Err != nil {
+		s += fmt.Sprintf(" err=%q", e.Err)
+	}
+	if e.Attempt != 0 {
+		s += fmt.Sprintf(" attempt=%d", e.Attempt)
+	}
+	if e.Kind == EventWait {
+		s += fmt.Sprintf(" wait=%d", e.Wait)
+	}
+	if e.Delay != 0 {
+		s += " delay=" + e.Delay.String()
+	}
+	if e.Health != nil {
+		s += fmt.Sprintf(" health=%q", DescribeHealth(e.Health))
+	}
+	if e.Elapsed != 0 {
+		s += " elapsed=" + e.Elapsed.String()
+	}
+	if e.Kept {
+		s += " kept"
+	}
+	return s
 }
 
 func TestDestroyKeepsRepositoriesThatHoldImages(t *testing.T) {
@@ -733,10 +776,8 @@ func TestDestroyKeepsRepositoriesThatHoldImages(t *testing.T) {
 			if len(kept) != 1 || kept[0].Resource.Address != "svc/logs" || len(res.Kept) != 1 || res.Kept[0].Resource.Address != "repo/full" {
 				t.Errorf("kept up front %+v, at delete %+v", kept, res.Kept)
 			}
-			var b strings.Builder
-			WriteReport(&b, "destroy", res)
-			if !strings.Contains(b.String(), "Kept (1), holding data:") || !strings.Contains(b.String(), "repo/full") {
-				t.Errorf("report:\n%s", b.String())
+			if why := res.Kept[0].Why; why != "repository holds images" {
+				t.Errorf("kept because %q, want the catalog's reason", why)
 			}
 		} else if len(f.callsMatching("Update repo/full")) != 1 {
 			t.Errorf("include-data: repository not emptied before delete: %v", f.calls)

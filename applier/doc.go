@@ -18,7 +18,9 @@
 // backoff and jitter.
 //
 // The package also takes the apply lock (waiting for it if asked), checks a
-// saved plan against live state, builds destroy plans and renders progress
-// for terminals and CI logs. It knows resource types only through package
-// catalog: types.go reads the apply hooks of each type's entry.
+// saved plan against live state and builds destroy plans. It renders
+// nothing: it reports what happens as Events (Options.Progress) and what
+// happened as a Result, which the CLI turns into text. It knows resource
+// types only through package catalog: types.go reads the apply hooks of
+// each type's entry.
 package applier

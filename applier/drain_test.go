@@ -150,30 +150,3 @@ func TestSandboxDrainWaitIsBoundedByTheStageTimeout(t *testing.T) {
 		t.Errorf("the cluster was deleted under services still draining")
 	}
 }
-
-func TestProgressShowsDrainWaits(t *testing.T) {
-	var b strings.Builder
-	clock := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	p := NewPrinter(&b, PrinterOptions{Now: func() time.Time { return clock }})
-	svc := &planner.Change{Address: "service/api"}
-	draining := &provider.Health{Status: provider.ServiceDraining, Running: 2}
-	p.Event(Event{Kind: EventStart, Change: svc, Op: OpDelete, Time: clock})
-	p.Event(Event{Kind: EventWait, Wait: WaitDeleted, Change: svc, Op: OpDelete, Time: clock, Health: draining, Elapsed: time.Second})
-	// The same state again within the heartbeat: no new line.
-	p.Event(Event{Kind: EventWait, Wait: WaitDeleted, Change: svc, Op: OpDelete, Time: clock, Health: draining, Elapsed: 2 * time.Second})
-	p.Event(Event{Kind: EventWait, Wait: WaitDeleted, Change: svc, Op: OpDelete, Time: clock, Health: &provider.Health{Status: provider.ServiceDraining}, Elapsed: 3 * time.Second})
-	p.Event(Event{Kind: EventDone, Change: svc, Op: OpDelete, Time: clock, ID: "arn:svc", Elapsed: 4 * time.Second})
-	worker := &planner.Change{Address: "service/worker"}
-	p.Event(Event{Kind: EventWait, Wait: WaitRecreate, Change: worker, Op: OpCreate, Time: clock, Elapsed: time.Second})
-	p.Close()
-	want := strings.Join([]string{
-		"2026-03-04T05:06:07Z     wait     service/api: deleted, waiting until it is inactive (draining, 2 running, 1s)",
-		"2026-03-04T05:06:07Z     wait     service/api: deleted, waiting until it is inactive (draining, 0 running, 3s)",
-		"2026-03-04T05:06:07Z     deleted  service/api  arn:svc 4s",
-		"2026-03-04T05:06:07Z     wait     service/worker: waiting for the deleted service of the same name to drain (1s)",
-		"",
-	}, "\n")
-	if got := b.String(); got != want {
-		t.Errorf("progress:\n%s\nwant:\n%s", got, want)
-	}
-}

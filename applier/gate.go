@@ -29,13 +29,24 @@ type GateError struct {
 func (e *GateError) Error() string {
 	s := e.Address + ": " + e.Reason
 	if h := e.Health; h != nil {
-		s += " (" + describeHealth(h) + ")"
+		s += " (" + DescribeHealth(h) + ")"
 	}
 	return s
 }
 
-// describeHealth is the one-line state of a deployment.
-func describeHealth(h *provider.Health) string {
+// notAwaited starts the Reason of an abandoned gate.
+const notAwaited = "not awaited"
+
+// Abandoned reports whether the gate was given up rather than failed: the
+// apply stopped (another change failed first, or it was interrupted)
+// before the deployment settled. The change was made; whether it is
+// healthy is unknown (Result.Unverified).
+func (e *GateError) Abandoned() bool { return strings.HasPrefix(e.Reason, notAwaited) }
+
+// DescribeHealth is the one-line state of a deployment, as gate errors
+// and reports give it: "deployment ecs-svc/1 IN_PROGRESS, 1/2 running,
+// 1 pending, targets 1 healthy 1 initial".
+func DescribeHealth(h *provider.Health) string {
 	var b strings.Builder
 	if h.DeploymentID != "" {
 		b.WriteString("deployment " + h.DeploymentID + " ")
@@ -44,7 +55,7 @@ func describeHealth(h *provider.Health) string {
 	if state == "" {
 		state = "unknown"
 	}
-	b.WriteString(state + ", " + strings.Join(taskCounts(h), ", "))
+	b.WriteString(state + ", " + strings.Join(TaskCounts(h), ", "))
 	if len(h.Targets) > 0 {
 		b.WriteString(", targets")
 		keys := make([]string, 0, len(h.Targets))
@@ -59,11 +70,12 @@ func describeHealth(h *provider.Health) string {
 	return b.String()
 }
 
-// taskCounts are a deployment's task counts: running of desired and
-// pending, of the new deployment's tasks when older deployments still run
-// some (ECS counts the service's running tasks across deployments), then
-// those older ones.
-func taskCounts(h *provider.Health) []string {
+// TaskCounts are a deployment's task counts, for DescribeHealth and
+// shorter renderings: running of desired ("1/2 running") and pending, of
+// the new deployment's tasks when older deployments still run some ("new
+// 0/2 running"; ECS counts the service's running tasks across
+// deployments), then those older ones ("2 old running").
+func TaskCounts(h *provider.Health) []string {
 	var out []string
 	if h.OlderRunning > 0 {
 		out = append(out, fmt.Sprintf("new %d/%d running", h.Running-h.OlderRunning, h.Desired))
@@ -184,7 +196,7 @@ func (r *run) gateEnded(ctx context.Context, f finished, start time.Time, last *
 			Reason: fmt.Sprintf("the deployment did not settle within the stage timeout (%s)", to.timeout)}
 	} else {
 		f.unverified = true
-		f.out.Err = &GateError{Address: f.it.change.Address, Health: last, Reason: "not awaited: " + cause.Error()}
+		f.out.Err = &GateError{Address: f.it.change.Address, Health: last, Reason: notAwaited + ": " + cause.Error()}
 	}
 	return r.gateDone(f, start, last)
 }

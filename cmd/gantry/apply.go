@@ -281,16 +281,16 @@ func execute(cmd *cobra.Command, prov provider.Provider, plan *planner.Plan, liv
 	case "terminal":
 		tty = true
 	}
-	printer := applier.NewPrinter(out, applier.PrinterOptions{Terminal: tty, Width: width, Color: useColor(cmd, out)})
+	progress := newPrinter(out, printerOptions{Terminal: tty, Width: width, Color: useColor(cmd, out)})
 	opts.Parallelism = f.parallelism
 	opts.StageTimeout = f.timeout
-	opts.Progress = printer
+	opts.Progress = progress
 	if prov.Name() == "sandbox" {
 		// Sandbox deployments take seconds, not minutes: poll them often.
 		opts.PollInterval, opts.PollMax = 100*time.Millisecond, time.Second
 	}
 	res, err := applier.Apply(cmd.Context(), prov, plan, live, opts)
-	printer.Close()
+	progress.Close()
 	if err != nil {
 		return failed(err)
 	}
@@ -299,7 +299,7 @@ func execute(cmd *cobra.Command, prov provider.Provider, plan *planner.Plan, liv
 		return nil
 	}
 	fmt.Fprintln(out)
-	applier.WriteReport(out, verb, res)
+	writeReport(out, verb, res)
 	if err := res.Failure(verb); err != nil {
 		return failed(err)
 	}

@@ -1,4 +1,4 @@
-package applier
+package main
 
 import (
 	"bytes"
@@ -11,16 +11,18 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gantry-gitops/gantry/applier"
 	"github.com/gantry-gitops/gantry/provider"
 )
 
-// Printer renders apply progress. On a terminal it prints finished work
+// printer renders the progress of an apply or destroy from the events the
+// applier emits (applier.Options.Progress). On a terminal it prints finished work
 // as permanent lines and keeps a block of live lines at the bottom (changes
 // in flight, services being deployed: running/desired, rollout state,
 // elapsed), redrawn in place. Elsewhere (CI logs, pipes) it prints plain
 // timestamped lines, and a deployment's state only when it changes or
 // every HeartBeat.
-type Printer struct {
+type printer struct {
 	mu        sync.Mutex
 	w         io.Writer
 	tty       bool
@@ -44,8 +46,8 @@ type activeLine struct {
 	state   string
 }
 
-// PrinterOptions configure a Printer.
-type PrinterOptions struct {
+// printerOptions configure a printer.
+type printerOptions struct {
 	// Terminal selects redrawn live lines; Width is the terminal's width.
 	Terminal bool
 	Width    int
@@ -57,10 +59,10 @@ type PrinterOptions struct {
 	Now       func() time.Time
 }
 
-// NewPrinter returns a Printer writing to w. Call Close when the apply
+// newPrinter returns a printer writing to w. Call Close when the apply
 // is over.
-func NewPrinter(w io.Writer, o PrinterOptions) *Printer {
-	p := &Printer{
+func newPrinter(w io.Writer, o printerOptions) *printer {
+	p := &printer{
 		w: w, tty: o.Terminal, color: o.Color, width: o.Width,
 		heartbeat: o.HeartBeat, now: o.Now,
 		active: map[string]*activeLine{},
@@ -99,7 +101,7 @@ func NewPrinter(w io.Writer, o PrinterOptions) *Printer {
 }
 
 // Close stops redrawing and removes the live block.
-func (p *Printer) Close() {
+func (p *printer) Close() {
 	select {
 	case <-p.stop:
 		return
@@ -115,14 +117,14 @@ func (p *Printer) Close() {
 
 // Printf prints a permanent line (timestamped when plain) above the live
 // block: for callers' own messages during an apply.
-func (p *Printer) Printf(format string, args ...any) {
+func (p *printer) Printf(format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.redraw([]string{fmt.Sprintf(format, args...)})
 }
 
-// Event implements Progress.
-func (p *Printer) Event(e Event) {
+// Event implements applier.Progress.
+func (p *printer) Event(e applier.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var lines []string
@@ -131,21 +133,21 @@ func (p *Printer) Event(e Event) {
 		addr = e.Change.Address
 	}
 	switch e.Kind {
-	case EventStageStart:
-		lines = append(lines, p.paint(bold, fmt.Sprintf("==> %s (%s)", stageTitle(e), plural(e.Count, "change", "changes"))))
-	case EventStageDone:
+	case applier.EventStageStart:
+		lines = append(lines, p.paint(bold, fmt.Sprintf("==> %s (%s)", stageTitle(e), countNoun(e.Count, "change"))))
+	case applier.EventStageDone:
 		if e.Err != nil {
 			lines = append(lines, p.paint(red, fmt.Sprintf("<== %s failed after %s", stageTitle(e), round(e.Elapsed))))
 		} else {
 			lines = append(lines, fmt.Sprintf("<== %s done in %s", stageTitle(e), round(e.Elapsed)))
 		}
-	case EventStart:
+	case applier.EventStart:
 		p.active[addr] = &activeLine{address: addr, verb: progressive(e.Op), since: e.Time}
-	case EventRetry:
+	case applier.EventRetry:
 		lines = append(lines, p.paint(yellow, fmt.Sprintf("    retry    %s: %s (attempt %d, again in %s)", addr, trimAddress(e.Err, addr), e.Attempt, round(e.Delay))))
-	case EventWait:
+	case applier.EventWait:
 		lines = append(lines, p.wait(addr, e)...)
-	case EventDone:
+	case applier.EventDone:
 		delete(p.active, addr)
 		delete(p.said, "wait\x00"+addr)
 		switch {
@@ -156,11 +158,11 @@ func (p *Printer) Event(e Event) {
 		default:
 			lines = append(lines, p.paint(green, fmt.Sprintf("    %-8s %s", shortPast(e.Op), addr))+p.dim(fmt.Sprintf("  %s %s", e.ID, round(e.Elapsed))))
 		}
-	case EventGateStart:
+	case applier.EventGateStart:
 		p.active[addr] = &activeLine{address: addr, verb: "deploying", since: e.Time, state: "waiting for the deployment"}
 		lines = append(lines, fmt.Sprintf("    waiting  %s: deployment to complete and targets to be healthy", addr))
-	case EventGate:
-		state := describeHealth(e.Health)
+	case applier.EventGate:
+		state := applier.DescribeHealth(e.Health)
 		if a := p.active[addr]; a != nil {
 			a.state = liveHealth(e.Health)
 		}
@@ -168,17 +170,17 @@ func (p *Printer) Event(e Event) {
 			p.said[addr], p.saidAt[addr] = state, e.Time
 			lines = append(lines, fmt.Sprintf("    deploy   %s: %s (%s)", addr, state, round(e.Elapsed)))
 		}
-	case EventGateDone:
+	case applier.EventGateDone:
 		delete(p.active, addr)
 		delete(p.said, addr)
-		var ge *GateError
+		var ge *applier.GateError
 		switch {
-		case e.Err != nil && errors.As(e.Err, &ge) && strings.HasPrefix(ge.Reason, "not awaited"):
+		case e.Err != nil && errors.As(e.Err, &ge) && ge.Abandoned():
 			lines = append(lines, p.paint(yellow, fmt.Sprintf("    abandon  %s: %s", addr, trimAddress(e.Err, addr))))
 		case e.Err != nil:
 			lines = append(lines, p.paint(red, fmt.Sprintf("    FAILED   %s: %s", addr, trimAddress(e.Err, addr))))
 		default:
-			lines = append(lines, p.paint(green, fmt.Sprintf("    healthy  %s", addr))+p.dim(fmt.Sprintf("  %s in %s", describeHealth(e.Health), round(e.Elapsed))))
+			lines = append(lines, p.paint(green, fmt.Sprintf("    healthy  %s", addr))+p.dim(fmt.Sprintf("  %s in %s", applier.DescribeHealth(e.Health), round(e.Elapsed))))
 		}
 	}
 	if len(lines) > 0 || p.tty {
@@ -189,17 +191,17 @@ func (p *Printer) Event(e Event) {
 // wait renders an EventWait: a line for a drain delay, and for services
 // draining (deleted, or in the way of a re-create) the live state and, in
 // plain output, a line when the state changes or every HeartBeat. p.mu held.
-func (p *Printer) wait(addr string, e Event) []string {
+func (p *printer) wait(addr string, e applier.Event) []string {
 	var state, line string
 	switch e.Wait {
-	case WaitDeleted:
+	case applier.WaitDeleted:
 		state = "draining"
 		if e.Health != nil {
-			state = fmt.Sprintf("%s, %d running", strings.ToLower(statusOf(e.Health)), e.Health.Running)
+			state = fmt.Sprintf("%s, %d running", strings.ToLower(serviceStatus(e.Health)), e.Health.Running)
 		}
 		line = fmt.Sprintf("    wait     %s: deleted, waiting until it is inactive (%s, %s)", addr, state, round(e.Elapsed))
 		state = "waiting until inactive: " + state
-	case WaitRecreate:
+	case applier.WaitRecreate:
 		state = "waiting for the deleted service of the same name to drain"
 		line = fmt.Sprintf("    wait     %s: %s (%s)", addr, state, round(e.Elapsed))
 	default:
@@ -219,47 +221,49 @@ func (p *Printer) wait(addr string, e Event) []string {
 	return []string{line}
 }
 
-func stageTitle(e Event) string {
+func stageTitle(e applier.Event) string {
 	if e.Deletions {
 		return "deletions: " + e.Stage.String()
 	}
 	return fmt.Sprintf("stage %d: %s", int(e.Stage), e.Stage)
 }
 
-func progressive(op Op) string {
+func progressive(op applier.Op) string {
 	switch op {
-	case OpCreate:
+	case applier.OpCreate:
 		return "creating"
-	case OpUpdate:
+	case applier.OpUpdate:
 		return "updating"
-	case OpNewRevision:
+	case applier.OpNewRevision:
 		return "registering"
-	case OpReplace, OpReplaceFirst:
+	case applier.OpReplace, applier.OpReplaceFirst:
 		return "replacing"
-	case OpDelete:
+	case applier.OpDelete:
 		return "deleting"
-	case OpRetire:
+	case applier.OpRetire:
 		return "retiring"
-	case OpHold:
+	case applier.OpHold:
 		return "holding"
-	case OpLeave:
+	case applier.OpLeave:
 		return "leaving"
-	case OpRevoke:
+	case applier.OpRevoke:
 		return "revoking"
 	}
 	return string(op)
 }
 
-func shortPast(op Op) string {
-	if op == OpNewRevision {
+// shortPast names a finished operation in a progress line, in at most
+// eight letters: the column is that wide.
+func shortPast(op applier.Op) string {
+	if op == applier.OpNewRevision {
 		return "revised"
 	}
-	return pastTense[op]
+	return op.PastTense()
 }
 
 // redraw prints lines above the live block and redraws the block (on a
 // terminal); plain output just gets the lines, timestamped. p.mu held.
-func (p *Printer) redraw(lines []string) {
+func (p *printer) redraw(lines []string) {
 	var b bytes.Buffer
 	if !p.tty {
 		ts := p.now().UTC().Format(time.RFC3339)
@@ -286,7 +290,7 @@ func (p *Printer) redraw(lines []string) {
 // maxLive bounds the live block so that it always fits a terminal.
 const maxLive = 15
 
-func (p *Printer) block() []string {
+func (p *printer) block() []string {
 	if len(p.active) == 0 {
 		return nil
 	}
@@ -338,14 +342,14 @@ const (
 	yellow = "33"
 )
 
-func (p *Printer) paint(code, s string) string {
+func (p *printer) paint(code, s string) string {
 	if !p.color {
 		return s
 	}
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
 
-func (p *Printer) dim(s string) string {
+func (p *printer) dim(s string) string {
 	if !p.color {
 		return s
 	}
@@ -359,7 +363,7 @@ func liveHealth(h *provider.Health) string {
 	if state == "" {
 		state = "unknown"
 	}
-	counts := taskCounts(h)
+	counts := applier.TaskCounts(h)
 	s := counts[0] + "  " + state
 	for _, c := range counts[1:] {
 		s += "  " + c
@@ -376,4 +380,13 @@ func liveHealth(h *provider.Health) string {
 		}
 	}
 	return s
+}
+
+// serviceStatus is a service's status: ACTIVE when the provider left it
+// empty (provider.Health.Status).
+func serviceStatus(h *provider.Health) string {
+	if h.Status == "" {
+		return provider.ServiceActive
+	}
+	return h.Status
 }
