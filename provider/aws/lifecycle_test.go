@@ -18,7 +18,7 @@ func emulatorProvider(t *testing.T, project string) (*Provider, provider.Scope) 
 	t.Helper()
 	awstest.Need(t)
 	scope := provider.Scope{Project: project, Environment: "staging", Account: awstest.Account, Region: awstest.Region}
-	p, err := New(context.Background(), scope, Options{})
+	p, err := New(context.Background(), scope, Options{HTTPClient: awstest.HTTPClient()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,13 @@ func deleteAll(t *testing.T, p *Provider, scope provider.Scope, g *graph.Graph, 
 		if o == nil {
 			continue
 		}
-		if err := p.Delete(context.Background(), scope, o); err != nil {
+		err := p.Delete(context.Background(), scope, o)
+		for try := 1; provider.IsRetryable(err) && try < 5; try++ {
+			t.Logf("delete %s: retrying: %v", o.Address, err)
+			time.Sleep(time.Duration(try) * 200 * time.Millisecond)
+			err = p.Delete(context.Background(), scope, o)
+		}
+		if err != nil {
 			t.Errorf("delete %s: %v", o.Address, err)
 		}
 	}

@@ -72,7 +72,7 @@ func errString(err error) string {
 func TestEmulatorApplyImageChangeCrashLoopDestroy(t *testing.T) {
 	awstest.Need(t)
 	scope := provider.Scope{Project: "cycle", Environment: "staging", Account: awstest.Account, Region: awstest.Region}
-	p, err := aws.New(context.Background(), scope, aws.Options{})
+	p, err := aws.New(context.Background(), scope, aws.Options{HTTPClient: awstest.HTTPClient()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,12 @@ package awstest
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
@@ -25,6 +28,18 @@ type (
 
 func ref(addr, attr string) graph.Ref { return graph.Ref{Address: addr, Attribute: attr} }
 
+// networks numbers the VPCs a test binary makes, for distinct CIDRs.
+var networks atomic.Int32
+
+// HTTPClient is the SDK's HTTP client without keep-alive: the emulator's
+// front sometimes closes a kept-alive connection as the client reuses it
+// ("use of closed network connection"), which a test should not mistake
+// for the provider's failure. (The provider marks such errors retryable,
+// as it must for real networks.)
+func HTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true })
+}
+
 // Network is the VPC and subnets an environment names (taken as existing).
 type Network struct {
 	vpc             string
@@ -36,19 +51,20 @@ type Network struct {
 func MakeNetwork(t *testing.T) Network {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(Region))
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(Region), config.WithHTTPClient(HTTPClient()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	client := ec2.NewFromConfig(cfg)
-	vpc, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.42.0.0/16")})
+	octet := networks.Add(1) % 250
+	vpc, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String(fmt.Sprintf("10.%d.0.0/16", octet))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := Network{vpc: aws.ToString(vpc.Vpc.VpcId)}
 	for i, az := range []string{"a", "b", "a", "b"} {
 		s, err := client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId,
-			CidrBlock: aws.String(fmt.Sprintf("10.42.%d.0/24", i)), AvailabilityZone: aws.String(Region + az)})
+			CidrBlock: aws.String(fmt.Sprintf("10.%d.%d.0/24", octet, i)), AvailabilityZone: aws.String(Region + az)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -49,6 +49,9 @@ var emulatorDisagreements = map[string]string{
 	// CreateAutoScalingGroup's reference: HealthCheckGracePeriod
 	// "Default: 0 seconds" (300 is the console's default); moto fills 300.
 	catalog.AutoScalingGroup + " HealthCheckGracePeriod": "moto defaults HealthCheckGracePeriod to 300, the API reference to 0",
+	// CreateTargetGroup's reference: an HTTP target group's health check
+	// times out after 6 s by default (10 s for HTTPS); moto fills 5.
+	catalog.TargetGroup + " HealthCheckTimeoutSeconds": "moto defaults HealthCheckTimeoutSeconds to 5, the API reference to 6 for HTTP",
 	// The group's launch template version reads as (known after apply) only
 	// because of the launch template difference above.
 	catalog.AutoScalingGroup + " LaunchTemplate.Version": "follows the launch template's emulator difference",
