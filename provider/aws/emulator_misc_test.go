@@ -8,8 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/graph"
 	"github.com/gantry-gitops/gantry/provider"
 	"github.com/gantry-gitops/gantry/provider/aws/internal/awstest"
 )
@@ -111,5 +115,30 @@ func TestEmulatorListOwnedCalls(t *testing.T) {
 	t.Logf("ListOwned of %d resources: %d API calls (%.2f per resource): %v", len(live), n, float64(n)/float64(len(live)), ops)
 	if n > int64(3*len(live)) {
 		t.Errorf("%d calls for %d resources", n, len(live))
+	}
+}
+
+// TestEmulatorCreateRefusesUnownedNamesake: a resource with the request's
+// identity that does not carry the scope's tags is never adopted.
+func TestEmulatorCreateRefusesUnownedNamesake(t *testing.T) {
+	p, scope := emulatorProvider(t, "namesake")
+	ctx := context.Background()
+	if _, err := p.w.logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/someone-elses")}); err != nil {
+		t.Fatal(err)
+	}
+	req := provider.Request{Address: "service/x/log-group", Type: catalog.LogGroup,
+		Properties: map[string]any{"LogGroupName": "/ecs/someone-elses", "RetentionInDays": 7},
+		Tags:       map[string]string{graph.TagProject: scope.Project, graph.TagEnvironment: scope.Environment, graph.TagAddress: "service/x/log-group"}}
+	_, err := p.Create(ctx, scope, req)
+	var op *provider.OpError
+	if !errors.As(err, &op) || op.Code != "ResourceAlreadyExistsException" || op.Address != req.Address {
+		t.Fatalf("Create over an unowned log group: %v, want ResourceAlreadyExistsException", err)
+	}
+	out, err := p.r.logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/ecs/someone-elses")})
+	if err != nil || len(out.LogGroups) != 1 || out.LogGroups[0].RetentionInDays != nil {
+		t.Errorf("the unowned log group was changed: %+v %v", out, err)
+	}
+	if live, err := p.ListOwned(ctx, scope); err != nil || len(live) != 0 {
+		t.Errorf("ListOwned lists %d resources, want none", len(live))
 	}
 }

@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/gantry-gitops/gantry/catalog"
@@ -175,6 +176,11 @@ func adopt(ctx context.Context, c *call, createErr error, read func(context.Cont
 func syncTags(ctx context.Context, c *call, have, want map[string]string,
 	tag func(context.Context, map[string]string) error, untag func(context.Context, []string) error) error {
 	set, remove := tagDiff(have, want)
+	if t, ok := catalog.Lookup(c.typ); ok {
+		// Tags AWS or another controller adds (ECS's AmazonECSManaged on
+		// the groups its capacity providers manage) are theirs to keep.
+		remove = slices.DeleteFunc(remove, func(k string) bool { return slices.Contains(t.IgnoreTags, k) })
+	}
 	if len(remove) > 0 {
 		sort.Strings(remove)
 		if err := untag(ctx, remove); err != nil {

@@ -136,16 +136,7 @@ func New(ctx context.Context, scope provider.Scope, opts Options) (*Provider, er
 	}
 	source := credentialSource(ctx, cfg)
 	if opts.RoleARN != "" {
-		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), opts.RoleARN,
-			func(o *stscreds.AssumeRoleOptions) {
-				o.RoleSessionName = opts.SessionName
-				if o.RoleSessionName == "" {
-					o.RoleSessionName = "gantry"
-				}
-				if opts.ExternalID != "" {
-					o.ExternalID = aws.String(opts.ExternalID)
-				}
-			}))
+		assumeRole(&cfg, opts)
 		source = fmt.Sprintf("role %s assumed with %s", opts.RoleARN, source)
 	}
 	p := &Provider{scope: scope, log: log, account: want,
@@ -156,6 +147,21 @@ func New(ctx context.Context, scope provider.Scope, opts Options) (*Provider, er
 		return nil, err
 	}
 	return p, nil
+}
+
+// assumeRole makes cfg's credentials those of opts.RoleARN, assumed with
+// the credentials cfg has (and refreshed before they expire).
+func assumeRole(cfg *aws.Config, opts Options) {
+	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(*cfg), opts.RoleARN,
+		func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = opts.SessionName
+			if o.RoleSessionName == "" {
+				o.RoleSessionName = "gantry"
+			}
+			if opts.ExternalID != "" {
+				o.ExternalID = aws.String(opts.ExternalID)
+			}
+		}))
 }
 
 func defaultReadAttempts(o Options) int {
