@@ -88,8 +88,10 @@ func newCLI(t *testing.T, env ...string) *cli {
 		t.Skip("gantry is not on PATH (run through go test)")
 	}
 	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "demo"), 0o755); err != nil {
-		t.Fatal(err)
+	for _, d := range []string{"demo", "sb"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "demo", "project.cue"), []byte(demoProject), 0o644); err != nil {
 		t.Fatal(err)

@@ -64,6 +64,7 @@ Exit codes: 0 success; 1 invalid configuration or a failed read; with
 		},
 	}
 	f.target.register(cmd)
+	f.target.readOnly = true // a plan never changes the account
 	cmd.Flags().StringVarP(&f.out, "out", "o", "", "save the plan to `FILE` for gantry apply --plan and gantry show")
 	cmd.Flags().BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are (1 on error)")
 	choiceFlag(cmd, &f.format, "format", "text", "output format: text, markdown or json", planFormats()...)

@@ -33,13 +33,14 @@ func (f *sandboxFlags) filter() sandbox.Filter {
 	return sandbox.Filter{Project: f.project, Environment: f.env, Account: f.account, Region: f.region}
 }
 
-// open opens the sandbox --sandbox or GANTRY_SANDBOX names.
-func (f *sandboxFlags) open() (*sandbox.Sandbox, error) {
+// open opens the sandbox --sandbox or GANTRY_SANDBOX names: read-only
+// for commands that only look, creating it for those that set one up.
+func (f *sandboxFlags) open(o sandbox.Options) (*sandbox.Sandbox, error) {
 	dir := sandboxDir(f.dir)
 	if dir == "" {
 		return nil, usage(errors.New("no sandbox: use --sandbox DIR or set " + sandbox.EnvDir + "=DIR"))
 	}
-	sb, err := sandbox.Open(dir, sandbox.Options{})
+	sb, err := sandbox.Open(dir, o)
 	if err != nil {
 		return nil, failed(err)
 	}
@@ -56,6 +57,7 @@ work against it with --sandbox DIR (or GANTRY_SANDBOX=DIR). These commands
 look inside it and change it the way someone would in the AWS console, so
 drift and failures can be shown and tested:
 
+  init        create a new, empty sandbox account in a directory
   list        resources in the sandbox (gantry's, or --all)
   show        one resource as AWS reads it back, with its deployments
   edit        change properties or tags out of band (drift)
@@ -82,11 +84,35 @@ its id, ARN or name. docs/sandbox.md describes the sandbox in full.`,
 	pf.StringVar(&f.account, "account", "", "only this AWS account")
 	pf.StringVar(&f.region, "region", "", "only this region")
 	cmd.AddCommand(
-		newSandboxListCmd(f), newSandboxShowCmd(f), newSandboxEditCmd(f), newSandboxDeleteCmd(f),
+		newSandboxInitCmd(f), newSandboxListCmd(f), newSandboxShowCmd(f), newSandboxEditCmd(f), newSandboxDeleteCmd(f),
 		newSandboxCreateCmd(f), newSandboxPushImageCmd(f), newSandboxKnobsCmd(f), newSandboxFailCmd(f),
 		newSandboxLocksCmd(f),
 	)
 	return cmd
+}
+
+func newSandboxInitCmd(f *sandboxFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "init",
+		Short: "Create a new, empty sandbox account in a directory",
+		Long: `Create the sandbox --sandbox DIR (or GANTRY_SANDBOX) names: the directory,
+if it does not exist, and an empty account in it. plan, apply, destroy and
+unlock refuse a --sandbox directory that does not exist, so that a
+mistyped path is never silently a new, empty account (which a plan would
+show as everything to create); an existing empty directory is an empty
+account too. Running init on an existing sandbox changes nothing.`,
+		Example: `  gantry sandbox init --sandbox ./.sandbox
+  GANTRY_SANDBOX=$(mktemp -d)/sb gantry sandbox init`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			sb, err := f.open(sandbox.Options{Create: true})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Sandbox ready in %s.\n", sb.Dir())
+			return nil
+		},
+	}
 }
 
 func newSandboxListCmd(f *sandboxFlags) *cobra.Command {
@@ -107,7 +133,7 @@ status; --format json prints the resources in full.`,
 			if err := checkChoice("format", format, "text", "json"); err != nil {
 				return err
 			}
-			sb, err := f.open()
+			sb, err := f.open(sandbox.Options{ReadOnly: true})
 			if err != nil {
 				return err
 			}
@@ -188,7 +214,7 @@ name. A task definition's address names its latest revision.`,
   gantry sandbox show service/api --env staging --properties`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sb, err := f.open()
+			sb, err := f.open(sandbox.Options{ReadOnly: true})
 			if err != nil {
 				return err
 			}
@@ -252,7 +278,7 @@ deployment, and a task definition gets a new revision.`,
 			if len(sets) == 0 && patch == nil && len(unset) == 0 && len(tagSets) == 0 && len(untags) == 0 {
 				return usage(errors.New("nothing to change: give PATH=VALUE, --unset, --merge, --tag or --untag"))
 			}
-			sb, err := f.open()
+			sb, err := f.open(sandbox.Options{})
 			if err != nil {
 				return err
 			}
@@ -360,7 +386,7 @@ rule uses cannot be deleted, a load balancer takes its listeners with it).`,
 		Example: `  gantry sandbox delete service/api/alarm/highCPU --env staging`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sb, err := f.open()
+			sb, err := f.open(sandbox.Options{})
 			if err != nil {
 				return err
 			}
@@ -404,7 +430,7 @@ address (with the ownership tags). Prints the resource's id.`,
 			if err != nil {
 				return usage(err)
 			}
-			sb, err := f.open()
+			sb, err := f.open(sandbox.Options{Create: true})
 			if err != nil {
 				return err
 			}
@@ -442,7 +468,7 @@ property is true.`,
 		Example: `  gantry sandbox push-image repository/api 1.8.0 --env staging`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sb, err := f.open()
+			sb, err := f.open(sandbox.Options{})
 			if err != nil {
 				return err
 			}
@@ -528,7 +554,7 @@ _DEPLOYMENT_DURATION, _SHUFFLE and _SEED override them for one process.
 // editKnobs is knobs and fail: change edits the knobs saved in the
 // sandbox, which are saved again when it reports a change, then printed.
 func (f *sandboxFlags) editKnobs(w io.Writer, change func(k *sandbox.Knobs) bool) error {
-	sb, err := f.open()
+	sb, err := f.open(sandbox.Options{Create: true})
 	if err != nil {
 		return err
 	}
@@ -613,7 +639,7 @@ holder's lock with gantry unlock --force and the lock id.`,
 		Example: `  gantry sandbox locks --sandbox ./.sandbox`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sb, err := f.open()
+			sb, err := f.open(sandbox.Options{ReadOnly: true})
 			if err != nil {
 				return err
 			}

@@ -32,12 +32,15 @@ const EnvSandbox = sandbox.EnvDir
 type targetFlags struct {
 	env     string
 	sandbox string
+	// readOnly: the command only reads live state (plan); the sandbox is
+	// opened read-only.
+	readOnly bool
 }
 
 func (t *targetFlags) register(cmd *cobra.Command) {
 	envFlag(cmd, &t.env, "environment to work on (required when the configuration has several)")
 	cmd.Flags().StringVar(&t.sandbox, "sandbox", "",
-		"work against the local sandbox account in `DIR` (created if missing) instead of AWS; or set "+EnvSandbox+"=DIR")
+		"work against the local sandbox account in `DIR` (an existing directory; gantry sandbox init makes one) instead of AWS; or set "+EnvSandbox+"=DIR")
 }
 
 // environment returns the environment --env names. Without --env, a
@@ -108,9 +111,9 @@ func (t *targetFlags) open() (provider.Provider, error) {
 		return nil, usage(errors.New("no target account: this gantry has no AWS provider yet; " +
 			"use --sandbox DIR (or set " + EnvSandbox + "=DIR) to work against a local sandbox account"))
 	}
-	sb, err := sandbox.Open(dir, sandbox.Options{})
+	sb, err := sandbox.Open(dir, sandbox.Options{ReadOnly: t.readOnly})
 	if err != nil {
-		return nil, failed(fmt.Errorf("open sandbox %s: %w", dir, err))
+		return nil, failed(err)
 	}
 	return sb, nil
 }

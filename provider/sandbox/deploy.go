@@ -288,6 +288,10 @@ func (s *Sandbox) Health(ctx context.Context, scope provider.Scope, service *pro
 	if err != nil {
 		return nil, err
 	}
+	if h == nil { // a read-only handle on a directory with no database yet
+		return nil, &provider.OpError{Address: service.Address, Type: catalog.Service, Operation: "ecs:DescribeServices",
+			Code: "ServiceNotFoundException", Message: "Service not found.", NotFound: true}
+	}
 	if hasTargets {
 		if err := s.readCall(ctx, "elasticloadbalancing:DescribeTargetHealth", catalog.Service, service.Address); err != nil {
 			return nil, err

@@ -251,6 +251,10 @@ func (s *Sandbox) Get(ctx context.Context, f Filter, ref string) (*Resource, err
 		out = s.inspect(c, r)
 		return nil
 	})
+	if err == nil && out == nil {
+		// A read-only handle on a directory with no database yet.
+		return nil, fmt.Errorf("no resource %q in the sandbox%s", ref, f.describe())
+	}
 	return out, err
 }
 

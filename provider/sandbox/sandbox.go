@@ -46,6 +46,14 @@ type Options struct {
 	// between processes, but a machine crash may lose the last writes.
 	// For tests and benchmarks.
 	NoSync bool
+	// Create makes the directory when it does not exist; without it, a
+	// directory that does not exist is an error (*NotExistError), so a
+	// mistyped --sandbox path is never silently a new, empty account.
+	Create bool
+	// ReadOnly never writes to the directory: the database is opened
+	// read-only, one that does not exist yet reads as an empty account,
+	// and every write fails. For plan and inspection.
+	ReadOnly bool
 }
 
 // Sandbox is a handle on a sandbox directory. It implements
@@ -64,9 +72,10 @@ type Sandbox struct {
 
 var _ provider.Provider = (*Sandbox)(nil)
 
-// Open opens (creating it if needed) the sandbox in dir.
+// Open opens the sandbox in dir, an existing directory (or one it makes,
+// with opts.Create). An empty directory is a new, empty account.
 func Open(dir string, opts Options) (*Sandbox, error) {
-	st, err := openStore(dir)
+	st, err := openStore(dir, opts.Create, opts.ReadOnly)
 	if err != nil {
 		return nil, err
 	}
