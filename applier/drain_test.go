@@ -103,6 +103,13 @@ func TestSandboxCreateWaitsForADrainingServiceOfTheSameName(t *testing.T) {
 	if api == nil {
 		t.Fatal("no service/api")
 	}
+	// The deleted service drains for as long as a deployment takes: long
+	// enough now that planning, on a loaded machine, is over before it is.
+	k := drainKnobs()
+	k.DeploymentDuration = sandbox.Duration(1500 * time.Millisecond)
+	if err := w.sb.SetKnobs(k); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.sb.Delete(context.Background(), w.scope, api); err != nil {
 		t.Fatal(err)
 	}
