@@ -14,10 +14,11 @@ import (
 	"github.com/gantry-gitops/gantry/provider"
 )
 
-// IAM: roles and instance profiles. The Tagging API lists neither, and
-// ListRoles / ListInstanceProfiles return no tags: each one is read with
-// GetRole / GetInstanceProfile (which do) and kept when it carries the
-// scope's tags. IAM is global: the same role serves every region.
+// IAM: roles and instance profiles. The Tagging API lists neither: roles
+// are found by their tags in GetAccountAuthorizationDetails; instance
+// profiles, which ListInstanceProfiles returns without tags, are each
+// read with GetInstanceProfile and kept when they carry the scope's tags.
+// IAM is global: the same role serves every region.
 
 // iamParallelism bounds the per-role reads, under IAM's low request rate.
 const iamParallelism = 4
@@ -79,26 +80,67 @@ func forEachOwned(ctx context.Context, c *call, names []string, read func(contex
 
 // --- roles ---
 
+// listRoles reads every role's tags and policies in one paged
+// GetAccountAuthorizationDetails (one call per 1000 roles, where
+// ListRoles, which returns no tags, would need GetRole and three policy
+// listings per role), then GetRole for each owned role's description and
+// session duration, which the details leave out.
 func listRoles(ctx context.Context, c *call, _ []taggedARN) ([]*provider.Observed, error) {
+	policies := map[string]map[string]any{} // owned role → its policy properties
 	var names []string
-	pg := iam.NewListRolesPaginator(c.p.r.iam, &iam.ListRolesInput{})
+	pg := iam.NewGetAccountAuthorizationDetailsPaginator(c.p.r.iam, &iam.GetAccountAuthorizationDetailsInput{
+		Filter: []iamtypes.EntityType{iamtypes.EntityTypeRole}, MaxItems: aws.Int32(1000)})
 	for pg.HasMorePages() {
 		page, err := pg.NextPage(ctx)
 		if err != nil {
 			return nil, c.err(err)
 		}
-		for _, r := range page.Roles {
-			names = append(names, aws.ToString(r.RoleName))
+		for _, r := range page.RoleDetailList {
+			if !ownedBy(iamTagMap(r.Tags), c.scope) {
+				continue
+			}
+			name := aws.ToString(r.RoleName)
+			names = append(names, name)
+			policies[name] = rolePolicies(r)
 		}
 	}
 	return forEachOwned(ctx, c, names, func(ctx context.Context, name string) (*provider.Observed, error) {
-		return readRole(ctx, c, name, true)
+		return getRole(ctx, c, name, policies[name])
 	})
 }
 
-// readRole reads a role; with ownedOnly it stops after GetRole for a role
-// that is not the scope's (its policies are none of gantry's business).
-func readRole(ctx context.Context, c *call, name string, ownedOnly bool) (*provider.Observed, error) {
+// rolePolicies are a role's managed and inline policies from its details.
+func rolePolicies(r iamtypes.RoleDetail) map[string]any {
+	var arns, inline []any
+	for _, p := range r.AttachedManagedPolicies {
+		arns = append(arns, aws.ToString(p.PolicyArn))
+	}
+	for _, p := range r.RolePolicyList {
+		inline = append(inline, map[string]any{"PolicyName": aws.ToString(p.PolicyName), "PolicyDocument": aws.ToString(p.PolicyDocument)})
+	}
+	return map[string]any{"ManagedPolicyArns": arns, "Policies": inline}
+}
+
+// readRole reads one role and its policies (four calls and one per
+// inline policy): for a role just written.
+func readRole(ctx context.Context, c *call, name string) (*provider.Observed, error) {
+	managed, err := attachedPolicies(ctx, c, name)
+	if err != nil {
+		if notFound(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	inline, err := inlinePolicies(ctx, c, name)
+	if err != nil {
+		return nil, err
+	}
+	return getRole(ctx, c, name, map[string]any{"ManagedPolicyArns": managed, "Policies": inline})
+}
+
+// getRole reads a role with GetRole; policies are its policy properties,
+// read otherwise.
+func getRole(ctx context.Context, c *call, name string, policies map[string]any) (*provider.Observed, error) {
 	out, err := c.p.r.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 	if notFound(err) {
 		return nil, nil
@@ -107,10 +149,6 @@ func readRole(ctx context.Context, c *call, name string, ownedOnly bool) (*provi
 		return nil, c.err(err)
 	}
 	r := out.Role
-	tags := iamTagMap(r.Tags)
-	if ownedOnly && !ownedBy(tags, c.scope) {
-		return observed(catalog.IAMRole, name, "", nil, nil, tags), nil
-	}
 	props := map[string]any{"RoleName": name, "Path": aws.ToString(r.Path),
 		"AssumeRolePolicyDocument": aws.ToString(r.AssumeRolePolicyDocument), "Description": aws.ToString(r.Description)}
 	if r.MaxSessionDuration != nil {
@@ -119,14 +157,11 @@ func readRole(ctx context.Context, c *call, name string, ownedOnly bool) (*provi
 	if r.PermissionsBoundary != nil {
 		props["PermissionsBoundary"] = aws.ToString(r.PermissionsBoundary.PermissionsBoundaryArn)
 	}
-	if props["ManagedPolicyArns"], err = attachedPolicies(ctx, c, name); err != nil {
-		return nil, err
-	}
-	if props["Policies"], err = inlinePolicies(ctx, c, name); err != nil {
-		return nil, err
+	for k, v := range policies {
+		props[k] = v
 	}
 	return observed(catalog.IAMRole, name, "", props,
-		map[string]string{"Arn": aws.ToString(r.Arn), "RoleId": aws.ToString(r.RoleId)}, tags), nil
+		map[string]string{"Arn": aws.ToString(r.Arn), "RoleId": aws.ToString(r.RoleId)}, iamTagMap(r.Tags)), nil
 }
 
 func attachedPolicies(ctx context.Context, c *call, role string) ([]any, error) {
@@ -173,7 +208,7 @@ func createRole(ctx context.Context, c *call, req provider.Request) (*provider.O
 		MaxSessionDuration: i32(p, "MaxSessionDuration"), PermissionsBoundary: optString(str(p, "PermissionsBoundary")),
 		Tags: iamTags(req.Tags)}
 	_, err := c.p.w.iam.CreateRole(ctx, in)
-	read := func(ctx context.Context) (*provider.Observed, error) { return readRole(ctx, c, name, false) }
+	read := func(ctx context.Context) (*provider.Observed, error) { return readRole(ctx, c, name) }
 	if isCode(err, "EntityAlreadyExists") {
 		return adopt(ctx, c, err, read, updateRole, req)
 	}
@@ -294,13 +329,13 @@ func updateRole(ctx context.Context, c *call, live *provider.Observed, req provi
 	if err != nil {
 		return nil, err
 	}
-	return mustRead(ctx, c, live.ID, func(ctx context.Context) (*provider.Observed, error) { return readRole(ctx, c, live.ID, false) })
+	return mustRead(ctx, c, live.ID, func(ctx context.Context) (*provider.Observed, error) { return readRole(ctx, c, live.ID) })
 }
 
 // deleteRole detaches and deletes the role's policies first: IAM refuses
 // to delete a role that has any (DeleteConflict).
 func deleteRole(ctx context.Context, c *call, live *provider.Observed) error {
-	cur, err := readRole(ctx, c, live.ID, false)
+	cur, err := readRole(ctx, c, live.ID)
 	if err != nil || cur == nil {
 		return err
 	}
