@@ -371,9 +371,14 @@ func TestUnlockBreaksACrashedHoldersLock(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "demo/test is locked by ci@ci-runner-7") || !strings.Contains(out, "gantry unlock --env test --force 0123456789abcdef") {
 		t.Errorf("unlock without --force: exit %d\n%s", code, out)
 	}
+	// The wrong id changes nothing and shows who holds the lock.
 	_, errOut, code = c.run("unlock", "demo", "--env", "test", "--force", "ffffffffffffffff")
-	if code != 1 || !strings.Contains(errOut, "locked with id 0123456789abcdef, not ffffffffffffffff; nothing broken") {
+	if code != 1 || !strings.Contains(errOut, "gantry: demo/test is locked by ci@ci-runner-7 (pid 4242, apply) since ") ||
+		!strings.Contains(errOut, "lock id 0123456789abcdef, commit 9c1e0b7\n  not ffffffffffffffff: nothing broken") {
 		t.Errorf("unlock with the wrong id: exit %d\n%s", code, errOut)
+	}
+	if h, err := sb.LockHolder(demoScope); err != nil || h == nil || h.ID != dead.ID {
+		t.Fatalf("after unlock with the wrong id the holder is %+v (%v), want %s", h, err, dead.ID)
 	}
 	out, errOut, code = c.run("unlock", "demo", "--env", "test", "--force", "0123456789abcdef")
 	if code != 0 || !strings.Contains(out, "Broke the lock of demo/test (id 0123456789abcdef, held by ci@ci-runner-7") {

@@ -74,8 +74,8 @@ func runUnlock(cmd *cobra.Command, dir string, f *unlockFlags) error {
 		return nil
 	}
 	if f.force != holder.ID {
-		return failed(fmt.Errorf("%s is locked with id %s, not %s; nothing broken (the lock may have changed hands: run gantry unlock --env %s to see it)",
-			name, holder.ID, f.force, sc.Environment))
+		return failed(fmt.Errorf("%s is %v\n  not %s: nothing broken (the lock may have changed hands since you looked; only its exact id breaks it)",
+			name, &provider.LockedError{Holder: *holder}, f.force))
 	}
 	if processAlive(holder) {
 		return failed(fmt.Errorf("the lock holder, pid %d on this host (%s), is still running; stop it, or let it finish, instead of breaking its lock",
