@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -125,8 +126,28 @@ func repositoryObserved(ctx context.Context, c *call, r ecrtypes.Repository, tag
 		props["LifecyclePolicy"] = map[string]any{"LifecyclePolicyText": aws.ToString(lp.LifecyclePolicyText),
 			"RegistryId": aws.ToString(lp.RegistryId)}
 	}
-	attrs := map[string]string{"Arn": aws.ToString(r.RepositoryArn), "RepositoryUri": aws.ToString(r.RepositoryUri)}
+	n, err := imageCount(ctx, c, r.RepositoryName)
+	if err != nil {
+		return nil, err
+	}
+	attrs := map[string]string{"Arn": aws.ToString(r.RepositoryArn), "RepositoryUri": aws.ToString(r.RepositoryUri),
+		catalog.ImageCountAttribute: strconv.Itoa(n)}
 	return observed(catalog.ECRRepository, aws.ToString(r.RepositoryName), "", props, attrs, tags), nil
+}
+
+// imageCount counts the repository's images (ListImages, 1000 a page):
+// what a destroy keeps the repository for unless told to delete data.
+func imageCount(ctx context.Context, c *call, name *string) (int, error) {
+	n := 0
+	pg := ecr.NewListImagesPaginator(c.p.r.ecr, &ecr.ListImagesInput{RepositoryName: name, MaxResults: aws.Int32(1000)})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return 0, c.err(err)
+		}
+		n += len(page.ImageIds)
+	}
+	return n, nil
 }
 
 // readRepository reads one repository with its tags; nil when it is gone.
