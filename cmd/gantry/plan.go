@@ -3,12 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gantry-gitops/gantry/internal/gitinfo"
 	"github.com/gantry-gitops/gantry/planner"
 )
 
@@ -102,6 +104,7 @@ func runPlan(cmd *cobra.Command, dir string, f *planFlags) error {
 	}
 	if f.out != "" {
 		fmt.Fprintf(cmd.ErrOrStderr(), "gantry: plan saved to %s; apply it with: gantry apply --plan %s\n", f.out, f.out)
+		warnExposedPlan(cmd, f.out)
 	}
 	if f.detailedExitCode && plan.HasChanges() {
 		return &exitError{code: 2}
@@ -162,4 +165,17 @@ func usageAsFailure(err error) error {
 		return failed(ee.err)
 	}
 	return err
+}
+
+// warnExposedPlan warns when a plan file was written where git would
+// commit it: it holds the configuration's secrets in clear.
+func warnExposedPlan(cmd *cobra.Command, path string) {
+	root, exposed, err := gitinfo.Exposed(path)
+	if err != nil {
+		slog.Debug("cannot tell whether git ignores the plan file", "path", path, "err", err)
+	}
+	if exposed {
+		fmt.Fprintf(cmd.ErrOrStderr(), "gantry: warning: %s is in the git work tree %s and git does not ignore it; "+
+			"a plan file holds the configuration's secrets in clear: add *.plan to .gitignore\n", path, root)
+	}
 }

@@ -52,3 +52,40 @@ func TestRead(t *testing.T) {
 		t.Errorf("edited: %+v", info)
 	}
 }
+
+// A plan file is exposed in a work tree unless git ignores it: by a
+// .gitignore at the root or in a subdirectory, or by info/exclude.
+func TestExposed(t *testing.T) {
+	outside := t.TempDir()
+	if _, exposed, err := Exposed(filepath.Join(outside, "prod.plan")); err != nil || exposed {
+		t.Fatalf("outside git: exposed %v, %v", exposed, err)
+	}
+	root := t.TempDir()
+	if _, err := git.PlainInit(root, false); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, s string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(".gitignore", "*.plan\n")
+	write("deploy/.gitignore", "plans/\n")
+	write(".git/info/exclude", "*.excluded\n")
+	for path, want := range map[string]bool{
+		"prod.plan":             false,
+		"deploy/staging.plan":   false,
+		"deploy/plans/prod.out": false,
+		"prod.excluded":         false,
+		"prod.out":              true,
+		"deploy/prod.json":      true,
+	} {
+		got, exposed, err := Exposed(filepath.Join(root, path))
+		if err != nil || exposed != want || got != root {
+			t.Errorf("%s: exposed %v in %s (%v), want %v in %s", path, exposed, got, err, want, root)
+		}
+	}
+}
