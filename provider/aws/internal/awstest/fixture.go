@@ -331,3 +331,8 @@ func (a *Applied) Request(t testing.TB, addr string) provider.Request {
 	}
 	return provider.Request{Address: addr, Type: r.Type, Properties: graph.Unwrap(props).(map[string]any), Tags: r.Tags}
 }
+
+// VPC, Public and Private name the network's VPC and subnets.
+func (n Network) VPC() string          { return n.vpc }
+func (n Network) Public(i int) string  { s, _ := n.public[i%len(n.public)].(string); return s }
+func (n Network) Private(i int) string { s, _ := n.private[i%len(n.private)].(string); return s }
