@@ -42,7 +42,7 @@ var notFoundCodes = map[string]bool{
 	"ClusterNotFoundException": true, "ServiceNotFoundException": true,
 	"LoadBalancerNotFound": true, "TargetGroupNotFound": true, "ListenerNotFound": true,
 	"RuleNotFound": true, "InvalidGroup.NotFound": true, "InvalidLaunchTemplateId.NotFound": true,
-	"InvalidLaunchTemplateName.NotFoundException": true, "InvalidLaunchTemplateId.Malformed": false,
+	"InvalidLaunchTemplateName.NotFoundException": true,
 	"NoSuchEntity": true, "ResourceNotFoundException": true, "RepositoryNotFoundException": true,
 	"ParameterNotFound": true, "ObjectNotFoundException": true, "ResourceNotFound": true,
 	"InvalidGroupId.NotFound": true,

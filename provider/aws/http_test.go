@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -248,4 +249,30 @@ func ssmGet(name string) *ssm.GetParameterInput {
 }
 func ssmDelete(name string) *ssm.DeleteParameterInput {
 	return &ssm.DeleteParameterInput{Name: aws.String(name)}
+}
+
+func TestCallsAreLoggedAtDebug(t *testing.T) {
+	f := &fakeAWS{t: t, answer: func(op string, _ url.Values, _ string, _ int) (int, string) {
+		if op == "GetCallerIdentity" {
+			return 200, callerIdentity(unitScope.Account)
+		}
+		return 200, `{"Parameter":{"Name":"/x","Value":"{}","Version":1}}`
+	}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	fakeEnv(t, srv.URL)
+	var buf strings.Builder
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	p, err := New(context.Background(), unitScope, Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.r.ssm.GetParameter(context.Background(), ssmGet("/x")); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"operation=GetCallerIdentity", "operation=GetParameter", "requestId=req-GetParameter"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("debug log lacks %s:\n%s", want, buf.String())
+		}
+	}
 }

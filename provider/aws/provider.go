@@ -127,14 +127,18 @@ func New(ctx context.Context, scope provider.Scope, opts Options) (*Provider, er
 	if opts.HTTPClient != nil {
 		load = append(load, config.WithHTTPClient(opts.HTTPClient))
 	}
-	if len(opts.APIOptions) > 0 {
-		load = append(load, config.WithAPIOptions(opts.APIOptions))
-	}
+	load = append(load, config.WithAPIOptions(append([]func(*middleware.Stack) error{logCalls(log)}, opts.APIOptions...)))
 	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {
 		return nil, fmt.Errorf("aws: loading the AWS configuration: %w", err)
 	}
-	source := credentialSource(ctx, cfg)
+	source, err := credentialSource(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("aws: no AWS credentials for environment %s of %s (account %s): the SDK's chain "+
+			"(environment variables, shared config and AWS_PROFILE, SSO, web identity, container and instance roles) found none "+
+			"(%v); configure credentials, or work against a local sandbox with --sandbox DIR",
+			scope.Environment, scope.Project, want, err)
+	}
 	if opts.RoleARN != "" {
 		assumeRole(&cfg, opts)
 		source = fmt.Sprintf("role %s assumed with %s", opts.RoleARN, source)
@@ -187,20 +191,33 @@ func withRetries(cfg aws.Config, n int) aws.Config {
 
 // credentialSource says where the SDK found credentials, for the account
 // guard's message: the provider (environment, shared file, SSO, web
-// identity, ...) and the profile.
-func credentialSource(ctx context.Context, cfg aws.Config) string {
-	src := "no credentials"
-	if cfg.Credentials != nil {
-		if c, err := cfg.Credentials.Retrieve(ctx); err == nil {
-			src = "credentials from " + c.Source
-		} else {
-			src = "credentials that failed to load (" + err.Error() + ")"
-		}
+// identity, ...) and the profile. No credentials at all is an error: no
+// call could be made, the account guard's included.
+func credentialSource(ctx context.Context, cfg aws.Config) (string, error) {
+	if cfg.Credentials == nil {
+		return "", errors.New("no credential provider")
 	}
+	c, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return "", rootCause(err)
+	}
+	src := "credentials from " + c.Source
 	if prof := os.Getenv("AWS_PROFILE"); prof != "" {
 		src += ", profile " + prof
 	}
-	return src
+	return src, nil
+}
+
+// rootCause is the innermost error of a chain: the SDK wraps a credential
+// failure in several layers that each repeat it.
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
 
 // guard is the account guard: STS GetCallerIdentity must name account.

@@ -5,6 +5,10 @@ package applytest
 
 import (
 	"context"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +91,22 @@ func TestEmulatorApplyImageChangeCrashLoopDestroy(t *testing.T) {
 	_, live = planFor(t, p, scope, g)
 	awstest.AssertNoChanges(t, g, live, scope)
 
+	// A change behind gantry's back is drift, and the next apply undoes it.
+	lg := find(live, "service/svc0/log-group")
+	if _, err := logsClient(t).PutRetentionPolicy(context.Background(), &cloudwatchlogs.PutRetentionPolicyInput{
+		LogGroupName: awssdk.String(lg.ID), RetentionInDays: awssdk.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	plan, live = planFor(t, p, scope, g)
+	if c := plan.Change("service/svc0/log-group"); c == nil || c.Action != planner.Update {
+		t.Errorf("drift of the log group's retention not planned: %+v", c)
+	}
+	if res := applyPlan(t, p, plan, live); len(res.Failed)+len(res.NotStarted) > 0 {
+		t.Fatalf("undoing drift:\n%s", failures(res))
+	}
+	_, live = planFor(t, p, scope, g)
+	awstest.AssertNoChanges(t, g, live, scope)
+
 	// An image change: a new task definition revision and a service
 	// deployment, nothing else.
 	g2 := awstest.Graph(scope, net, 1, image("1.1.0"))
@@ -143,6 +163,14 @@ func TestEmulatorApplyImageChangeCrashLoopDestroy(t *testing.T) {
 			t.Errorf("left after destroy: %s %s", o.Address, o.ID)
 		}
 	}
+}
+
+func logsClient(t *testing.T) *cloudwatchlogs.Client {
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion(awstest.Region), config.WithHTTPClient(awstest.HTTPClient()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cloudwatchlogs.NewFromConfig(cfg)
 }
 
 func find(live []*provider.Observed, addr string) *provider.Observed {
