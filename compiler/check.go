@@ -147,6 +147,7 @@ func (c *checker) run() *config.Project {
 
 	c.checkTopLevel()
 	c.checkEnvDefinitions(envs)
+	c.checkMapShapes(envs)
 	c.checkNames()
 	c.checkEnvEntries()
 
@@ -359,6 +360,27 @@ func (c *checker) checkTopLevel() {
 			pos = c.nodePos(f.node, "", []string{name})
 		}
 		c.errorAt(pos, "", []string{name}, msg)
+	}
+}
+
+// checkMapShapes reports the maps of the top level (environments,
+// clusters, load balancers, services) and of each environment's
+// refinements that are not structs (services: "web"): nothing would read
+// them, so nothing would be created (found by FuzzDifferential; CUE's
+// #Config rejects them).
+func (c *checker) checkMapShapes(envs *gnode) {
+	check := func(n *gnode, env string, path []string) {
+		if n != nil && !n.failed && n.kind != cue.StructKind {
+			c.wrongShape(n, nil, env, path, "a struct")
+		}
+	}
+	for _, kind := range append([]string{"environments"}, entityOrder...) {
+		check(c.tree.field(kind), "", []string{kind})
+	}
+	for _, e := range c.envNames {
+		for _, kind := range entityOrder {
+			check(envs.path(e, kind), "", []string{"environments", e, kind})
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/token"
 )
 
 // knownAttributes are the attributes a configuration may carry: gantry's
@@ -29,10 +30,20 @@ var unsupportedAttributes = map[string]string{
 	"extern": "gantry does not support @extern",
 }
 
-// checkAttributes reports attributes gantry does not know, at the
+// attrFinding is an attribute gantry does not accept.
+type attrFinding struct {
+	pos  token.Pos
+	path string
+	msg  string
+}
+
+// checkAttributes finds attributes gantry does not know, at the
 // attribute, with the closest known one. src holds the files' sources
-// (by file name): a file without an '@' has no attribute.
-func (l *loader) checkAttributes(files []*ast.File, src map[string][]byte) {
+// (by file name): a file without an '@' has no attribute. It runs beside
+// CUE's evaluation; the findings are reported once the evaluation is
+// over (waitIndex), so that they do not stop it.
+func checkAttributes(files []*ast.File, src map[string][]byte) []attrFinding {
+	var out []attrFinding
 	for _, f := range files {
 		if s, ok := src[f.Filename]; ok && !bytes.Contains(s, []byte("@")) {
 			continue
@@ -43,7 +54,9 @@ func (l *loader) checkAttributes(files []*ast.File, src map[string][]byte) {
 			case *ast.Field:
 				path = append(path, attrPathLabel(x.Label))
 			case *ast.Attribute:
-				l.checkAttribute(x, path)
+				if f, ok := checkAttribute(x, path); ok {
+					out = append(out, f)
+				}
 			}
 			return true
 		}, func(n ast.Node) {
@@ -52,12 +65,13 @@ func (l *loader) checkAttributes(files []*ast.File, src map[string][]byte) {
 			}
 		})
 	}
+	return out
 }
 
-func (l *loader) checkAttribute(a *ast.Attribute, path []string) {
+func checkAttribute(a *ast.Attribute, path []string) (attrFinding, bool) {
 	key, _ := a.Split()
 	if key == "" || containsString(knownAttributes, key) {
-		return
+		return attrFinding{}, false
 	}
 	var msg string
 	if why, ok := unsupportedAttributes[key]; ok {
@@ -70,7 +84,7 @@ func (l *loader) checkAttribute(a *ast.Attribute, path []string) {
 			msg += " (gantry knows @sensitive(), and CUE's @tag(), @json(), @yaml(), @protobuf() and @go())"
 		}
 	}
-	l.add(a.Pos(), "", strings.Join(path, "."), "", msg, SeverityError)
+	return attrFinding{a.Pos(), strings.Join(path, "."), msg}, true
 }
 
 // attrPathLabel writes a field's label for a diagnostic's path: a static

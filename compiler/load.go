@@ -61,12 +61,19 @@ func Load(dir string) (*config.Project, Diagnostics, error) {
 
 // LoadWithOptions is Load with options.
 func LoadWithOptions(dir string, opts LoadOptions) (*config.Project, Diagnostics, error) {
+	p, ds, _, err := loadAll(dir, opts)
+	return p, ds, err
+}
+
+// loadAll is LoadWithOptions; it also returns the loader, whose checker
+// holds the effective values (for the tests).
+func loadAll(dir string, opts LoadOptions) (*config.Project, Diagnostics, *loader, error) {
 	l, err := newLoader(dir, opts)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := l.readFiles(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	p := l.evaluate()
 	marks := sensitiveVars(l.files, l.sources)
@@ -74,9 +81,9 @@ func LoadWithOptions(dir string, opts LoadOptions) (*config.Project, Diagnostics
 	ds := normalize(l.diags)
 	maskSensitiveDiagnostics(ds, marks)
 	if ds.HasErrors() {
-		return nil, ds, nil
+		return nil, ds, l, nil
 	}
-	return p, ds, nil
+	return p, ds, l, nil
 }
 
 // loader holds the state of one load: the files, their sources (for
@@ -98,6 +105,8 @@ type loader struct {
 	// skipErr drops CUE errors that do not matter (those inside a service
 	// that is disabled in that environment).
 	skipErr func(path []string) bool
+	// checker is the evaluation's checker, once built.
+	checker *checker
 	// wholeMerge and listFields are LoadOptions'.
 	wholeMerge, listFields bool
 
@@ -355,8 +364,9 @@ func (l *loader) evaluate() *config.Project {
 	l.indexed = make(chan *declIndex, 1)
 	go func() {
 		t0 := time.Now()
-		l.checkAttributes(l.files, l.sources)
+		attrs := checkAttributes(l.files, l.sources)
 		ix := buildDeclIndex(l.files)
+		ix.attrs = attrs
 		slog.Debug("gantry: indexed declarations", "took", time.Since(t0))
 		l.indexed <- ix
 	}()
@@ -440,6 +450,7 @@ func firstLine(s string) string {
 // configuration.
 func (l *loader) check(root cue.Value) *config.Project {
 	c := newChecker(l, root)
+	l.checker = c
 	return c.run()
 }
 
@@ -473,5 +484,8 @@ func (l *loader) waitIndex() {
 	if l.index == nil && l.indexed != nil {
 		l.index = <-l.indexed
 		l.indexed = nil
+		for _, a := range l.index.attrs {
+			l.add(a.pos, "", a.path, "", a.msg, SeverityError)
+		}
 	}
 }

@@ -24,6 +24,9 @@ import (
 // load itself only needs to know which declarations refer to others.
 type declIndex struct {
 	files []*ast.File
+	// attrs are the attributes gantry does not accept (checkAttributes),
+	// found while the index is built.
+	attrs []attrFinding
 
 	posOnce sync.Once              // builds labels and values
 	labels  map[string][]token.Pos // path key → label positions, in file order

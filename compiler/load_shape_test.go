@@ -136,7 +136,7 @@ func TestShapedReadMatchesFields(t *testing.T) {
 
 // scriptConfigDirs extracts a test script's files and returns the
 // directories holding .cue files directly.
-func scriptConfigDirs(t *testing.T, script string) []string {
+func scriptConfigDirs(t testing.TB, script string) []string {
 	t.Helper()
 	a, err := txtar.ParseFile(script)
 	if err != nil {
