@@ -102,6 +102,9 @@ func (p *Provider) Create(ctx context.Context, scope provider.Scope, req provide
 	if err != nil {
 		return nil, err
 	}
+	if err := checkProps(req, "Create"); err != nil {
+		return nil, err
+	}
 	c := &call{p: p, scope: scope, address: req.Address, typ: req.Type}
 	return h.Create(ctx, c, req)
 }
@@ -119,6 +122,9 @@ func (p *Provider) Update(ctx context.Context, scope provider.Scope, live *provi
 	}
 	h, err := p.handler(req.Type, "Update")
 	if err != nil {
+		return nil, err
+	}
+	if err := checkProps(req, "Update"); err != nil {
 		return nil, err
 	}
 	return h.Update(ctx, &call{p: p, scope: scope, address: req.Address, typ: req.Type}, live, req)

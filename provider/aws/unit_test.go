@@ -19,6 +19,11 @@ func TestEveryCatalogTypeHasAHandler(t *testing.T) {
 			t.Errorf("catalog type %s has no AWS handler", ct.Name)
 		}
 	}
+	for _, typ := range Types() {
+		if len(knownProps[typ]) == 0 {
+			t.Errorf("%s: no known properties", typ)
+		}
+	}
 	if !slices.IsSorted(Types()) {
 		t.Error("Types() is not sorted")
 	}
