@@ -84,7 +84,7 @@ func opError(err error, address, typ string) error {
 		e.NotFound = notFoundCodes[e.Code] || notFoundMessage(e.Code, e.Message)
 		e.Retryable = e.Retryable || eventualConsistency(e.Operation, e.Message)
 	} else {
-		e.Message = rootMessage(err)
+		e.Message = rootCause(err).Error()
 		// No answer from AWS at all (a connection reset, a timeout): the
 		// SDK's standard retryer would retry these; so does the applier.
 		e.Retryable = !errors.Is(err, context.Canceled) && e.Operation != ""
@@ -135,18 +135,6 @@ func eventualConsistency(op, msg string) bool {
 		}
 	}
 	return false
-}
-
-// rootMessage is the innermost message of an error chain: the SDK wraps
-// transport errors several times.
-func rootMessage(err error) string {
-	for {
-		u := errors.Unwrap(err)
-		if u == nil {
-			return err.Error()
-		}
-		err = u
-	}
 }
 
 // isCode reports whether err is an AWS error with one of the given codes.

@@ -276,3 +276,19 @@ func TestCallsAreLoggedAtDebug(t *testing.T) {
 		}
 	}
 }
+
+func TestNoCredentialsFailsBeforeAnyCall(t *testing.T) {
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls++ }))
+	defer srv.Close()
+	fakeEnv(t, srv.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	_, err := New(context.Background(), unitScope, Options{})
+	if err == nil || !strings.Contains(err.Error(), "no AWS credentials") || !strings.Contains(err.Error(), "111111111111") {
+		t.Fatalf("New without credentials: %v", err)
+	}
+	if calls != 0 {
+		t.Errorf("%d calls made without credentials", calls)
+	}
+}
