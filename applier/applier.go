@@ -193,7 +193,45 @@ func (r *Result) Failure(verb string) error {
 	if verb == "destroy" {
 		hint = "run gantry destroy again to finish"
 	}
+	if blocked := r.Blocked(); len(blocked) > 0 {
+		// Running again changes nothing until someone moves what
+		// blocks: say what, never just "run again".
+		var what []string
+		for _, ce := range blocked {
+			what = append(what, fmt.Sprintf("%s has %s %s that gantry must not delete", ce.Address, articled(ce.ChildType), ce.ChildID))
+		}
+		hint = strings.Join(what, "; ") + "; gantry never deletes what it does not own: delete or move " +
+			map[bool]string{true: "it", false: "them"}[len(blocked) == 1] + " yourself, then run gantry " + verb + " again"
+	}
 	return fmt.Errorf("%s failed: %s; %s", verb, strings.Join(parts, ", "), hint)
+}
+
+// Blocked returns the deletions a provider refused because of a child
+// gantry must not touch (provider.ChildError), in the order they failed.
+func (r *Result) Blocked() []*provider.ChildError {
+	var out []*provider.ChildError
+	for _, o := range r.Failed {
+		var ce *provider.ChildError
+		if errors.As(o.Err, &ce) {
+			if ce.Address == "" && o.Change != nil {
+				ce.Address = o.Change.Address
+			}
+			out = append(out, ce)
+		}
+	}
+	return out
+}
+
+// articled is a type's short noun with its article ("a listener rule").
+func articled(typ string) string {
+	n := entry(typ).Short
+	if n == "" {
+		n = typ
+	}
+	if strings.ContainsRune("aeiouAEIOU", rune(n[0])) {
+		return "an " + n
+	}
+	return "a " + n
 }
 
 func plural(n int, one, many string) string {

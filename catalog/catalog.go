@@ -156,6 +156,24 @@ type Type struct {
 	// an ECR repository's images), says what a live resource holds and
 	// how deleting it is guarded: see Data.
 	Data *Data
+	// Loses, for types whose deletion takes something running away (a
+	// service's tasks, a load balancer's DNS name and traffic, a
+	// cluster), says what, in a few words a plan shows beside the
+	// deletion. A plan that deletes a resource of such a type, or one
+	// whose Data describes something it holds, lists the deletion at its
+	// top, and apply asks for an explicit yes (--allow-delete). See
+	// Destructive.
+	Loses string
+	// Children lists the types whose resources belong to a resource of
+	// this type in a way AWS enforces on delete: AWS deletes them with
+	// it (a load balancer's listeners, a listener's rules) or refuses to
+	// delete it while they exist (a target group a rule forwards to, a
+	// cluster with services). A child is found by its own References to
+	// this type. Before deleting a resource of this type a provider
+	// reads its children (and theirs) and refuses the delete, naming the
+	// child, when one is not the deleting scope's or is kept
+	// (graph.TagRetain): see provider.Provider.Delete.
+	Children []string
 
 	// Deploys, for health-gated types, names the property holding what a
 	// deployment runs (a service's TaskDefinition): the health gate waits
@@ -178,6 +196,18 @@ type Type struct {
 	// CloudFormation is how the type is written in the CloudFormation
 	// export.
 	CloudFormation CloudFormation
+}
+
+// Destructive returns what deleting a live resource of the type loses
+// (its Data, else Loses), "" when a deletion loses nothing worth a
+// reviewer's attention.
+func (t *Type) Destructive(props map[string]any, attrs map[string]string) string {
+	if t.Data != nil {
+		if what := t.Data.Describe(props, attrs); what != "" {
+			return what
+		}
+	}
+	return t.Loses
 }
 
 // Reference is one property that names resources of Type. Path is dotted

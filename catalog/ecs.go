@@ -14,7 +14,12 @@ func init() {
 			{Path: "CapacityProviders", Type: CapacityProvider},
 			{Path: "DefaultCapacityProviderStrategy.CapacityProvider", Type: CapacityProvider},
 		},
-		Short:        "cluster",
+		Short: "cluster",
+		Loses: "the cluster its services run in",
+		// DeleteCluster refuses a cluster that still has services
+		// (ClusterContainsServicesException, ECS API Reference:
+		// DeleteCluster).
+		Children:     []string{Service},
 		Stage:        StageFoundation,
 		Attributes:   []string{"Arn"},
 		ForceNew:     []string{"ClusterName"},
@@ -99,6 +104,7 @@ func init() {
 			{Path: "Role", Type: IAMRole},
 		},
 		Short:      "service",
+		Loses:      "its running tasks stop",
 		Stage:      StageServices,
 		Attributes: []string{"ServiceArn", "Name"},
 		ForceNew: []string{"ServiceName", "Cluster", "LaunchType", "SchedulingStrategy", "Role",

@@ -15,7 +15,13 @@ func init() {
 		References: []Reference{
 			{Path: "SecurityGroups", Type: SecurityGroup},
 		},
-		Short:        "load balancer",
+		Short: "load balancer",
+		// Its DNS name goes with it (a new one gets another), and every
+		// request sent to it fails from then on.
+		Loses: "its DNS name and the traffic it receives",
+		// DeleteLoadBalancer deletes its listeners, and their rules with
+		// them (ELBv2 API Reference: DeleteLoadBalancer).
+		Children:     []string{Listener},
 		Stage:        StageFoundation,
 		Attributes:   []string{"LoadBalancerArn", "DNSName", "CanonicalHostedZoneID", "LoadBalancerFullName", "LoadBalancerName", "SecurityGroups"},
 		ForceNew:     []string{"Name", "Scheme", "Type"},
@@ -36,7 +42,10 @@ func init() {
 			{Path: "DefaultActions.TargetGroupArn", Type: TargetGroup},
 			{Path: "DefaultActions.ForwardConfig.TargetGroups.TargetGroupArn", Type: TargetGroup},
 		},
-		Short:      "listener",
+		Short: "listener",
+		// DeleteListener deletes its rules (ELBv2 API Reference:
+		// DeleteListener).
+		Children:   []string{ListenerRule},
 		Stage:      StageFoundation,
 		Attributes: []string{"ListenerArn"},
 		ForceNew:   []string{"LoadBalancerArn"},
@@ -79,8 +88,12 @@ func init() {
 		TagAPI:         TagAPIKeyValue,
 		CloudFormation: CloudFormation{Ref: []string{"TargetGroupArn"}, Tags: TagsList},
 		Short:          "target group",
-		Stage:          StageRouting,
-		Attributes:     []string{"TargetGroupArn", "TargetGroupFullName", "TargetGroupName", "LoadBalancerArns"},
+		// DeleteTargetGroup refuses a group a listener or rule forwards
+		// to (ResourceInUse, ELBv2 API Reference: DeleteTargetGroup);
+		// a service registering in it loses its targets' registration.
+		Children:   []string{Listener, ListenerRule, Service},
+		Stage:      StageRouting,
+		Attributes: []string{"TargetGroupArn", "TargetGroupFullName", "TargetGroupName", "LoadBalancerArns"},
 		ForceNew: []string{"Name", "Port", "Protocol", "ProtocolVersion", "TargetType",
 			"VpcId", "IpAddressType"},
 		NameProperty: "Name",

@@ -38,6 +38,11 @@ const (
 	TagProject     = "gantry:project"
 	TagEnvironment = "gantry:environment"
 	TagAddress     = "gantry:address"
+	// TagRetain, "true" on the resources of a service, repository, load
+	// balancer or cluster marked retainOnDelete: once it is removed from
+	// the configuration, gantry stops managing it and never deletes it
+	// (nor destroy; the CloudFormation export's DeletionPolicy: Retain).
+	TagRetain = "gantry:retain"
 )
 
 // Index returns the resources by address.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/gantry-gitops/gantry/catalog"
 )
 
 // OpError is a failed API call: which resource, which AWS operation, and
@@ -66,4 +68,62 @@ func (e *LockedError) Error() string {
 		s += ", commit " + h.Commit
 	}
 	return s
+}
+
+// ChildError is Delete refusing, before it deletes anything, to delete a
+// resource because of one of its children (catalog.Type.Children: what
+// AWS deletes with it, or what makes AWS refuse to delete it) that the
+// deleting scope must not touch: a child without the scope's ownership
+// tags (gantry did not create it, or another environment did), or one
+// gantry keeps (graph.TagRetain). Nothing was changed. It is never
+// retryable: the child stays until a person deletes or moves it.
+type ChildError struct {
+	// The resource that was not deleted.
+	Address, Type, ID string
+	// The child, by type and id; ChildOwner names who owns it ("" when
+	// it has no gantry ownership tags), ChildAddress its gantry address
+	// when it has one; Retained is set for a child gantry keeps.
+	ChildType, ChildID, ChildOwner, ChildAddress string
+	Retained                                     bool
+	// Cascades is true when AWS would delete the child with the
+	// resource, false when AWS refuses the delete because of it.
+	Cascades bool
+}
+
+func (e *ChildError) Error() string {
+	whose := "has no gantry ownership tags (gantry did not create it)"
+	switch {
+	case e.Retained:
+		whose = fmt.Sprintf("is %s, kept by gantry (retainOnDelete)", e.ChildAddress)
+	case e.ChildOwner != "":
+		whose = fmt.Sprintf("belongs to %s", e.ChildOwner)
+		if e.ChildAddress != "" {
+			whose += " (" + e.ChildAddress + ")"
+		}
+	}
+	what := "AWS refuses to delete it while that exists"
+	if e.Cascades {
+		what = "deleting it would delete that too"
+	}
+	s := e.ID
+	if e.Address != "" {
+		s = e.Address
+	}
+	return fmt.Sprintf("%s: not deleted: its %s %s %s, and %s; gantry never deletes what it does not own: delete or move that %s yourself first",
+		s, shortType(e.ChildType), e.ChildID, whose, what, shortType(e.ChildType))
+}
+
+// shortType is the catalog's short noun for a type.
+func shortType(typ string) string {
+	if t, ok := catalog.Lookup(typ); ok && t.Short != "" {
+		return t.Short
+	}
+	return typ
+}
+
+// IsChildError reports whether err is a delete refused because of a
+// child gantry must not touch.
+func IsChildError(err error) bool {
+	var ce *ChildError
+	return errors.As(err, &ce)
 }

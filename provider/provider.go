@@ -74,6 +74,25 @@ type Provider interface {
 	// resource that is gone fails with a NotFound *OpError.
 	Tag(ctx context.Context, scope Scope, live *Observed, tags map[string]string) (*Observed, error)
 	// Delete removes live. Deleting something already gone is not an error.
+	//
+	// Never through a resource gantry does not own: before deleting a
+	// resource whose type has Children in the catalog (a load balancer,
+	// a listener, a target group, a cluster), Delete reads its children
+	// — the live resources of each child type whose References name it,
+	// owned or not (DescribeListeners of the load balancer,
+	// DescribeRules of each listener, DescribeRules and
+	// DescribeListeners for the forwards to a target group and
+	// DescribeServices for services registering in it, ListServices of
+	// a cluster), and their children in turn — with their tags. When a
+	// child does not carry scope's ownership tags (gantry:project and
+	// gantry:environment equal to scope's), or carries graph.TagRetain
+	// "true", Delete deletes nothing and returns a *ChildError naming
+	// the resource, the child (type, id, owner or address, retained)
+	// and whether AWS would delete the child with it (Cascades). A
+	// scope without a project (a person's delete, outside gantry)
+	// skips the check. The check comes before any other refusal, so an
+	// unowned service in a cluster is named, not reported as AWS's
+	// retryable ClusterContainsServicesException.
 	Delete(ctx context.Context, scope Scope, live *Observed) error
 	// Health reports the progress of a service's newest deployment and its
 	// load balancer targets; the applier's health gates poll it. For a

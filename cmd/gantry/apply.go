@@ -273,6 +273,13 @@ func askConfirmation(in io.Reader, out io.Writer, tty bool, question, verb strin
 // failed apply is exit 1 with a one-line summary; the report above it
 // holds the details.
 func execute(cmd *cobra.Command, prov provider.Provider, plan *planner.Plan, live []*provider.Observed, f *execFlags, verb string, opts applier.Options) error {
+	_, err := executeResult(cmd, prov, plan, live, f, verb, opts)
+	return err
+}
+
+// executeResult is execute, also returning the apply's result (nil when
+// it could not start).
+func executeResult(cmd *cobra.Command, prov provider.Provider, plan *planner.Plan, live []*provider.Observed, f *execFlags, verb string, opts applier.Options) (*applier.Result, error) {
 	out := cmd.OutOrStdout()
 	tty, width := outputTerminal(out)
 	switch f.progress {
@@ -292,18 +299,18 @@ func execute(cmd *cobra.Command, prov provider.Provider, plan *planner.Plan, liv
 	res, err := applier.Apply(cmd.Context(), prov, plan, live, opts)
 	progress.Close()
 	if err != nil {
-		return failed(err)
+		return nil, failed(err)
 	}
 	if !plan.HasChanges() && len(res.Done) == 0 && res.Failure(verb) == nil {
 		fmt.Fprintf(out, "Nothing to %s.\n", verb)
-		return nil
+		return res, nil
 	}
 	fmt.Fprintln(out)
 	writeReport(out, verb, res)
 	if err := res.Failure(verb); err != nil {
-		return failed(err)
+		return res, failed(err)
 	}
-	return nil
+	return res, nil
 }
 
 // outputTerminal reports whether w is a terminal, and its width.

@@ -82,13 +82,17 @@ func runDestroy(cmd *cobra.Command, dir string, f *destroyFlags) error {
 		}
 	}
 	opts := applier.Options{KeepData: !f.includeData, DeleteData: f.includeData}
-	if err := execute(cmd, prov, plan, live, &f.execFlags, "destroy", opts); err != nil {
-		return err
+	res, err := executeResult(cmd, prov, plan, live, &f.execFlags, "destroy", opts)
+	// What was kept: what the plan kept up front and what AWS refused to
+	// delete because it holds data, whether or not the rest succeeded.
+	n := len(kept)
+	if res != nil {
+		n += len(res.Kept)
 	}
-	if len(kept) > 0 {
-		fmt.Fprintf(out, "Kept %s holding data (gantry destroy --include-data deletes them).\n", countNoun(len(kept), "resource"))
+	if n > 0 {
+		fmt.Fprintf(out, "Kept %s holding data (gantry destroy --include-data deletes them).\n", countNoun(n, "resource"))
 	}
-	return nil
+	return err
 }
 
 // writeDestroyPlan lists the deletions in the order they run, and what is

@@ -87,6 +87,10 @@ func init() {
 		// DeleteCluster; ClusterContainsServicesException), nor while a
 		// deleted service is DRAINING (DeleteService: its status stays
 		// DRAINING until its tasks stop).
+		// Its services keep it from being deleted
+		// (ClusterContainsServicesException, ECS API Reference:
+		// DeleteCluster).
+		Children: []string{catalog.Service},
 		CheckDelete: func(c *txc, r *record) error {
 			users, err := c.referrers(r, catalog.Service)
 			if err != nil {

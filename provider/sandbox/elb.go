@@ -200,6 +200,10 @@ func init() {
 		},
 		// Deletion protection refuses DeleteLoadBalancer,
 		// OperationNotPermitted (ELBv2 API Reference: DeleteLoadBalancer).
+		// Its listeners go with it (ELBv2 API Reference:
+		// DeleteLoadBalancer), and their rules with them.
+		Children: []string{catalog.Listener},
+		Cascades: true,
 		CheckDelete: func(c *txc, r *record) error {
 			if keyValues(r.Props, "LoadBalancerAttributes")["deletion_protection.enabled"] == "true" {
 				return c.errorf("OperationNotPermitted", "Load balancer '%s' cannot be deleted because deletion protection is enabled", r.ID)
@@ -286,7 +290,10 @@ func init() {
 			readActions(c, r, p, "DefaultActions")
 			c.shuffleKey(r, "", p, "Certificates")
 		},
-		Delete: deleteListener,
+		// Its rules go with it (ELBv2 API Reference: DeleteListener).
+		Children: []string{catalog.ListenerRule},
+		Cascades: true,
+		Delete:   deleteListener,
 	})
 
 	register(&handler{
@@ -406,6 +413,7 @@ func init() {
 		// A target group an action forwards to cannot be deleted:
 		// ResourceInUse (ELBv2 API Reference: DeleteTargetGroup); nor
 		// while a service registers targets in it.
+		Children: []string{catalog.Listener, catalog.ListenerRule, catalog.Service},
 		CheckDelete: func(c *txc, r *record) error {
 			users, err := c.referrers(r, catalog.Listener, catalog.ListenerRule, catalog.Service)
 			if err != nil {

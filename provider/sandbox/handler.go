@@ -71,6 +71,14 @@ type handler struct {
 	RefName  func(r *record) string
 	// CheckDelete refuses a delete AWS refuses (a resource in use).
 	CheckDelete func(c *txc, r *record) error
+	// Children are the types AWS deletes with the resource (Cascades)
+	// or refuses to delete it for (a rule forwarding to a target group,
+	// a service in a cluster), found by their references to it. A
+	// gantry delete reads them first and refuses, naming the child,
+	// when one is not the deleting scope's (the provider contract,
+	// provider.Provider.Delete).
+	Children []string
+	Cascades bool
 	// Delete removes the resource and whatever AWS removes with it; nil
 	// removes the record.
 	Delete func(c *txc, r *record) error

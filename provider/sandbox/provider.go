@@ -345,6 +345,11 @@ func (s *Sandbox) Delete(ctx context.Context, scope provider.Scope, live *provid
 		if !r.ownedBy(scope.Project, scope.Environment) {
 			s.countUnownedWrite(r, c.op)
 		}
+		if scope.Project != "" {
+			if err := c.checkChildren(scope, live.Address, r, h, r, true); err != nil {
+				return err
+			}
+		}
 		return c.delete(h, r)
 	})
 	if err != nil {
@@ -353,6 +358,46 @@ func (s *Sandbox) Delete(ctx context.Context, scope provider.Scope, live *provid
 	}
 	if after != nil {
 		return after
+	}
+	return nil
+}
+
+// checkChildren refuses the delete of top (at address) when r, top
+// itself or one of its descendants, has a child (handler.Children) that
+// scope does not own or that gantry keeps (graph.TagRetain): deleting
+// top would delete it (cascades, every step so far deleting with its
+// parent) or AWS refuses because of it. The children and their tags are
+// read as DescribeListeners, DescribeRules, DescribeServices would.
+func (c *txc) checkChildren(scope provider.Scope, address string, top *record, h *handler, r *record, cascades bool) error {
+	if len(h.Children) == 0 {
+		return nil
+	}
+	kids, err := c.referrers(r, h.Children...)
+	if err != nil {
+		return err
+	}
+	sort.Slice(kids, func(i, j int) bool { return kids[i].ID < kids[j].ID })
+	for _, k := range kids {
+		project, env, addr, ok := k.ownership()
+		mine := ok && project == scope.Project && env == scope.Environment
+		retained := mine && k.Tags[graph.TagRetain] == "true"
+		if !mine || retained {
+			ce := &provider.ChildError{Address: address, Type: top.Type, ID: top.ID,
+				ChildType: k.Type, ChildID: k.ID, ChildAddress: addr, Retained: retained,
+				Cascades: cascades && h.Cascades}
+			if ok && !mine {
+				ce.ChildOwner = "project " + project + ", environment " + env
+			}
+			if !ok {
+				ce.ChildAddress = ""
+			}
+			return ce
+		}
+		if kh := handlers[k.Type]; kh != nil {
+			if err := c.checkChildren(scope, address, top, kh, k, cascades && h.Cascades); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
