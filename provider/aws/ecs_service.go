@@ -191,14 +191,18 @@ func updateService(ctx context.Context, c *call, live *provider.Observed, req pr
 // they stopped, which the applier follows through Health.
 func deleteService(ctx context.Context, c *call, live *provider.Observed) error {
 	cluster := aws.String(serviceCluster(live.ID))
-	_, err := c.p.w.ecs.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: cluster, Service: aws.String(live.ID), DesiredCount: aws.Int32(0)})
-	if notFound(err) || isCode(err, "ServiceNotActiveException") {
-		return nil
+	// A daemon service has no desired count to set (one task per
+	// instance): DeleteService stops its tasks.
+	if str(live.Properties, "SchedulingStrategy") != string(ecstypes.SchedulingStrategyDaemon) {
+		_, err := c.p.w.ecs.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: cluster, Service: aws.String(live.ID), DesiredCount: aws.Int32(0)})
+		if notFound(err) || isCode(err, "ServiceNotActiveException") {
+			return nil
+		}
+		if err != nil {
+			return c.err(err)
+		}
 	}
-	if err != nil {
-		return c.err(err)
-	}
-	_, err = c.p.w.ecs.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: cluster, Service: aws.String(live.ID), Force: aws.Bool(true)})
+	_, err := c.p.w.ecs.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: cluster, Service: aws.String(live.ID), Force: aws.Bool(true)})
 	if notFound(err) || isCode(err, "ServiceNotActiveException") {
 		return nil
 	}

@@ -82,7 +82,7 @@ func opError(err error, address, typ string) error {
 		e.Code, e.Message = ae.ErrorCode(), ae.ErrorMessage()
 		e.Retryable = retryableCodes[e.Code] || ae.ErrorFault() == smithy.FaultServer && e.Code != ""
 		e.NotFound = notFoundCodes[e.Code] || notFoundMessage(e.Code, e.Message)
-		e.Retryable = e.Retryable || eventualConsistency(e.Operation, e.Message)
+		e.Retryable = e.Retryable || eventualConsistency(e.Operation, e.Message) || eventualELB(e.Message)
 	} else {
 		e.Message = rootCause(err).Error()
 		// No answer from AWS at all (a connection reset, a timeout): the
@@ -154,4 +154,22 @@ func isCode(err error, codes ...string) bool {
 // notFound reports whether err says the resource does not exist.
 func notFound(err error) bool {
 	return provider.IsNotFound(opError(err, "", ""))
+}
+
+// eventualELB reports whether ECS refused a target group that ELB has
+// just associated with a load balancer (through a listener or rule
+// created a moment before) but not yet told ECS about: retryable.
+func eventualELB(msg string) bool {
+	return strings.Contains(strings.ToLower(msg), "does not have an associated load balancer")
+}
+
+// justCreated marks a NotFound error retryable: a resource gantry created
+// a moment before (a role about to join an instance profile) that IAM
+// has not propagated yet.
+func justCreated(err error) error {
+	var op *provider.OpError
+	if errors.As(err, &op) && op.NotFound {
+		op.Retryable = true
+	}
+	return err
 }

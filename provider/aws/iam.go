@@ -416,7 +416,9 @@ func syncProfileRoles(ctx context.Context, c *call, name string, have, p map[str
 	for _, r := range minus(w, h) {
 		if _, err := c.p.w.iam.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{
 			InstanceProfileName: aws.String(name), RoleName: aws.String(r)}); err != nil {
-			return c.err(err)
+			// NoSuchEntity for a role created a moment before is IAM's
+			// eventual consistency (the role is in the same plan).
+			return justCreated(c.err(err))
 		}
 	}
 	return nil

@@ -112,6 +112,34 @@ func TestIAMPropagationIsRetryable(t *testing.T) {
 	}
 }
 
+func TestEventualConsistencyIsRetryable(t *testing.T) {
+	p, _ := newFake(t, func(op string, _ url.Values, _ string, _ int) (int, string) {
+		switch op {
+		case "CreateService":
+			return 400, `{"__type":"InvalidParameterException","message":"The target group with targetGroupArn arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/shop-staging-api/0123456789abcdef does not have an associated load balancer."}`
+		case "GetInstanceProfile":
+			return 200, `<GetInstanceProfileResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetInstanceProfileResult><InstanceProfile><InstanceProfileId>AIPAD5ARO2C5EXAMPLE3G</InstanceProfileId><Roles/><InstanceProfileName>shop-staging-batch</InstanceProfileName><Path>/</Path><Arn>arn:aws:iam::111111111111:instance-profile/shop-staging-batch</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate><Tags><member><Key>gantry:project</Key><Value>shop</Value></member><member><Key>gantry:environment</Key><Value>staging</Value></member><member><Key>gantry:address</Key><Value>cluster/batch/instance-profile</Value></member></Tags></InstanceProfile></GetInstanceProfileResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></GetInstanceProfileResponse>`
+		case "AddRoleToInstanceProfile":
+			return 404, `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>The role with name shop-staging-batch-instance cannot be found.</Message></Error><RequestId>r2</RequestId></ErrorResponse>`
+		case "DescribeServices":
+			return 200, `{"services":[],"failures":[]}`
+		}
+		return 500, ""
+	})
+	_, err := p.Create(context.Background(), unitScope, provider.Request{Address: "service/api", Type: catalog.Service,
+		Properties: map[string]any{"ServiceName": "shop-staging-api", "Cluster": "shop-staging-main", "TaskDefinition": "shop-staging-api:1"}})
+	if !provider.IsRetryable(err) {
+		t.Errorf("a target group ECS does not see associated yet: %v, want retryable", err)
+	}
+	live := &provider.Observed{Address: "cluster/batch/instance-profile", Type: catalog.IAMInstanceProfile, ID: "shop-staging-batch",
+		Properties: map[string]any{"InstanceProfileName": "shop-staging-batch"}}
+	_, err = p.Update(context.Background(), unitScope, live, provider.Request{Address: live.Address, Type: live.Type,
+		Properties: map[string]any{"InstanceProfileName": "shop-staging-batch", "Roles": []any{"shop-staging-batch-instance"}}})
+	if !provider.IsRetryable(err) || !strings.Contains(err.Error(), "request id req-AddRoleToInstanceProfile") {
+		t.Errorf("a role IAM has not propagated: %v, want retryable with the request id", err)
+	}
+}
+
 func TestThrottlingThenSuccessThroughListOwnedPage(t *testing.T) {
 	p, f := newFake(t, func(op string, _ url.Values, body string, n int) (int, string) {
 		if op == "GetResources" && n == 1 {
