@@ -192,6 +192,9 @@ func (c *checker) run() *config.Project {
 		c.l.skipErr = c.skipErr
 		c.l.addCUEErrors(cueerrors.Errors(rawErr), "")
 	}
+	markSensitive(p, c.l.marks)
+	c.l.secrets = propagateSensitive(p, c.l.marks, sensitiveValues(c.tree, c.l.marks))
+	c.checkSensitiveUses(c.l.secrets)
 	c.checkProject(p)
 	slog.Debug("gantry: checked", "took", time.Since(t))
 	return p

@@ -81,6 +81,10 @@ func (c *checker) checkService(e *config.Environment, s *config.Service) {
 		c.checkHealthCommand(env, p("healthCheck", "command"), s.HealthCheck.Command)
 	}
 	c.checkEnvAndSecrets(env, p(), s.Env, s.Secrets)
+	c.checkPlainSecrets(env, p(), s.Env)
+	for _, sc := range s.Sidecars {
+		c.checkPlainSecrets(env, p("sidecars", sc.Name), sc.Env)
+	}
 	for i, perm := range s.Permissions {
 		c.checkPermission(env, p("permissions", fmt.Sprint(i)), perm)
 	}

@@ -75,11 +75,14 @@ func loadAll(dir string, opts LoadOptions) (*config.Project, Diagnostics, *loade
 	if err := l.readFiles(); err != nil {
 		return nil, nil, nil, err
 	}
+	// The variables marked @sensitive() (the syntax's marks), before the
+	// checks: they propagate to the variables that use their values
+	// (checker.run), and no check quotes them.
+	l.marks = sensitiveVars(l.files, l.sources)
 	p := l.evaluate()
-	marks := sensitiveVars(l.files, l.sources)
-	markSensitive(p, marks)
 	ds := normalize(l.diags)
-	maskSensitiveDiagnostics(ds, marks)
+	maskSensitiveDiagnostics(ds, l.marks)
+	maskSensitiveValues(ds, l.secrets)
 	if ds.HasErrors() {
 		return nil, ds, l, nil
 	}
@@ -105,6 +108,11 @@ type loader struct {
 	// skipErr drops CUE errors that do not matter (those inside a service
 	// that is disabled in that environment).
 	skipErr func(path []string) bool
+	// marks are the variables marked @sensitive(), by the syntax, and
+	// those that use their values; secrets are the sensitive values
+	// (propagateSensitive).
+	marks   sensitiveMarks
+	secrets []sensitiveSource
 	// checker is the evaluation's checker, once built.
 	checker *checker
 	// wholeMerge and listFields are LoadOptions'.
