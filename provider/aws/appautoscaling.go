@@ -73,9 +73,17 @@ func listScalableTargets(ctx context.Context, c *call, tagged []taggedARN) ([]*p
 		return nil, err
 	}
 	var out, owned []*provider.Observed
+	var actions map[string][]any
 	for _, t := range targets {
 		if tg, ok := tags[aws.ToString(t.ScalableTargetARN)]; ok {
-			o := scalableTargetObserved(t, tg)
+			if actions == nil {
+				// One paged read of the namespace's scheduled actions,
+				// once there is an owned target to give them to.
+				if actions, err = scheduledActions(ctx, c, "", ""); err != nil {
+					return nil, err
+				}
+			}
+			o := withScheduledActions(scalableTargetObserved(t, tg), actions)
 			owned = append(owned, o)
 			out = append(out, o)
 		}
@@ -134,7 +142,11 @@ func readScalableTarget(ctx context.Context, c *call, resource, dimension string
 		if err != nil {
 			return nil, nil, c.err(err)
 		}
-		return scalableTargetObserved(t, res.Tags), res.Tags, nil
+		actions, err := scheduledActions(ctx, c, resource, dimension)
+		if err != nil {
+			return nil, nil, err
+		}
+		return withScheduledActions(scalableTargetObserved(t, res.Tags), actions), res.Tags, nil
 	}
 	return nil, nil, nil
 }
@@ -152,10 +164,12 @@ func createScalableTarget(ctx context.Context, c *call, req provider.Request) (*
 		return adopt(ctx, c, c.errorf("application-autoscaling:RegisterScalableTarget", "AlreadyExists",
 			"%s is already a scalable target without this environment's gantry tags", ex.ID), read, updateScalableTarget, req)
 	}
-	return registerScalableTarget(ctx, c, p, req.Tags)
+	return registerScalableTarget(ctx, c, p, nil, req.Tags)
 }
 
-func registerScalableTarget(ctx context.Context, c *call, p map[string]any, tags map[string]string) (*provider.Observed, error) {
+// registerScalableTarget registers (creates or updates) the target and
+// syncs its scheduled actions with live's (nil for a new target).
+func registerScalableTarget(ctx context.Context, c *call, p, live map[string]any, tags map[string]string) (*provider.Observed, error) {
 	in := &aas.RegisterScalableTargetInput{Tags: tags}
 	if err := toSDK(keep(p, "ServiceNamespace", "ResourceId", "ScalableDimension", "MinCapacity", "MaxCapacity",
 		"RoleARN", "SuspendedState"), in); err != nil {
@@ -163,6 +177,9 @@ func registerScalableTarget(ctx context.Context, c *call, p map[string]any, tags
 	}
 	if _, err := c.p.w.aas.RegisterScalableTarget(ctx, in); err != nil {
 		return nil, c.err(err)
+	}
+	if err := syncScheduledActions(ctx, c, p, live); err != nil {
+		return nil, err
 	}
 	return mustRead(ctx, c, str(p, "ResourceId"), func(ctx context.Context) (*provider.Observed, error) {
 		o, _, err := readScalableTarget(ctx, c, str(p, "ResourceId"), str(p, "ScalableDimension"))
@@ -175,7 +192,11 @@ func updateScalableTarget(ctx context.Context, c *call, live *provider.Observed,
 	want, have := canonicalPair(catalog.ScalableTarget, p, live.Properties)
 	if differs(want, have, "MinCapacity", "MaxCapacity", "RoleARN", "SuspendedState") {
 		// RegisterScalableTarget is the update call; tags are synced apart.
-		if _, err := registerScalableTarget(ctx, c, p, nil); err != nil {
+		if _, err := registerScalableTarget(ctx, c, p, live.Properties, nil); err != nil {
+			return nil, err
+		}
+	} else if differs(want, have, "ScheduledActions") {
+		if err := syncScheduledActions(ctx, c, p, live.Properties); err != nil {
 			return nil, err
 		}
 	}

@@ -168,6 +168,9 @@ var apiCalls = map[string]APICall{
 
 	"application-autoscaling:DescribeScalableTargets":  read("read scalable targets"),
 	"application-autoscaling:DescribeScalingPolicies":  read("read scaling policies"),
+	"application-autoscaling:DescribeScheduledActions": read("read scalable targets' scheduled actions"),
+	"application-autoscaling:PutScheduledAction":       write("create or change a scheduled action"),
+	"application-autoscaling:DeleteScheduledAction":    write("delete a scheduled action"),
 	"application-autoscaling:ListTagsForResource":      read("read a scalable target's tags (policies' addresses included)"),
 	"application-autoscaling:RegisterScalableTarget":   write("create or change a scalable target"),
 	"application-autoscaling:DeregisterScalableTarget": write("delete a scalable target"),

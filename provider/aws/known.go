@@ -31,7 +31,7 @@ var knownProps = map[string][]string{
 	catalog.CapacityProvider:             {"Name", "AutoScalingGroupProvider"},
 	catalog.TaskDefinition:               taskDefProps,
 	catalog.Service:                      append(append([]string(nil), serviceProps...), "ServiceConnectConfiguration", "VolumeConfigurations"),
-	catalog.ScalableTarget:               {"ServiceNamespace", "ResourceId", "ScalableDimension", "MinCapacity", "MaxCapacity", "RoleARN", "SuspendedState"},
+	catalog.ScalableTarget:               {"ServiceNamespace", "ResourceId", "ScalableDimension", "MinCapacity", "MaxCapacity", "RoleARN", "SuspendedState", "ScheduledActions"},
 	catalog.ScalingPolicy: {"PolicyName", "PolicyType", "ResourceId", "ScalableDimension", "ServiceNamespace", "ScalingTargetId",
 		"TargetTrackingScalingPolicyConfiguration", "StepScalingPolicyConfiguration", "PredictiveScalingPolicyConfiguration"},
 }

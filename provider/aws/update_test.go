@@ -33,8 +33,12 @@ var edits = map[string]func(p m){
 	"load-balancer/public": func(p m) {
 		p["LoadBalancerAttributes"] = l{m{"Key": "idle_timeout.timeout_seconds", "Value": "120"}}
 	},
-	"service/svc0/rule":            func(p m) { p["Priority"] = 10 },
-	"service/svc0/scalable-target": func(p m) { p["MaxCapacity"] = 8 },
+	"service/svc0/rule": func(p m) { p["Priority"] = 10 },
+	"service/svc0/scalable-target": func(p m) {
+		p["MaxCapacity"] = 8
+		p["ScheduledActions"] = l{m{"ScheduledActionName": "night", "Schedule": "cron(0 22 * * ? *)", "Timezone": "Europe/Paris",
+			"ScalableTargetAction": m{"MinCapacity": 1, "MaxCapacity": 2}}}
+	},
 	"service/svc0/scaling/cpu": func(p m) {
 		p["TargetTrackingScalingPolicyConfiguration"].(m)["TargetValue"] = 70
 	},
