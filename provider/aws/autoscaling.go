@@ -95,6 +95,9 @@ func asgObserved(g asgtypes.AutoScalingGroup) *provider.Observed {
 	if s := aws.ToString(g.VPCZoneIdentifier); s != "" {
 		props["VPCZoneIdentifier"] = anyStrings(strings.Split(s, ","))
 	}
+	if mc := metricsCollection(g.EnabledMetrics); mc != nil {
+		props["MetricsCollection"] = mc
+	}
 	tags := map[string]string{}
 	for _, t := range g.Tags {
 		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
@@ -143,6 +146,11 @@ func createAutoScalingGroup(ctx context.Context, c *call, req provider.Request) 
 	if err != nil {
 		return nil, c.err(err)
 	}
+	if _, ok := p["MetricsCollection"]; ok {
+		if err := syncMetricsCollection(ctx, c, name, canonical(catalog.AutoScalingGroup, p), map[string]any{}); err != nil {
+			return nil, err
+		}
+	}
 	return mustRead(ctx, c, name, read)
 }
 
@@ -169,6 +177,11 @@ func updateAutoScalingGroup(ctx context.Context, c *call, live *provider.Observe
 	}
 	if err := syncASGTargetGroups(ctx, c, live.ID, want, have); err != nil {
 		return nil, err
+	}
+	if _, ok := p["MetricsCollection"]; ok || have["MetricsCollection"] != nil {
+		if err := syncMetricsCollection(ctx, c, live.ID, want, have); err != nil {
+			return nil, err
+		}
 	}
 	err := syncTags(ctx, c, live.Tags, req.Tags,
 		func(ctx context.Context, t map[string]string) error {
@@ -202,6 +215,72 @@ func syncASGTargetGroups(ctx context.Context, c *call, name string, want, have m
 	if drop := minus(h, w); len(drop) > 0 {
 		if _, err := c.p.w.asg.DetachLoadBalancerTargetGroups(ctx, &autoscaling.DetachLoadBalancerTargetGroupsInput{
 			AutoScalingGroupName: aws.String(name), TargetGroupARNs: drop}); err != nil {
+			return c.err(err)
+		}
+	}
+	return nil
+}
+
+// metricsCollection turns the group's enabled metrics into
+// CloudFormation's MetricsCollection: one entry per granularity.
+func metricsCollection(enabled []asgtypes.EnabledMetric) []any {
+	byGranularity := map[string][]any{}
+	for _, m := range enabled {
+		g := aws.ToString(m.Granularity)
+		byGranularity[g] = append(byGranularity[g], aws.ToString(m.Metric))
+	}
+	var out []any
+	for _, g := range sortedKeys(byGranularity) {
+		out = append(out, map[string]any{"Granularity": g, "Metrics": byGranularity[g]})
+	}
+	return out
+}
+
+// syncMetricsCollection enables the metrics want has and disables the
+// ones have has and want lacks (canonical trees). An entry without
+// Metrics means every metric, as EnableMetricsCollection reads it.
+func syncMetricsCollection(ctx context.Context, c *call, name string, want, have map[string]any) error {
+	metrics := func(p map[string]any) (map[string]bool, string) {
+		out, gran := map[string]bool{}, ""
+		for _, e := range catalog.List(p, "MetricsCollection") {
+			o, _ := e.(map[string]any)
+			gran = str(o, "Granularity")
+			ms := stringList(o["Metrics"])
+			if len(ms) == 0 {
+				out["*"] = true
+			}
+			for _, m := range ms {
+				out[m] = true
+			}
+		}
+		return out, gran
+	}
+	w, gran := metrics(want)
+	h, _ := metrics(have)
+	if gran == "" {
+		gran = "1Minute" // the only granularity the API has
+	}
+	if !equal(want["MetricsCollection"], have["MetricsCollection"]) && len(w) > 0 {
+		in := &autoscaling.EnableMetricsCollectionInput{AutoScalingGroupName: aws.String(name), Granularity: aws.String(gran)}
+		if !w["*"] {
+			in.Metrics = sortedKeys(w)
+		}
+		if _, err := c.p.w.asg.EnableMetricsCollection(ctx, in); err != nil {
+			return c.err(err)
+		}
+	}
+	var off []string
+	for m := range h {
+		if !w[m] && !w["*"] && m != "*" {
+			off = append(off, m)
+		}
+	}
+	if len(w) == 0 && len(h) > 0 || len(off) > 0 {
+		in := &autoscaling.DisableMetricsCollectionInput{AutoScalingGroupName: aws.String(name)}
+		if len(w) > 0 {
+			in.Metrics = minus(off, nil)
+		}
+		if _, err := c.p.w.asg.DisableMetricsCollection(ctx, in); err != nil {
 			return c.err(err)
 		}
 	}

@@ -82,6 +82,8 @@ var apiCalls = map[string]APICall{
 	"autoscaling:UpdateAutoScalingGroup":         write("change its sizes, launch template, subnets, ..."),
 	"autoscaling:AttachLoadBalancerTargetGroups": write("attach target groups"),
 	"autoscaling:DetachLoadBalancerTargetGroups": write("detach target groups"),
+	"autoscaling:EnableMetricsCollection":        write("turn group metrics on"),
+	"autoscaling:DisableMetricsCollection":       write("turn group metrics off"),
 	"autoscaling:CreateOrUpdateTags":             write("tag an Auto Scaling group"),
 	"autoscaling:DeleteTags":                     write("remove its tags"),
 	"autoscaling:DeleteAutoScalingGroup":         write("delete an Auto Scaling group with its instances"),

@@ -25,7 +25,7 @@ var knownProps = map[string][]string{
 	catalog.IAMRole: {"RoleName", "AssumeRolePolicyDocument", "Path", "Description", "MaxSessionDuration",
 		"PermissionsBoundary", "ManagedPolicyArns", "Policies"},
 	catalog.IAMInstanceProfile:           {"InstanceProfileName", "Path", "Roles"},
-	catalog.AutoScalingGroup:             append(append([]string(nil), asgProps...), "VPCZoneIdentifier", "ServiceLinkedRoleARN"),
+	catalog.AutoScalingGroup:             append(append([]string(nil), asgProps...), "VPCZoneIdentifier", "ServiceLinkedRoleARN", "MetricsCollection"),
 	catalog.Cluster:                      {"ClusterName", "ClusterSettings", "CapacityProviders", "DefaultCapacityProviderStrategy", "Configuration", "ServiceConnectDefaults"},
 	catalog.ClusterCapacityProviderAssoc: {"Cluster", "CapacityProviders", "DefaultCapacityProviderStrategy"},
 	catalog.CapacityProvider:             {"Name", "AutoScalingGroupProvider"},

@@ -52,7 +52,10 @@ var edits = map[string]func(p m){
 	"cluster/batch/capacity-provider": func(p m) {
 		p["AutoScalingGroupProvider"].(m)["ManagedScaling"] = m{"Status": "ENABLED", "TargetCapacity": 80}
 	},
-	"cluster/batch/auto-scaling-group": func(p m) { p["MaxSize"] = "8" },
+	"cluster/batch/auto-scaling-group": func(p m) {
+		p["MaxSize"] = "8"
+		p["MetricsCollection"] = l{m{"Granularity": "1Minute", "Metrics": l{"GroupInServiceInstances", "GroupDesiredCapacity"}}}
+	},
 	"cluster/batch/launch-template": func(p m) {
 		p["LaunchTemplateData"].(m)["InstanceType"] = "c7g.xlarge"
 	},
