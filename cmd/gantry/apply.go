@@ -15,6 +15,7 @@ import (
 
 	"github.com/gantry-gitops/gantry/applier"
 	"github.com/gantry-gitops/gantry/compiler"
+	"github.com/gantry-gitops/gantry/config"
 	"github.com/gantry-gitops/gantry/internal/gitinfo"
 	"github.com/gantry-gitops/gantry/planner"
 	"github.com/gantry-gitops/gantry/provider"
@@ -88,8 +89,11 @@ gantry apply finishes it. Throttled and transient AWS errors are retried
 with backoff.
 
 --plan FILE applies a plan saved by gantry plan --out, exactly, without
-asking: it is refused if the configuration is at another git commit or live
-state changed since the plan was made (the refusal names the resources).
+asking: it is refused if the file is damaged or was edited (its checksum),
+if the configuration is at another git commit or live state changed since
+the plan was made, if its changes are not the ones its desired graph and
+live state give, or if the configuration in DIR compiles to another
+desired graph (the refusal names the resources).
 
 Without a terminal on stdin, apply refuses to run unless --auto-approve is
 given. docs/apply.md has the details.`,
@@ -144,20 +148,32 @@ func runApply(cmd *cobra.Command, dir string, f *applyFlags) error {
 }
 
 // runApplySaved applies a saved plan after checking that it still
-// describes this configuration and this account.
+// describes this configuration and this account, and that it holds
+// together: the file is intact (planner.ReadFile: format version,
+// checksum, known actions, stages and types), its changes are the ones
+// its desired graph and live state give (applier.CheckChanges), and, run
+// from the configuration it was made from, that configuration compiles to
+// its desired graph (applier.CheckDesired).
 func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 	plan, err := planner.ReadFile(f.planFile)
 	if err != nil {
 		return failed(err)
 	}
 	sc := plan.Scope
-	if err := checkPlanProject(dir, sc); err != nil {
+	proj := loadPlanProject(dir)
+	if err := checkPlanProject(dir, proj, sc); err != nil {
 		return failed(err)
 	}
 	if f.target.env != "" && f.target.env != sc.Environment {
 		return failed(fmt.Errorf("%s is a plan for environment %s, not %s", f.planFile, sc.Environment, f.target.env))
 	}
-	prov, err := f.target.open()
+	var access *config.AWSAccess
+	if proj != nil {
+		if env := proj.Env(sc.Environment); env != nil {
+			access = env.AWS
+		}
+	}
+	prov, err := f.target.open(cmd.Context(), sc, access)
 	if err != nil {
 		return err
 	}
@@ -186,23 +202,57 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 	if err := applier.CheckPlan(plan, live, planner.Fingerprint); err != nil {
 		return failed(err)
 	}
+	if err := applier.CheckChanges(plan, live); err != nil {
+		return failed(fmt.Errorf("%s: %w", f.planFile, err))
+	}
+	if proj != nil {
+		if err := checkPlanGraph(proj, plan, live); err != nil {
+			return failed(fmt.Errorf("%s: %w", f.planFile, err))
+		}
+	}
 	if err := renderPlan(cmd, plan, planner.FormatText, false); err != nil {
 		return err
 	}
 	return execute(cmd, prov, plan, live, &f.execFlags, "apply", applier.Options{})
 }
 
-// checkPlanProject refuses a saved plan of another project than the
-// configuration in dir, first and in those words: the commit check would
-// only say the commits differ, and outside git it would pass. A dir
-// that holds no configuration gantry can load (the plan applied from
-// elsewhere) is left to the other checks.
-func checkPlanProject(dir string, sc provider.Scope) error {
+// loadPlanProject loads the configuration in dir for the checks of a
+// saved plan, or returns nil when dir holds none gantry can load (the
+// plan applied from elsewhere: the checks that need it are skipped).
+func loadPlanProject(dir string) *config.Project {
 	p, _, err := compiler.Load(dir)
-	if err != nil || p == nil || p.Name == "" || p.Name == sc.Project {
+	if err != nil || p == nil || p.Name == "" {
+		return nil
+	}
+	return p
+}
+
+// checkPlanProject refuses a saved plan of another project than the
+// configuration in dir (p, nil when there is none), first and in those
+// words: the commit check would only say the commits differ, and outside
+// git it would pass.
+func checkPlanProject(dir string, p *config.Project, sc provider.Scope) error {
+	if p == nil || p.Name == sc.Project {
 		return nil
 	}
 	return fmt.Errorf("the plan is for project %s, environment %s; %s is project %s", sc.Project, sc.Environment, dir, p.Name)
+}
+
+// checkPlanGraph compiles the plan's environment of p, the configuration
+// the plan was made from, as the plan did (the live listener rules'
+// priorities pinned), and refuses the plan unless that is its desired
+// graph.
+func checkPlanGraph(p *config.Project, plan *planner.Plan, live []*provider.Observed) error {
+	env := p.Env(plan.Scope.Environment)
+	if env == nil {
+		return fmt.Errorf("the plan is for environment %s, which the configuration no longer has (have %s)",
+			plan.Scope.Environment, strings.Join(p.EnvNames(), ", "))
+	}
+	g, err := compiler.Compile(env, p.Name, compiler.CompileOptions{PinnedPriorities: planner.Pinned(live)})
+	if err != nil {
+		return fmt.Errorf("cannot compile the configuration to check the plan against it: %w", err)
+	}
+	return applier.CheckDesired(plan, g)
 }
 
 // takeLock takes the apply lock of sc, waiting up to wait. The returned

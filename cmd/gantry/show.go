@@ -22,7 +22,9 @@ CI can plan once and post the same plan as a comment (markdown), keep it as
 JSON, and apply it later with gantry apply --plan FILE.
 
 A plan file written by a newer gantry, in a format this one does not know,
-is refused with a message saying so.
+is refused with a message saying so; so is one that is damaged or was
+edited after gantry wrote it (its checksum), or that names an action, a
+stage or a resource type this gantry does not know.
 
 Exit codes: 0 success, 1 the file cannot be read.`,
 		Example: `  gantry show prod.plan
