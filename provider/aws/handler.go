@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/graph"
 	"github.com/gantry-gitops/gantry/provider"
 )
 
@@ -148,7 +149,7 @@ func (p *Provider) Tag(ctx context.Context, scope provider.Scope, live *provider
 	for k, v := range tags {
 		out.Tags[k] = v
 	}
-	if a := out.Tags["gantry:address"]; a != "" {
+	if a := out.Tags[graph.TagAddress]; a != "" {
 		out.Address = a
 	}
 	return &out, nil
@@ -224,7 +225,7 @@ func mustRead(ctx context.Context, c *call, id string, read func(context.Context
 // in the parent's child tag.
 func childRetag(typ string) func(context.Context, *call, *provider.Observed, map[string]string) error {
 	return func(ctx context.Context, c *call, live *provider.Observed, tags map[string]string) error {
-		addr, ok := tags["gantry:address"]
+		addr, ok := tags[graph.TagAddress]
 		if !ok {
 			return nil
 		}

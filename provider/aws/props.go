@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"sort"
 	"strconv"
@@ -215,14 +214,6 @@ const childTagPrefix = "gantry:child:"
 func childTag(typ, identity string) string {
 	h := sha256.Sum256([]byte(typ + "\x00" + identity))
 	return childTagPrefix + hex.EncodeToString(h[:8])
-}
-
-// idList joins an error's list of ids for messages.
-func idList(ids []string) string {
-	if len(ids) > 3 {
-		return fmt.Sprintf("%s and %d more", strings.Join(ids[:3], ", "), len(ids)-3)
-	}
-	return strings.Join(ids, ", ")
 }
 
 // chunks splits ids into batches of at most n.
