@@ -25,6 +25,7 @@ func (c *checker) checkEnvironment(e *config.Environment) {
 	base := []string{"environments", e.Name}
 	at := func(rest ...string) []string { return append(append([]string{}, base...), rest...) }
 
+	c.checkLoadBalancerCount(e)
 	needsPublic := len(e.LoadBalancers) > 0
 	if needsPublic && len(e.Network.PublicSubnets) < 2 {
 		c.errorf(e.Name, at("network", "publicSubnets"),

@@ -26,6 +26,11 @@ func (c *checker) checkNames() {
 			if !entityNameRE.MatchString(n) {
 				c.errorAt(c.keyPos("", kind, n), "", []string{kind, n},
 					fmt.Sprintf("%s name %q is invalid: want 1-28 characters: lowercase letters, digits and '-', starting with a letter", kindNoun(kind), n))
+			} else if kind == "repositories" && len(n) < minRepositoryName {
+				// ECR CreateRepository: repositoryName has 2 to 256
+				// characters.
+				c.errorAt(c.keyPos("", kind, n), "", []string{kind, n},
+					fmt.Sprintf("repository name %q is too short: ECR repository names have at least %d characters", n, minRepositoryName))
 			}
 		}
 	}

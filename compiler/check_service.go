@@ -81,6 +81,10 @@ func (c *checker) checkService(e *config.Environment, s *config.Service) {
 		c.checkHealthCommand(env, p("healthCheck", "command"), s.HealthCheck.Command)
 	}
 	c.checkEnvAndSecrets(env, p(), s.Env, s.Secrets)
+	if c.svcInputsOK(env, s.Name, "env", "secrets", "sidecars", "command", "entryPoint", "healthCheck", "image") {
+		c.checkTaskDefinitionSize(e, s)
+	}
+	c.checkContainerCount(env, s)
 	c.checkPlainSecrets(env, p(), s.Env)
 	for _, sc := range s.Sidecars {
 		c.checkPlainSecrets(env, p("sidecars", sc.Name), sc.Env)
