@@ -99,17 +99,26 @@ func propagateSensitive(p *config.Project, marks sensitiveMarks, srcs []sensitiv
 		}
 	}
 	collect := func() {
+		// Without sorting every map: the new sources are sorted by path
+		// afterwards, so that a value is always named after the same
+		// variable.
+		var found []sensitiveSource
 		for _, r := range all {
-			for _, k := range sortedKeys(r.env) {
-				v := r.env[k]
+			for k, v := range r.env {
 				if v.Sensitive && !seen[v.Value] && v.Value != "" {
-					seen[v.Value] = true
 					path := []string{"services", r.service}
 					if r.sidecar != "" {
 						path = append(path, "sidecars", r.sidecar)
 					}
-					srcs = append(srcs, sensitiveSource{v.Value, formatPath(append(path, "env", k))})
+					found = append(found, sensitiveSource{v.Value, formatPath(append(path, "env", k))})
 				}
+			}
+		}
+		slices.SortFunc(found, func(a, b sensitiveSource) int { return strings.Compare(a.from, b.from) })
+		for _, f := range found {
+			if !seen[f.value] {
+				seen[f.value] = true
+				srcs = append(srcs, f)
 			}
 		}
 	}
@@ -307,27 +316,27 @@ func highEntropy(v string) bool {
 		return false
 	}
 	var lower, upper, digit bool
-	counts := map[rune]int{}
-	n := 0
-	for _, r := range v {
-		switch {
-		case r >= 'a' && r <= 'z':
+	var counts [256]int
+	for i := 0; i < len(v); i++ {
+		switch b := v[i]; {
+		case b >= 'a' && b <= 'z':
 			lower = true
-		case r >= 'A' && r <= 'Z':
+		case b >= 'A' && b <= 'Z':
 			upper = true
-		case r >= '0' && r <= '9':
+		case b >= '0' && b <= '9':
 			digit = true
 		}
-		counts[r]++
-		n++
+		counts[v[i]]++
 	}
 	if !(lower && upper && digit) {
 		return false
 	}
 	h := 0.0
 	for _, c := range counts {
-		p := float64(c) / float64(n)
-		h -= p * math.Log2(p)
+		if c > 0 {
+			p := float64(c) / float64(len(v))
+			h -= p * math.Log2(p)
+		}
 	}
 	return h >= 4.5
 }

@@ -66,6 +66,27 @@ func sensitiveVars(files []*ast.File, sources map[string][]byte) sensitiveMarks 
 	return marks
 }
 
+// mayBeSensitive reports whether some value of the configuration may
+// carry @sensitive(): a file has the word, or the configuration imports
+// a package (whose definitions may have it). Without, nothing is looked
+// for.
+func (l *loader) mayBeSensitive() bool {
+	if len(l.marks) > 0 {
+		return true
+	}
+	for _, f := range l.files {
+		for spec := range f.ImportSpecs() {
+			if p := spec.Path.Value; strings.Contains(strings.SplitN(p, "/", 2)[0], ".") {
+				return true
+			}
+		}
+		if src, ok := l.sources[f.Filename]; !ok || bytes.Contains(src, []byte("@sensitive")) {
+			return true
+		}
+	}
+	return false
+}
+
 // walkFields calls f for every field with a static path (nested labels,
 // "a: b: c: v" included), where a pattern constraint's label ([_], or any
 // other: marking too much is the safe side) is "*"; fields under dynamic
