@@ -37,6 +37,7 @@ var apiCalls = map[string]APICall{
 
 	"iam:GetAccountAuthorizationDetails": read("find the project's roles by tag, with their policies"),
 	"iam:GetRole":                        read("read a role"),
+	"iam:ListRoles":                      read("read the roles' descriptions and session durations"),
 	"iam:ListAttachedRolePolicies":       read("read a role's managed policies after writing it"),
 	"iam:ListRolePolicies":               read("read a role's inline policies after writing it"),
 	"iam:GetRolePolicy":                  read("read an inline policy after writing it"),

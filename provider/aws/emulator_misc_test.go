@@ -85,7 +85,7 @@ func TestEmulatorAccountGuard(t *testing.T) {
 func TestEmulatorListOwnedCalls(t *testing.T) {
 	p, scope := emulatorProvider(t, "calls")
 	net := awstest.MakeNetwork(t)
-	g := awstest.Graph(scope, net, 2, "111111111111.dkr.ecr.eu-west-1.amazonaws.com/api:1.0.0")
+	g := awstest.Graph(scope, net, 8, "111111111111.dkr.ecr.eu-west-1.amazonaws.com/api:1.0.0")
 	a, sub := createAll(t, p, scope, g)
 	defer deleteAll(t, p, scope, sub, a)
 
