@@ -29,4 +29,16 @@
 //
 // The apply lock is an SSM parameter /gantry/<project>/<environment>/lock
 // created with Overwrite=false (see lock.go).
+//
+// APICalls lists every IAM action the provider uses and why (for the
+// deployer's policy); a request property the provider does not send fails
+// with an UnsupportedProperty *provider.OpError rather than being dropped
+// (see known.go). Not implemented: a listener's ListenerAttributes (the
+// emulator the tests run against has no DescribeListenerAttributes), and
+// the properties known.go does not list.
+//
+// Tests: go test ./provider/aws/... runs the HTTP-layer tests and, when
+// ../shared/tools/aws-emulator is beside the repository, the emulator
+// tests (internal/awstest starts one emulator per test binary; applytest
+// drives the planner and the applier). -short skips the emulator.
 package aws
