@@ -136,8 +136,9 @@ func targetsHealthy(h *provider.Health) bool {
 }
 
 // gate polls a service's health until its newest deployment settles. A
-// resumed gate (a service the plan does not change) first checks whether a
-// deployment is still in progress at all, and is quiet if not.
+// resumed gate (a service the plan does not change) first checks whether
+// its newest deployment is still in progress, failed or was rolled back,
+// and is quiet if it completed.
 func (r *run) gate(ctx context.Context, it *item, obs *provider.Observed, want string, resume bool) finished {
 	start := r.opts.Now()
 	f := finished{it: it, gate: true, out: Outcome{Change: it.change, Op: OpGate, ID: obs.ID}}
@@ -167,7 +168,11 @@ func (r *run) gate(ctx context.Context, it *item, obs *provider.Observed, want s
 		}
 		last = h
 		if first && resume {
-			if h.RolloutState != rolloutInProgress {
+			// A settled deployment is quiet; one still rolling is
+			// waited for; one that failed or was rolled back is
+			// verified again, and fails: the plan warned about it, and
+			// nothing in it makes the service healthy.
+			if h.RolloutState != rolloutInProgress && h.RolloutState != rolloutFailed && !h.RolledBack {
 				f.quiet = true
 				return f
 			}

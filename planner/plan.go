@@ -208,6 +208,23 @@ type Plan struct {
 	// order: by stage, then address; deletions last, in reverse stage order
 	// (and within a stage, dependents before what they depend on).
 	Changes []*Change `json:"changes"`
+	// Warnings are what a reviewer must know beside the changes: services
+	// whose newest deployment failed, was rolled back or is in progress
+	// (Make reads them), and the configuration's validation warnings (the
+	// CLI adds them). Every rendering shows them.
+	Warnings []Warning `json:"warnings,omitempty"`
+}
+
+// Warning is one thing a reviewer must know about a plan.
+type Warning struct {
+	// Kind is WarnDeployment or WarnConfig.
+	Kind string `json:"kind"`
+	// Address is the resource concerned ("" for a configuration warning,
+	// whose Message starts with file:line).
+	Address string `json:"address,omitempty"`
+	Message string `json:"message"`
+	// Health is the deployment state read, for WarnDeployment.
+	Health *provider.Health `json:"health,omitempty"`
 }
 
 // Summary counts changes per action.

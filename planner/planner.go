@@ -49,7 +49,12 @@ func Make(ctx context.Context, prov provider.Provider, scope provider.Scope, com
 	if opts.Provider == "" {
 		opts.Provider = prov.Name()
 	}
-	return Diff(desired, live, scope, opts)
+	p, err := Diff(desired, live, scope, opts)
+	if err != nil {
+		return nil, err
+	}
+	p.Warnings = append(p.Warnings, deploymentWarnings(ctx, prov, scope, p)...)
+	return p, nil
 }
 
 // Read returns what scope owns, as the provider lists it, sorted by

@@ -215,6 +215,21 @@ func dataWarning(p *Plan, max int) string {
 	return fmt.Sprintf("%d %s data: %s.", len(dd), verb, strings.Join(names, ", "))
 }
 
+// warningLines are the plan's warnings, one line each: a deployment's
+// with its service's address first, a configuration warning as its
+// checks wrote it (file:line first).
+func warningLines(p *Plan) []string {
+	var out []string
+	for _, w := range p.Warnings {
+		if w.Address != "" {
+			out = append(out, w.Address+": "+w.Message)
+		} else {
+			out = append(out, w.Message)
+		}
+	}
+	return out
+}
+
 // short is the type's short noun.
 func short(typ string) string {
 	if t, ok := catalog.Lookup(typ); ok && t.Short != "" {

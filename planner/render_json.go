@@ -24,6 +24,9 @@ type JSONPlan struct {
 	CreatedAt     string       `json:"createdAt"`
 	Summary       JSONSummary  `json:"summary"`
 	Changes       []JSONChange `json:"changes"`
+	// Warnings: services whose newest deployment has not settled,
+	// configuration warnings (Plan.Warnings).
+	Warnings []Warning `json:"warnings,omitempty"`
 }
 
 // JSONSummary counts the changes per action (no-ops included).
@@ -86,6 +89,7 @@ func JSON(p *Plan, opts RenderOptions) *JSONPlan {
 		CreatedAt:     p.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
 		Summary:       jsonSummary(p.Summary()),
 		Changes:       []JSONChange{},
+		Warnings:      p.Warnings,
 	}
 	emit := func(c *Change) {
 		jc := JSONChange{

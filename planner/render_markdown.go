@@ -69,6 +69,7 @@ func markdown(p *Plan, level int) string {
 	b.WriteString("| create | update | replace | delete | unchanged |\n|---:|---:|---:|---:|---:|\n")
 	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d |\n\n", s[Create], s[Update], s[Replace], s[Delete], s[NoOp])
 	fmt.Fprintf(&b, "<sub>%s · gantry %s</sub>\n\n", origin(p), p.GantryVersion)
+	writeMarkdownWarnings(&b, p)
 	if s.Changed() == 0 {
 		b.WriteString("**No changes.** The environment matches the configuration.\n")
 		return b.String()
@@ -286,4 +287,24 @@ func writeGrouped(b *strings.Builder, ph Phase) {
 	for _, g := range groups {
 		fmt.Fprintf(b, "- %s (%d): %s\n", g.head, len(g.addrs), strings.Join(g.addrs, ", "))
 	}
+}
+
+// writeMarkdownWarnings writes the plan's warnings as one alert, outside
+// any collapsed section, at every level of shortening.
+func writeMarkdownWarnings(b *strings.Builder, p *Plan) {
+	ws := warningLines(p)
+	if len(ws) == 0 {
+		return
+	}
+	b.WriteString("> [!WARNING]\n")
+	for _, w := range ws {
+		b.WriteString("> - " + mdEscape(w) + "\n")
+	}
+	b.WriteString("\n")
+}
+
+// mdEscape keeps a line of text from being read as markup inside an
+// alert: HTML is escaped, backticks and asterisks too.
+func mdEscape(s string) string {
+	return strings.NewReplacer("<", "&lt;", ">", "&gt;", "`", "\\`", "*", "\\*", "_", "\\_").Replace(s)
 }

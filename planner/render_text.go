@@ -39,6 +39,12 @@ func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 	}
 	fmt.Fprintf(bw, "Plan for %s\n", origin(p))
 	fmt.Fprintln(bw, c(ansiBold, summaryLine(p)))
+	if ws := warningLines(p); len(ws) > 0 {
+		fmt.Fprintln(bw)
+		for _, w := range ws {
+			fmt.Fprintf(bw, "%s %s\n", c(ansiBold+ansiYellow, "Warning:"), w)
+		}
+	}
 	phases := p.Phases()
 	for i, ph := range phases {
 		fmt.Fprintf(bw, "\n%s\n", c(ansiBold+ansiCyan, fmt.Sprintf("[%d/%d] %s", i+1, len(phases), ph.Title())))
