@@ -26,6 +26,9 @@ func TestEmulatorLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if h, err := p.LockHolder(ctx, scope); err != nil || h == nil || h.ID != "A" || !h.Since.Equal(a.Since) {
+		t.Errorf("LockHolder: %+v %v, want A since %s", h, err, a.Since)
+	}
 	_, err = p.Lock(ctx, scope, provider.LockInfo{ID: "B", Operation: "apply", Since: time.Now()})
 	var le *provider.LockedError
 	if !errors.As(err, &le) || le.Holder.ID != "A" || le.Holder.Host != "ci-1" {

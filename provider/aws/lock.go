@@ -105,3 +105,9 @@ func (p *Provider) unlock(ctx context.Context, scope provider.Scope, id string, 
 	p.log.Debug("aws: lock released", "parameter", name, "id", id)
 	return nil
 }
+
+// LockHolder returns who holds scope's apply lock, or nil (for `gantry
+// unlock` to show the holder before breaking it).
+func (p *Provider) LockHolder(ctx context.Context, scope provider.Scope) (*provider.LockInfo, error) {
+	return p.readLock(ctx, lockName(scope))
+}
