@@ -73,6 +73,7 @@ func TestShapedReadCases(t *testing.T) {
 				t.Fatal(err)
 			}
 			sameBothWays(t, dir)
+			t.Run("cue", func(t *testing.T) { checkDifferential(t, dir) })
 		})
 	}
 }

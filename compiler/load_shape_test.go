@@ -303,6 +303,7 @@ services: search: sidecars: metrics: env: STOK: "hunter2"
 				t.Fatal(err)
 			}
 			sameBothWays(t, dir)
+			t.Run("cue", func(t *testing.T) { checkDifferential(t, dir) })
 		})
 	}
 }
