@@ -27,6 +27,10 @@ func TestScripts(t *testing.T) {
 			// No colour, no CI annotations unless a script asks for them.
 			e.Setenv("NO_COLOR", "1")
 			e.Setenv("GITHUB_ACTIONS", "")
+			// Never the EC2 instance metadata endpoint: a script that
+			// reaches for AWS without credentials must fail at once, with
+			// no traffic off this machine.
+			e.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 			return nil
 		},
 	})

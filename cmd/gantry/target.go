@@ -20,6 +20,7 @@ import (
 	"github.com/gantry-gitops/gantry/internal/suggest"
 	"github.com/gantry-gitops/gantry/planner"
 	"github.com/gantry-gitops/gantry/provider"
+	"github.com/gantry-gitops/gantry/provider/aws"
 	"github.com/gantry-gitops/gantry/provider/sandbox"
 )
 
@@ -102,20 +103,28 @@ func sandboxDir(flag string) string {
 	return os.Getenv(EnvSandbox)
 }
 
-// open returns the provider the flags select. The aws provider is not part
-// of this version: without a sandbox, the error says how to choose one
-// (a usage error, exit 2); a sandbox that cannot be opened is exit 1.
-func (t *targetFlags) open() (provider.Provider, error) {
-	dir := sandboxDir(t.sandbox)
-	if dir == "" {
-		return nil, usage(errors.New("no target account: this gantry has no AWS provider yet; " +
-			"use --sandbox DIR (or set " + EnvSandbox + "=DIR) to work against a local sandbox account"))
+// open returns the provider the flags select: the sandbox with --sandbox
+// or GANTRY_SANDBOX, AWS otherwise, through the SDK's standard credential
+// chain and, when the environment names one, its role (access). The AWS
+// provider checks that the credentials are in sc's account before any
+// other call; a provider that cannot be opened is exit 1.
+func (t *targetFlags) open(ctx context.Context, sc provider.Scope, access *config.AWSAccess) (provider.Provider, error) {
+	if dir := sandboxDir(t.sandbox); dir != "" {
+		sb, err := sandbox.Open(dir, sandbox.Options{ReadOnly: t.readOnly})
+		if err != nil {
+			return nil, failed(err)
+		}
+		return sb, nil
 	}
-	sb, err := sandbox.Open(dir, sandbox.Options{ReadOnly: t.readOnly})
+	opts := aws.Options{Logger: slog.Default()}
+	if access != nil {
+		opts.RoleARN, opts.ExternalID = access.RoleARN, access.ExternalID
+	}
+	p, err := aws.New(ctx, sc, opts)
 	if err != nil {
 		return nil, failed(err)
 	}
-	return sb, nil
+	return p, nil
 }
 
 // workspace is one environment of a configuration and the account it
@@ -130,8 +139,9 @@ type workspace struct {
 
 // workspace loads the configuration in dir (printing its diagnostics),
 // picks the environment --env names and opens the provider. An invalid
-// configuration is exit 1; no such environment, or no target account, is a
-// usage error (exit 2).
+// configuration is exit 1, and so is a provider that cannot be opened (AWS
+// credentials for another account); no such environment is a usage error
+// (exit 2).
 func (t *targetFlags) workspace(cmd *cobra.Command, dir string) (*workspace, error) {
 	p, err := loadProject(cmd, dir, t.env)
 	if err != nil {
@@ -141,7 +151,8 @@ func (t *targetFlags) workspace(cmd *cobra.Command, dir string) (*workspace, err
 	if err != nil {
 		return nil, usage(err)
 	}
-	prov, err := t.open()
+	sc := scope(p, env)
+	prov, err := t.open(cmd.Context(), sc, env.AWS)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +160,7 @@ func (t *targetFlags) workspace(cmd *cobra.Command, dir string) (*workspace, err
 	if err != nil {
 		slog.Warn("cannot read the git commit of the configuration", "dir", dir, "err", err)
 	}
-	return &workspace{project: p, env: env, scope: scope(p, env), prov: prov, git: git}, nil
+	return &workspace{project: p, env: env, scope: sc, prov: prov, git: git}, nil
 }
 
 // compile compiles the workspace's environment with the listener rule
