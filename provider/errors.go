@@ -67,6 +67,10 @@ func (e *LockedError) Error() string {
 	if h.Commit != "" {
 		s += ", commit " + h.Commit
 	}
+	if h.Stale(time.Now()) {
+		s += fmt.Sprintf("; STALE: its holder would have timed out by %s, so it died without releasing the lock",
+			h.Deadline.UTC().Format(time.RFC3339))
+	}
 	return s
 }
 

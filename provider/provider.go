@@ -147,6 +147,21 @@ type LockInfo struct {
 	Commit    string    `json:"commit,omitempty"`
 	Operation string    `json:"operation"` // apply, destroy
 	Since     time.Time `json:"since"`
+	// Deadline is when the holder's run must have ended, by its own
+	// timeouts; zero when it set none. A lock held past Deadline plus
+	// StaleMargin is stale: its holder died without releasing it.
+	Deadline time.Time `json:"deadline,omitzero"`
+}
+
+// StaleMargin is how long past its holder's deadline a lock must be held
+// before it is called stale: clocks differ between hosts, and a holder
+// releasing at its deadline is not dead.
+const StaleMargin = 5 * time.Minute
+
+// Stale reports whether the lock is held past its holder's deadline plus
+// StaleMargin at now.
+func (l LockInfo) Stale(now time.Time) bool {
+	return !l.Deadline.IsZero() && now.After(l.Deadline.Add(StaleMargin))
 }
 
 // Service statuses (Health.Status), as ECS reports them.

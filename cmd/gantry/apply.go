@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/gantry-gitops/gantry/applier"
+	"github.com/gantry-gitops/gantry/catalog"
 	"github.com/gantry-gitops/gantry/compiler"
 	"github.com/gantry-gitops/gantry/config"
 	"github.com/gantry-gitops/gantry/internal/gitinfo"
@@ -125,7 +126,7 @@ func runApply(cmd *cobra.Command, dir string, f *applyFlags) error {
 		return err
 	}
 	prov, sc := ws.prov, ws.scope
-	release, err := takeLock(cmd, prov, sc, "apply", ws.git.Commit, f.lockTimeout)
+	release, err := takeLock(cmd, prov, sc, "apply", ws.git.Commit, &f.execFlags)
 	if err != nil {
 		return err
 	}
@@ -190,7 +191,7 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 	if git.Dirty && !plan.Dirty {
 		slog.Warn("the configuration has uncommitted changes; the saved plan does not include them", "dir", dir)
 	}
-	release, err := takeLock(cmd, prov, sc, "apply", plan.Commit, f.lockTimeout)
+	release, err := takeLock(cmd, prov, sc, "apply", plan.Commit, &f.execFlags)
 	if err != nil {
 		return err
 	}
@@ -255,11 +256,17 @@ func checkPlanGraph(p *config.Project, plan *planner.Plan, live []*provider.Obse
 	return applier.CheckDesired(plan, g)
 }
 
-// takeLock takes the apply lock of sc, waiting up to wait. The returned
-// release never fails the command: a lock that cannot be released is
-// reported and left for gantry unlock.
-func takeLock(cmd *cobra.Command, prov provider.Provider, sc provider.Scope, op, commit string, wait time.Duration) (func(), error) {
-	info := applier.NewLockInfo(op, commit, time.Now())
+// takeLock takes the apply lock of sc, waiting up to --lock-timeout. The
+// lock records when this run must have ended by its --timeout (every
+// stage, and the deletions, may take that long), so that a lock still
+// held later is reported stale. The returned release never fails the
+// command: a lock that cannot be released is reported and left for
+// gantry unlock.
+func takeLock(cmd *cobra.Command, prov provider.Provider, sc provider.Scope, op, commit string, f *execFlags) (func(), error) {
+	now := time.Now()
+	info := applier.NewLockInfo(op, commit, now)
+	wait := f.lockTimeout
+	info.Deadline = now.Add(wait + time.Duration(len(catalog.Stages)+1)*f.timeout).UTC().Truncate(time.Second)
 	stderr := cmd.ErrOrStderr()
 	rel, err := applier.Lock(cmd.Context(), prov, sc, info, applier.LockOptions{
 		Wait: wait,

@@ -357,7 +357,7 @@ func TestUnlockBreaksACrashedHoldersLock(t *testing.T) {
 	// A CI runner that died mid-apply: another host, so nobody here can
 	// tell whether it still runs.
 	dead := provider.LockInfo{ID: "0123456789abcdef", Host: "ci-runner-7", User: "ci", PID: 4242, Commit: "9c1e0b7",
-		Operation: "apply", Since: time.Now().Add(-time.Hour)}
+		Operation: "apply", Since: time.Now().Add(-time.Hour), Deadline: time.Now().Add(-10 * time.Minute)}
 	if _, err := sb.Lock(context.Background(), demoScope, dead); err != nil {
 		t.Fatal(err)
 	}
@@ -367,14 +367,17 @@ func TestUnlockBreaksACrashedHoldersLock(t *testing.T) {
 		!strings.Contains(errOut, "gantry unlock --env test --force 0123456789abcdef") || strings.Contains(out, "==> stage") {
 		t.Fatalf("apply against a held lock: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// Held ten minutes past the holder's own deadline: stale, and said so.
 	out, _, code = c.run("unlock", "demo", "--env", "test")
-	if code != 0 || !strings.Contains(out, "demo/test is locked by ci@ci-runner-7") || !strings.Contains(out, "gantry unlock --env test --force 0123456789abcdef") {
+	if code != 0 || !strings.Contains(out, "demo/test is locked by ci@ci-runner-7") || !strings.Contains(out, "gantry unlock --env test --force 0123456789abcdef") ||
+		!strings.Contains(out, "; STALE: its holder would have timed out by ") {
 		t.Errorf("unlock without --force: exit %d\n%s", code, out)
 	}
 	// The wrong id changes nothing and shows who holds the lock.
 	_, errOut, code = c.run("unlock", "demo", "--env", "test", "--force", "ffffffffffffffff")
 	if code != 1 || !strings.Contains(errOut, "gantry: demo/test is locked by ci@ci-runner-7 (pid 4242, apply) since ") ||
-		!strings.Contains(errOut, "lock id 0123456789abcdef, commit 9c1e0b7\n  not ffffffffffffffff: nothing broken") {
+		!strings.Contains(errOut, "lock id 0123456789abcdef, commit 9c1e0b7; STALE: ") ||
+		!strings.Contains(errOut, "\n  not ffffffffffffffff: nothing broken") {
 		t.Errorf("unlock with the wrong id: exit %d\n%s", code, errOut)
 	}
 	if h, err := sb.LockHolder(demoScope); err != nil || h == nil || h.ID != dead.ID {

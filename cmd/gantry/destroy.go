@@ -58,7 +58,7 @@ func runDestroy(cmd *cobra.Command, dir string, f *destroyFlags) error {
 		return err
 	}
 	prov, sc := ws.prov, ws.scope
-	release, err := takeLock(cmd, prov, sc, "destroy", ws.git.Commit, f.lockTimeout)
+	release, err := takeLock(cmd, prov, sc, "destroy", ws.git.Commit, &f.execFlags)
 	if err != nil {
 		return err
 	}
