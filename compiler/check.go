@@ -193,12 +193,11 @@ func (c *checker) run() *config.Project {
 		c.l.addCUEErrors(cueerrors.Errors(rawErr), "")
 	}
 	markSensitive(p, c.l.marks)
-	var marked []sensitiveSource
 	if c.l.mayBeSensitive() {
-		marked = sensitiveValues(c.tree, c.l.marks)
+		// Without @sensitive anywhere, no value is sensitive.
+		c.l.secrets = propagateSensitive(p, c.l.marks, sensitiveValues(c.tree, c.l.marks))
+		c.checkSensitiveUses(c.l.secrets)
 	}
-	c.l.secrets = propagateSensitive(p, c.l.marks, marked)
-	c.checkSensitiveUses(c.l.secrets)
 	c.checkProject(p)
 	slog.Debug("gantry: checked", "took", time.Since(t))
 	return p

@@ -26,12 +26,6 @@ const (
 	minRepositoryName = 2
 )
 
-// taskDefPart is one part of a task definition's size, for the message.
-type taskDefPart struct {
-	path  []string
-	bytes int
-}
-
 // checkTaskDefinitionSize estimates the size of the task definition
 // gantry registers for s (its JSON, as RegisterTaskDefinition receives
 // it) and reports one over ECS's 64 KiB at its largest part: a large
@@ -46,18 +40,23 @@ func (c *checker) checkTaskDefinitionSize(e *config.Environment, s *config.Servi
 		total += jsonLen(k) + jsonLen(v) + 20
 	}
 	total += len(ownershipTags) * 80
-	var parts []taskDefPart
+	// The largest environment variable: the container's path (main
+	// container: nil), its name and size.
+	var bigBase []string
+	bigName, bigBytes := "", 0
 	container := func(base []string, image string, env map[string]config.EnvVar, secrets map[string]config.Secret, cmds ...[]string) {
 		total += 512 + jsonLen(image)
-		for _, k := range sortedKeys(env) {
-			n := jsonLen(k) + jsonLen(env[k].Value) + len(`{"name":,"value":},`)
+		for k, v := range env {
+			n := jsonLen(k) + jsonLen(v.Value) + len(`{"name":,"value":},`)
 			total += n
-			parts = append(parts, taskDefPart{append(slices.Clone(base), "env", k), n})
+			if n > bigBytes || n == bigBytes && k < bigName {
+				bigBase, bigName, bigBytes = base, k, n
+			}
 		}
-		for _, k := range sortedKeys(secrets) {
+		for k, sec := range secrets {
 			// An SSM parameter name becomes an ARN of about 60 more
 			// characters.
-			total += jsonLen(k) + jsonLen(secrets[k].SSM) + jsonLen(secrets[k].SecretsManager) + 60 + len(`{"name":,"valueFrom":},`)
+			total += jsonLen(k) + jsonLen(sec.SSM) + jsonLen(sec.SecretsManager) + 60 + len(`{"name":,"valueFrom":},`)
 		}
 		for _, cmd := range cmds {
 			for _, a := range cmd {
@@ -69,21 +68,18 @@ func (c *checker) checkTaskDefinitionSize(e *config.Environment, s *config.Servi
 	if s.HealthCheck != nil {
 		hc = s.HealthCheck.Command
 	}
-	container(svcPath(s.Name), s.Image, s.Env, s.Secrets, s.Command, s.EntryPoint, hc)
+	container(nil, s.Image, s.Env, s.Secrets, s.Command, s.EntryPoint, hc)
 	for _, sc := range s.Sidecars {
-		container(svcPath(s.Name, "sidecars", sc.Name), sc.Image, sc.Env, sc.Secrets)
+		container([]string{"sidecars", sc.Name}, sc.Image, sc.Env, sc.Secrets)
 	}
 	if total <= maxTaskDefinitionBytes {
 		return
 	}
 	path := svcPath(s.Name)
 	what := ""
-	if len(parts) > 0 {
-		big := slices.MaxFunc(parts, func(a, b taskDefPart) int { return a.bytes - b.bytes })
-		if big.bytes*4 >= total {
-			path = big.path
-			what = fmt.Sprintf("; this variable alone takes %s", sizeString(big.bytes))
-		}
+	if bigBytes > 0 && bigBytes*4 >= total {
+		path = svcPath(s.Name, append(slices.Clone(bigBase), "env", bigName)...)
+		what = fmt.Sprintf("; this variable alone takes %s", sizeString(bigBytes))
 	}
 	c.errorf(e.Name, path, fmt.Sprintf(
 		"the task definition would be about %s: ECS accepts at most 64 KiB (the task definition size quota)%s; keep large values out of the task definition (in S3, or a secret in secrets:)",

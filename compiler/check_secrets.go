@@ -269,10 +269,12 @@ func secretLooking(name, value string) string {
 	if knownTokenRE.MatchString(value) {
 		return "an access key or token format"
 	}
-	upper := strings.ToUpper(name)
-	byName := slices.Contains(secretNames, upper)
+	byName := false
+	for _, n := range secretNames {
+		byName = byName || strings.EqualFold(name, n)
+	}
 	for _, s := range secretNameSuffixes {
-		byName = byName || strings.HasSuffix(upper, s)
+		byName = byName || len(name) > len(s) && strings.EqualFold(name[len(name)-len(s):], s)
 	}
 	if byName && !looksLikeReference(value) {
 		return "by its name"
@@ -343,8 +345,7 @@ func highEntropy(v string) bool {
 
 // checkPlainSecrets warns about plain variables that look like secrets.
 func (c *checker) checkPlainSecrets(env string, base []string, vars map[string]config.EnvVar) {
-	for _, k := range sortedKeys(vars) {
-		v := vars[k]
+	for k, v := range vars {
 		if v.Sensitive {
 			continue
 		}
