@@ -40,5 +40,7 @@
 // Tests: go test ./provider/aws/... runs the HTTP-layer tests and, when
 // ../shared/tools/aws-emulator is beside the repository, the emulator
 // tests (internal/awstest starts one emulator per test binary; applytest
-// drives the planner and the applier). -short skips the emulator.
+// drives the planner and the applier, and runs the providers' shared
+// conformance suite, provider/providertest, as the sandbox does). -short
+// skips the emulator.
 package aws

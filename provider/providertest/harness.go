@@ -3,6 +3,7 @@ package providertest
 import (
 	"testing"
 
+	"github.com/gantry-gitops/gantry/planner"
 	"github.com/gantry-gitops/gantry/provider"
 )
 
@@ -24,6 +25,12 @@ type Harness struct {
 	// gantry's ownership tags, and returns a func that reports whether it
 	// still exists.
 	Unowned func(t *testing.T, p provider.Provider, scope provider.Scope, name string) (exists func() bool)
+	// Tolerate, when set, reports a planned change that is not the
+	// provider's: a read-back difference where the account under test (an
+	// API emulator) and the AWS API reference disagree, and the provider
+	// follows the reference. The suite does not count such changes; nil
+	// tolerates none.
+	Tolerate func(c *planner.Change) bool
 	// Account and Region are the account slice the tests run in.
 	Account, Region string
 }
