@@ -12,7 +12,9 @@ import (
 // ownershipTags are the tags gantry writes on every resource.
 var ownershipTags = []string{"gantry:project", "gantry:environment", "gantry:address"}
 
-// maxTagsPerResource is AWS's limit of user tags per resource.
+// maxTagsPerResource is AWS's limit of user tags per resource (AWS
+// General Reference, "Tagging AWS resources": 50 per resource; keys 1-128
+// and values 0-256 Unicode characters, checked in checkTags).
 const maxTagsPerResource = 50
 
 // tagCharsRE is the characters AWS allows in tag keys and values: letters,

@@ -110,8 +110,13 @@ func (c *checker) checkLoadBalancer(e *config.Environment, lb *config.LoadBalanc
 		c.warnf(e.Name, path(), "no service routes to this load balancer: it only answers 404")
 	}
 	// ALB: at most 100 rules per load balancer, not counting the default
-	// rules. gantry writes one rule per routed service on each listener that
-	// forwards (443 with https; 80 unless it redirects).
+	// rules (Elastic Load Balancing quotas, "Rules per Application Load
+	// Balancer"). gantry writes one rule per routed service on each
+	// listener that forwards (443 with https; 80 unless it redirects). The
+	// other two limits on target groups hold whenever this one does:
+	// "Target groups per Application Load Balancer" (100) — gantry creates
+	// one per routed service, and routed <= rules; "Target groups per
+	// action" (5) — each rule forwards to exactly one.
 	listeners := 0
 	if lb.HTTPS != nil {
 		listeners++
