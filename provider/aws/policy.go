@@ -331,6 +331,8 @@ func (b *policyBuilder) accountWide() {
 		"elasticloadbalancing:DescribeTags",
 		"cloudwatch:DescribeAlarms",
 		"ecs:ListTaskDefinitions",
+		"ecs:ListClusters",
+		"ecs:ListServices",
 		"application-autoscaling:DescribeScalableTargets",
 		"application-autoscaling:DescribeScalingPolicies",
 		"application-autoscaling:DescribeScheduledActions",
@@ -708,11 +710,12 @@ func (b *policyBuilder) ecs() {
 	b.add("ReadAndDeregisterTaskDefinitionsNoResourceLevelPermissions", []string{
 		"ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition",
 	}, []string{"*"}, nil)
-	b.add("ReadECSResourcesByNamePattern", []string{
-		"ecs:DescribeClusters", "ecs:DescribeCapacityProviders", "ecs:DescribeServices",
-	}, []string{
-		clusterARN(clusterPat), cpARN(cpPat), b.regional("ecs", "service/"+clusterPat+"/*"),
-	}, nil)
+	b.add("ReadECSResourcesByNamePattern", []string{"ecs:DescribeClusters", "ecs:DescribeCapacityProviders"},
+		[]string{clusterARN(clusterPat), cpARN(cpPat)}, nil)
+	// Before deleting a target group, gantry reads every service that may
+	// register in it, in any cluster, owned or not.
+	b.add("ReadServicesInTheAccount", []string{"ecs:DescribeServices"},
+		[]string{b.regional("ecs", "service/*/*")}, nil)
 	b.add("ChangeOwnedClustersByNamePatternAndTags", []string{
 		"ecs:UpdateCluster", "ecs:PutClusterCapacityProviders", "ecs:DeleteCluster",
 	}, []string{clusterARN(clusterPat)}, b.resourceTags())
