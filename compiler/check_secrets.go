@@ -25,6 +25,11 @@ import (
 // (a secret of one to three characters would match nearly everything).
 const minContainedSecret = 4
 
+// minLeakedSecret is the length from which a sensitive value found in a
+// field gantry cannot mask is an error: shorter values ("true", "1") are
+// too likely to be there by coincidence (a health check's "true").
+const minLeakedSecret = 8
+
 // usesSecret reports whether s contains the sensitive value secret.
 func usesSecret(s, secret string) bool {
 	if secret == "" {
@@ -186,7 +191,7 @@ func (c *checker) checkSensitiveUses(srcs []sensitiveSource) {
 					return
 				}
 				for _, s := range srcs {
-					if usesSecret(n.str(), s.value) {
+					if len(s.value) >= minLeakedSecret && strings.Contains(n.str(), s.value) {
 						p := slices.Clone(path)
 						c.errorAt(c.pos(env, p...), env, p, fmt.Sprintf(
 							"uses the value of the sensitive variable %s: gantry masks only environment variables, and this value would be printed in plans and stored in plain text in AWS; pass it in env or secrets instead", s.from))
