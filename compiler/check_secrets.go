@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -227,12 +228,13 @@ func isEnvOrSecrets(p []string) bool {
 func maskSensitiveValues(ds Diagnostics, srcs []sensitiveSource) {
 	for i := range ds {
 		for _, s := range srcs {
-			if len(s.value) >= minContainedSecret || strings.Contains(ds[i].Message, `"`+s.value+`"`) {
-				if len(s.value) < minContainedSecret {
-					ds[i].Message = strings.ReplaceAll(ds[i].Message, `"`+s.value+`"`, "(sensitive)")
-				} else {
-					ds[i].Message = strings.ReplaceAll(ds[i].Message, s.value, "(sensitive)")
-				}
+			// A long value wherever it appears (inside another quoted
+			// value too); a short one only as a whole quoted value, so
+			// that "true" does not mask every other word.
+			if len(s.value) >= minLeakedSecret {
+				ds[i].Message = strings.ReplaceAll(ds[i].Message, s.value, "(sensitive)")
+			} else {
+				ds[i].Message = strings.ReplaceAll(ds[i].Message, strconv.Quote(s.value), "(sensitive)")
 			}
 		}
 	}
