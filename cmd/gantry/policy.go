@@ -1,0 +1,76 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/gantry-gitops/gantry/compiler"
+	"github.com/gantry-gitops/gantry/provider"
+	"github.com/gantry-gitops/gantry/provider/aws"
+)
+
+type policyFlags struct {
+	env string
+}
+
+func newPolicyCmd() *cobra.Command {
+	f := &policyFlags{}
+	cmd := &cobra.Command{
+		Use:   "policy [DIR]",
+		Short: "Print the least-privilege IAM policy that deploying an environment needs",
+		Long: `Print the IAM policy (JSON) the identity that deploys one environment of the
+configuration in DIR (default ".") needs: for plan, apply, destroy and
+unlock, every AWS action gantry calls and nothing else, plus the actions
+AWS checks on gantry's behalf (iam:PassRole, and for EC2 capacity
+ec2:RunInstances).
+
+Actions are scoped to the environment's account and region and to the
+project's resources: creates to the exact names gantry gives them and to
+gantry's ownership tags in the request (gantry:project, gantry:environment);
+changes and deletions to the project's name pattern ({project}-{env}-*)
+and to the ownership tags on the resource, so that deleting what the
+configuration no longer has is allowed too; iam:PassRole to the roles
+gantry makes, each for the service that assumes it. Statements AWS does
+not let gantry scope by name say why in their Sid. Output is stable: the
+same configuration prints the same bytes.
+
+Attach it to the role the environment's aws.roleArn names (or to the CI
+identity). docs/aws.md explains each statement and lists every call.
+An invalid configuration prints the validation diagnostics and exits 1.`,
+		Example: `  gantry policy --env prod
+  gantry policy ./deploy --env staging > deployer-policy.json
+  aws iam put-role-policy --role-name gantry-deployer --policy-name gantry \
+    --policy-document "$(gantry policy --env prod)"`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPolicy(cmd, dirArg(args), f)
+		},
+	}
+	envFlag(cmd, &f.env, "environment whose deployer policy to print (required when there are several)")
+	return cmd
+}
+
+func runPolicy(cmd *cobra.Command, dir string, f *policyFlags) error {
+	p, err := loadProject(cmd, dir, f.env)
+	if err != nil {
+		return err
+	}
+	envs, err := selectEnvironments(p, f.env, true)
+	if err != nil {
+		return err
+	}
+	g, err := compiler.Compile(envs[0], p.Name, compiler.CompileOptions{})
+	if err != nil {
+		return failed(err)
+	}
+	doc, err := aws.Policy(g, provider.Scope{Project: g.Project, Environment: g.Environment,
+		Account: g.Account, Region: g.Region})
+	if err != nil {
+		return failed(err)
+	}
+	out, err := marshalJSON(doc)
+	if err != nil {
+		return usage(err)
+	}
+	_, err = cmd.OutOrStdout().Write(out)
+	return err
+}
