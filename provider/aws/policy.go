@@ -597,15 +597,17 @@ func (b *policyBuilder) elb() {
 	b.create(catalog.TargetGroup, "CreateTargetGroupsByNameWithOwnershipTags",
 		[]string{"elasticloadbalancing:CreateTargetGroup"},
 		mapEach(b.names(catalog.TargetGroup, "Name"), tg), b.requestTags())
+	// Tagging on create is only ever evaluated with the create call, which
+	// names the exact resources; the name patterns keep this short.
 	var creates, created []string
 	for typ, c := range map[string]struct {
 		call string
 		res  []string
 	}{
-		catalog.LoadBalancer: {"CreateLoadBalancer", mapEach(lbNames, lb)},
-		catalog.Listener:     {"CreateListener", mapEach(lbNames, listener)},
-		catalog.ListenerRule: {"CreateRule", mapEach(lbNames, rule)},
-		catalog.TargetGroup:  {"CreateTargetGroup", mapEach(b.names(catalog.TargetGroup, "Name"), tg)},
+		catalog.LoadBalancer: {"CreateLoadBalancer", []string{lb(lbPat)}},
+		catalog.Listener:     {"CreateListener", []string{listener(lbPat)}},
+		catalog.ListenerRule: {"CreateRule", []string{rule(lbPat)}},
+		catalog.TargetGroup:  {"CreateTargetGroup", []string{tg(tgPat)}},
 	} {
 		if b.has(typ) {
 			creates, created = append(creates, c.call), append(created, c.res...)
@@ -680,22 +682,22 @@ func (b *policyBuilder) ecs() {
 		[]string{"ecs:CreateCapacityProvider"}, mapEach(b.names(catalog.CapacityProvider, "Name"), cpARN), b.requestTags())
 	b.create(catalog.Service, "CreateServicesByNameWithOwnershipTags", []string{"ecs:CreateService"},
 		services, b.requestTags())
+	// Tagging on create is evaluated only with the create call, which names
+	// the exact resources: the name patterns keep this statement short.
 	var creates, created []string
 	if b.has(catalog.Cluster) {
-		creates, created = append(creates, "CreateCluster"), append(created, mapEach(clusters, clusterARN)...)
+		creates, created = append(creates, "CreateCluster"), append(created, clusterARN(clusterPat))
 	}
 	if b.has(catalog.CapacityProvider) {
 		creates = append(creates, "CreateCapacityProvider")
-		created = append(created, mapEach(b.names(catalog.CapacityProvider, "Name"), cpARN)...)
+		created = append(created, cpARN(cpPat))
 	}
 	if b.has(catalog.Service) {
-		creates, created = append(creates, "CreateService"), append(created, services...)
+		creates, created = append(creates, "CreateService"), append(created, b.regional("ecs", "service/"+clusterPat+"/*"))
 	}
 	if b.has(catalog.TaskDefinition) {
 		creates = append(creates, "RegisterTaskDefinition")
-		created = append(created, mapEach(b.names(catalog.TaskDefinition, "Family"), func(f string) string {
-			return b.regional("ecs", "task-definition/"+f+":*")
-		})...)
+		created = append(created, b.regional("ecs", "task-definition/"+b.namePattern(255, nil, "")+":*"))
 	}
 	if len(creates) > 0 {
 		b.add("TagECSResourcesOnCreateWithOwnershipTags", []string{"ecs:TagResource"}, created,
