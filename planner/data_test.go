@@ -61,7 +61,9 @@ func TestDeletingDataIsFlagged(t *testing.T) {
 	if err := RenderMarkdown(&md, p, RenderOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(md.String(), "> [!WARNING]\n> 2 deletions destroy data:") {
+	// At the top, outside any collapsed section, each with what it loses.
+	if !strings.Contains(md.String(), "> [!CAUTION]\n> **This plan deletes 2 resources** (apply asks for an explicit yes, `--allow-delete`). 2 deletions destroy data: ") ||
+		!strings.Contains(md.String(), "\n> - ❌ `service/old/log-group` (log group): DELETES up to 30 days of logs\n") {
 		t.Errorf("markdown:\n%s", md.String())
 	}
 	if err := RenderJSON(&js, p, RenderOptions{}); err != nil {

@@ -141,6 +141,11 @@ type Change struct {
 	// Data says what data a deletion destroys ("up to 30 days of logs"):
 	// renderers flag such deletions in the summary (catalog.Type.Data).
 	Data string `json:"data,omitempty"`
+	// Loses says what else a deletion takes away ("its running tasks
+	// stop"; catalog.Type.Loses): a deletion with Data or Loses is
+	// destructive (Plan.Destructive), listed at the top of every
+	// rendering, and apply asks for an explicit yes.
+	Loses string `json:"loses,omitempty"`
 }
 
 // Deferred is the second step of a two-phase update of permission lists:
@@ -213,6 +218,17 @@ type Plan struct {
 	// (Make reads them), and the configuration's validation warnings (the
 	// CLI adds them). Every rendering shows them.
 	Warnings []Warning `json:"warnings,omitempty"`
+	// Retained are the live resources no longer in the configuration
+	// that gantry keeps (retainOnDelete, graph.TagRetain): never
+	// deleted, no longer managed. They are not changes.
+	Retained []Retained `json:"retained,omitempty"`
+}
+
+// Retained is a live resource gantry no longer manages and keeps.
+type Retained struct {
+	Address string `json:"address"`
+	Type    string `json:"type"`
+	ID      string `json:"id"`
 }
 
 // Warning is one thing a reviewer must know about a plan.

@@ -179,6 +179,11 @@ func Diff(desired *graph.Graph, live []*provider.Observed, scope provider.Scope,
 		if !ok {
 			return nil, fmt.Errorf("%s: live resource of unknown type %s", o.Address, o.Type)
 		}
+		if retained(o, liveSorted) {
+			// retainOnDelete: no longer managed, kept.
+			p.Retained = append(p.Retained, Retained{Address: o.Address, Type: o.Type, ID: o.ID})
+			continue
+		}
 		reason := "no longer in the configuration"
 		if t.Revisioned && strings.Contains(o.Address, "#") {
 			reason = "older revision no service runs, left registered by an earlier apply"
@@ -205,6 +210,11 @@ func Diff(desired *graph.Graph, live []*provider.Observed, scope provider.Scope,
 				c.Impact, c.Data = ImpactDeleteData, what
 				c.Reason += "; deletes " + what
 			}
+		}
+		if c.Data == "" && !strings.Contains(o.Address, "#") {
+			// What else a deletion of the type takes away (a service's
+			// tasks): never silently either.
+			c.Loses = t.Loses
 		}
 		p.Changes = append(p.Changes, c)
 	}

@@ -34,7 +34,17 @@ type RenderOptions struct {
 	IncludeNoOp bool
 	// MaxMarkdown is the markdown size limit (MarkdownLimit when 0).
 	MaxMarkdown int
+	// Summary (text only) writes counts per phase and type, with every
+	// replacement and deletion by address, instead of every change: what
+	// apply shows of a large plan (CompactAbove changes), the full plan
+	// being one gantry plan away.
+	Summary bool
 }
+
+// CompactAbove is the number of changes above which apply shows the
+// plan's summary (RenderOptions.Summary) and compact progress rather
+// than a line per change.
+const CompactAbove = 50
 
 // Render writes p in format f.
 func Render(w io.Writer, p *Plan, f Format, opts RenderOptions) error {
@@ -184,6 +194,9 @@ func impactText(c *Change) string {
 		if c.Data != "" {
 			return "DELETES " + c.Data
 		}
+		if c.Loses != "" {
+			return c.Loses
+		}
 		if t, ok := catalog.Lookup(c.Type); ok && t.Revisioned && strings.Contains(c.Address, "#") {
 			// Deregistering an old task definition revision stops
 			// nothing: say so, next to the scarier deletions.
@@ -228,6 +241,39 @@ func warningLines(p *Plan) []string {
 		}
 	}
 	return out
+}
+
+// phaseLabel names a phase the same way in every format, and as apply's
+// progress does: "stage 3: task definitions, ..." for a stage, "deletions,
+// stage 3: ..." for its deletions; the number is the stage's (JSON's
+// "stage"), whichever phases the plan has.
+func phaseLabel(ph Phase) string {
+	if ph.Deletions {
+		return fmt.Sprintf("deletions, stage %d: %s", int(ph.Stage), ph.Stage)
+	}
+	return fmt.Sprintf("stage %d: %s", int(ph.Stage), ph.Stage)
+}
+
+// destructiveLines are the plan's destructive deletions (Plan.Destructive)
+// one line each: address, type and what is lost.
+func destructiveLines(p *Plan) []string {
+	var out []string
+	for _, c := range p.Destructive() {
+		out = append(out, fmt.Sprintf("%s (%s): %s", c.Address, short(c.Type), c.Lost()))
+	}
+	return out
+}
+
+// retainedLine names what the plan no longer manages and keeps, or "".
+func retainedLine(p *Plan) string {
+	if len(p.Retained) == 0 {
+		return ""
+	}
+	var names []string
+	for _, r := range p.Retained {
+		names = append(names, r.Address+" ("+short(r.Type)+")")
+	}
+	return "No longer managed, kept (retainOnDelete): " + strings.Join(names, ", ") + "."
 }
 
 // short is the type's short noun.

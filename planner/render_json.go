@@ -27,6 +27,13 @@ type JSONPlan struct {
 	// Warnings: services whose newest deployment has not settled,
 	// configuration warnings (Plan.Warnings).
 	Warnings []Warning `json:"warnings,omitempty"`
+	// Destructive lists the deletions of services, load balancers,
+	// clusters and resources holding data, with what each loses (also
+	// on their changes); apply asks for an explicit yes for them.
+	Destructive []JSONDestructive `json:"destructive,omitempty"`
+	// Retained: no longer in the configuration, kept and no longer
+	// managed (retainOnDelete).
+	Retained []Retained `json:"retained,omitempty"`
 }
 
 // JSONSummary counts the changes per action (no-ops included).
@@ -63,6 +70,17 @@ type JSONChange struct {
 	Deferred *JSONDeferred `json:"deferred,omitempty"`
 	// Data, on a deletion, says what data it destroys.
 	Data string `json:"data,omitempty"`
+	// Loses, on a deletion of a service, a load balancer or a cluster,
+	// says what else it takes away (Change.Loses).
+	Loses string `json:"loses,omitempty"`
+}
+
+// JSONDestructive is a deletion a reviewer must not miss
+// (Plan.Destructive): what it loses (data it destroys, or what stops).
+type JSONDestructive struct {
+	Address string `json:"address"`
+	Type    string `json:"type"`
+	Loses   string `json:"loses"`
 }
 
 // JSONDeferred is the second step of a two-phase update: Revoke maps each
@@ -90,12 +108,16 @@ func JSON(p *Plan, opts RenderOptions) *JSONPlan {
 		Summary:       jsonSummary(p.Summary()),
 		Changes:       []JSONChange{},
 		Warnings:      p.Warnings,
+		Retained:      p.Retained,
+	}
+	for _, c := range p.Destructive() {
+		out.Destructive = append(out.Destructive, JSONDestructive{Address: c.Address, Type: c.Type, Loses: c.Lost()})
 	}
 	emit := func(c *Change) {
 		jc := JSONChange{
 			Address: c.Address, Type: c.Type, Action: c.Action, Stage: int(c.Stage),
 			StageName: c.Stage.String(), Cause: c.Cause, Reason: c.Reason, Impact: c.Impact,
-			ForceNew: c.ForceNew, Data: c.Data,
+			ForceNew: c.ForceNew, Data: c.Data, Loses: c.Loses,
 		}
 		if c.Action == Create && p.Desired != nil {
 			jc.After = createdProperties(p.Desired.Get(c.Address))

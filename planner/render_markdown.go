@@ -69,13 +69,14 @@ func markdown(p *Plan, level int) string {
 	b.WriteString("| create | update | replace | delete | unchanged |\n|---:|---:|---:|---:|---:|\n")
 	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d |\n\n", s[Create], s[Update], s[Replace], s[Delete], s[NoOp])
 	fmt.Fprintf(&b, "<sub>%s · gantry %s</sub>\n\n", origin(p), p.GantryVersion)
+	writeMarkdownDestructive(&b, p, level)
 	writeMarkdownWarnings(&b, p)
+	if r := retainedLine(p); r != "" {
+		b.WriteString("> [!NOTE]\n> " + mdEscape(r) + "\n\n")
+	}
 	if s.Changed() == 0 {
 		b.WriteString("**No changes.** The environment matches the configuration.\n")
 		return b.String()
-	}
-	if w := dataWarning(p, 10); w != "" {
-		b.WriteString("> [!WARNING]\n> " + w + "\n\n")
 	}
 	switch level {
 	case mdDiffs:
@@ -90,9 +91,17 @@ func markdown(p *Plan, level int) string {
 			map[bool]string{true: ", with every replacement and deletion listed", false: ""}[level == mdCounts] +
 			". " + fullPlanHint + "\n\n")
 	}
-	phases := p.Phases()
-	for i, ph := range phases {
-		fmt.Fprintf(&b, "<details><summary><b>%d. %s</b> — %s</summary>\n\n", i+1, ph.Title(), phaseCounts(ph))
+	if level < mdCounts {
+		writeMarkdownReplacements(&b, p)
+	}
+	for _, ph := range p.Phases() {
+		// Deletions are never collapsed, nor, once changes are counted,
+		// the phases that list replacements.
+		open := ""
+		if ph.Deletions || level == mdCounts && phaseHas(ph, Replace) {
+			open = " open"
+		}
+		fmt.Fprintf(&b, "<details%s><summary><b>%s</b> — %s</summary>\n\n", open, phaseLabel(ph), phaseCounts(ph))
 		switch level {
 		case mdFull, mdDiffs:
 			for _, c := range ph.Changes {
@@ -307,4 +316,58 @@ func writeMarkdownWarnings(b *strings.Builder, p *Plan) {
 // alert: HTML is escaped, backticks and asterisks too.
 func mdEscape(s string) string {
 	return strings.NewReplacer("<", "&lt;", ">", "&gt;", "`", "\\`", "*", "\\*", "_", "\\_").Replace(s)
+}
+
+// mdDestructiveMax bounds the destructive deletions the caution lists by
+// address at the shortened levels (every one at the full levels).
+const mdDestructiveMax = 100
+
+// writeMarkdownDestructive writes the destructive deletions as a caution
+// alert at the top, outside any collapsed section, with what each loses;
+// from mdCounts on, at most mdDestructiveMax of them by address.
+func writeMarkdownDestructive(b *strings.Builder, p *Plan, level int) {
+	ds := p.Destructive()
+	if len(ds) == 0 {
+		return
+	}
+	b.WriteString("> [!CAUTION]\n")
+	fmt.Fprintf(b, "> **This plan deletes %s** (apply asks for an explicit yes, `--allow-delete`)", plural(len(ds), "resource"))
+	if w := dataWarning(p, 10); w != "" {
+		b.WriteString(". " + w)
+	}
+	b.WriteString("\n")
+	for i, c := range ds {
+		if level >= mdCounts && i == mdDestructiveMax {
+			fmt.Fprintf(b, "> - and %d more (the full plan lists them)\n", len(ds)-i)
+			break
+		}
+		fmt.Fprintf(b, "> - %s `%s` (%s): %s\n", mdSymbols[Delete], c.Address, short(c.Type), mdEscape(c.Lost()))
+	}
+	b.WriteString("\n")
+}
+
+// writeMarkdownReplacements lists every replacement on one line,
+// outside the collapsed phases, so that none needs expanding (the
+// deletion phases are open).
+func writeMarkdownReplacements(b *strings.Builder, p *Plan) {
+	var lines []string
+	for _, c := range p.Changes {
+		if c.Action == Replace {
+			lines = append(lines, fmt.Sprintf("- %s `%s` %s — %s", mdSymbols[c.Action], c.Address, changeSummary(c), mdEscape(c.Reason)))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "**%s:**\n\n%s\n\n", map[bool]string{true: "Replacement", false: "Replacements"}[len(lines) == 1], strings.Join(lines, "\n"))
+}
+
+// phaseHas reports whether a phase has a change with action a.
+func phaseHas(ph Phase, a Action) bool {
+	for _, c := range ph.Changes {
+		if c.Action == a {
+			return true
+		}
+	}
+	return false
 }

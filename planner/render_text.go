@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
+	"github.com/gantry-gitops/gantry/catalog"
 	"github.com/gantry-gitops/gantry/graph"
 )
 
@@ -39,18 +41,33 @@ func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 	}
 	fmt.Fprintf(bw, "Plan for %s\n", origin(p))
 	fmt.Fprintln(bw, c(ansiBold, summaryLine(p)))
+	if ds := destructiveLines(p); len(ds) > 0 {
+		fmt.Fprintf(bw, "\n%s\n", c(ansiBold+ansiRed, fmt.Sprintf("This plan DELETES %s; apply asks for an explicit yes (--allow-delete):", plural(len(ds), "resource"))))
+		for _, d := range ds {
+			fmt.Fprintf(bw, "  %s %s\n", c(ansiRed, "-"), d)
+		}
+	}
 	if ws := warningLines(p); len(ws) > 0 {
 		fmt.Fprintln(bw)
 		for _, w := range ws {
 			fmt.Fprintf(bw, "%s %s\n", c(ansiBold+ansiYellow, "Warning:"), w)
 		}
 	}
-	phases := p.Phases()
-	for i, ph := range phases {
-		fmt.Fprintf(bw, "\n%s\n", c(ansiBold+ansiCyan, fmt.Sprintf("[%d/%d] %s", i+1, len(phases), ph.Title())))
+	if r := retainedLine(p); r != "" {
+		fmt.Fprintf(bw, "\n%s\n", r)
+	}
+	for _, ph := range p.Phases() {
+		if opts.Summary {
+			writeTextPhaseSummary(bw, ph, c)
+			continue
+		}
+		fmt.Fprintf(bw, "\n%s\n", c(ansiBold+ansiCyan, "["+phaseLabel(ph)+"]"))
 		for _, ch := range ph.Changes {
 			writeTextChange(bw, ch, newResource(p, ch), c)
 		}
+	}
+	if opts.Summary {
+		fmt.Fprintf(bw, "\n%s\n", c(ansiDim, "Every change with its properties: gantry plan --env "+p.Scope.Environment+" (the same plan, in full)."))
 	}
 	if opts.IncludeNoOp {
 		var noops []*Change
@@ -113,5 +130,42 @@ func writeTextChange(w io.Writer, ch *Change, created *graph.Resource, c func(co
 			l = c(ansiRed, l)
 		}
 		fmt.Fprintf(w, "%s%s\n", indent, l)
+	}
+}
+
+// writeTextPhaseSummary writes a phase as counts per type and action,
+// then each replacement and deletion on its own line.
+func writeTextPhaseSummary(w io.Writer, ph Phase, c func(code, s string) string) {
+	fmt.Fprintf(w, "\n%s %s\n", c(ansiBold+ansiCyan, "["+phaseLabel(ph)+"]"), phaseCounts(ph))
+	type key struct {
+		typ    string
+		action Action
+	}
+	counts := map[key]int{}
+	var keys []key
+	for _, ch := range ph.Changes {
+		k := key{ch.Type, ch.Action}
+		if counts[k] == 0 {
+			keys = append(keys, k)
+		}
+		counts[k]++
+	}
+	sort.SliceStable(keys, func(i, j int) bool {
+		if ri, rj := catalog.Rank(keys[i].typ), catalog.Rank(keys[j].typ); ri != rj {
+			return ri < rj
+		}
+		return keys[i].action < keys[j].action
+	})
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %s %d %s to %s\n", c(actionColors[k.action], symbols[k.action]), counts[k], short(k.typ), k.action)
+	}
+	for _, ch := range ph.Changes {
+		if ch.Action == Replace || ch.Action == Delete {
+			detail := []string{actionVerb(ch)}
+			if it := impactText(ch); it != "" {
+				detail = append(detail, it)
+			}
+			fmt.Fprintf(w, "    %s %s %s %s\n", c(actionColors[ch.Action], symbols[ch.Action]), ch.Address, c(ansiDim, "("+short(ch.Type)+")"), c(actionColors[ch.Action], strings.Join(detail, ", ")))
+		}
 	}
 }

@@ -61,6 +61,9 @@ func (f *execFlags) check() error {
 type applyFlags struct {
 	execFlags
 	planFile string
+	// allowDelete is the explicit yes for deleting services, load
+	// balancers, clusters and what holds data (confirmApply).
+	allowDelete bool
 }
 
 func newApplyCmd() *cobra.Command {
@@ -116,6 +119,7 @@ given. docs/apply.md has the details.`,
 	}
 	f.execFlags.register(cmd)
 	cmd.Flags().StringVar(&f.planFile, "plan", "", "apply the plan saved in `FILE` (gantry plan --out), exactly")
+	cmd.Flags().BoolVar(&f.allowDelete, "allow-delete", false, "apply a plan that deletes services, load balancers, clusters or resources holding data (listed at the top of the plan) without asking")
 	return cmd
 }
 
@@ -136,14 +140,11 @@ func runApply(cmd *cobra.Command, dir string, f *applyFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := renderPlan(cmd, plan, planner.FormatText, false); err != nil {
+	if err := renderApplyPlan(cmd, plan); err != nil {
 		return err
 	}
-	if plan.HasChanges() && !f.autoApprove {
-		q := fmt.Sprintf("Apply these changes to %s/%s (%s)?", sc.Project, sc.Environment, prov.Name())
-		if err := confirm(cmd, q, "apply"); err != nil {
-			return err
-		}
+	if err := confirmApply(cmd, plan, f.allowDelete, plan.HasChanges() && !f.autoApprove); err != nil {
+		return err
 	}
 	return execute(cmd, prov, plan, plan.Live, &f.execFlags, "apply", applier.Options{})
 }
@@ -212,6 +213,10 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 		}
 	}
 	if err := renderPlan(cmd, plan, planner.FormatText, false); err != nil {
+		return err
+	}
+	// Reviewed when it was made, but deletions still need their yes.
+	if err := confirmApply(cmd, plan, f.allowDelete, false); err != nil {
 		return err
 	}
 	return execute(cmd, prov, plan, live, &f.execFlags, "apply", applier.Options{})
@@ -345,7 +350,7 @@ func executeResult(cmd *cobra.Command, prov provider.Provider, plan *planner.Pla
 	case "terminal":
 		tty = true
 	}
-	progress := newPrinter(out, printerOptions{Terminal: tty, Width: width, Color: useColor(cmd, out)})
+	progress := newPrinter(out, printerOptions{Terminal: tty, Width: width, Color: useColor(cmd, out), Compact: compact(plan)})
 	opts.Parallelism = f.parallelism
 	opts.StageTimeout = f.timeout
 	opts.Progress = progress

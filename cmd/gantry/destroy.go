@@ -107,7 +107,7 @@ func writeDestroyPlan(w io.Writer, plan *planner.Plan, kept []applier.Kept) {
 	for _, c := range plan.Changes {
 		if c.Stage != stage {
 			stage = c.Stage
-			fmt.Fprintf(w, "\n  deletions: %s\n", stage)
+			fmt.Fprintf(w, "\n  deletions, stage %d: %s\n", int(stage), stage)
 		}
 		fmt.Fprintf(w, "    - %s (%s) %s\n", c.Address, shortType(c.Type), c.LiveID)
 	}

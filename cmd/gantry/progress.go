@@ -37,6 +37,11 @@ type printer struct {
 	saidAt map[string]time.Time
 	stop   chan struct{}
 	wg     sync.WaitGroup
+
+	// compact: the stage's size, the changes done in it, the quarters said.
+	compact         bool
+	total, finished int
+	tenths          int
 }
 
 type activeLine struct {
@@ -56,7 +61,12 @@ type printerOptions struct {
 	// HeartBeat is how often plain output repeats an unchanged deployment
 	// state (default 30s).
 	HeartBeat time.Duration
-	Now       func() time.Time
+	// Compact leaves out the line of each change that succeeds, and of
+	// each health gate that passes, and says instead how far each stage
+	// is, every quarter of it: for large plans (failures, retries and
+	// what is left waiting are still printed).
+	Compact bool
+	Now     func() time.Time
 }
 
 // newPrinter returns a printer writing to w. Call Close when the apply
@@ -64,7 +74,7 @@ type printerOptions struct {
 func newPrinter(w io.Writer, o printerOptions) *printer {
 	p := &printer{
 		w: w, tty: o.Terminal, color: o.Color, width: o.Width,
-		heartbeat: o.HeartBeat, now: o.Now,
+		heartbeat: o.HeartBeat, now: o.Now, compact: o.Compact,
 		active: map[string]*activeLine{},
 		said:   map[string]string{}, saidAt: map[string]time.Time{},
 		stop: make(chan struct{}),
@@ -134,6 +144,7 @@ func (p *printer) Event(e applier.Event) {
 	}
 	switch e.Kind {
 	case applier.EventStageStart:
+		p.total, p.finished, p.tenths = e.Count, 0, 0
 		lines = append(lines, p.paint(bold, fmt.Sprintf("==> %s (%s)", stageTitle(e), countNoun(e.Count, "change"))))
 	case applier.EventStageDone:
 		if e.Err != nil {
@@ -155,18 +166,29 @@ func (p *printer) Event(e applier.Event) {
 			lines = append(lines, p.paint(red, fmt.Sprintf("    FAILED   %s (%s): %s", addr, e.Op, trimAddress(e.Err, addr))))
 		case e.Kept:
 			lines = append(lines, p.paint(yellow, fmt.Sprintf("    kept     %s: it still holds data", addr)))
+		case p.compact:
+			p.finished++
+			if p.total > 0 && p.finished*4/p.total > p.tenths {
+				p.tenths = p.finished * 4 / p.total
+				lines = append(lines, p.paint(green, fmt.Sprintf("    done     %d of %d", p.finished, p.total)))
+			}
 		default:
 			lines = append(lines, p.paint(green, fmt.Sprintf("    %-8s %s", shortPast(e.Op), addr))+p.dim(fmt.Sprintf("  %s %s", e.ID, round(e.Elapsed))))
 		}
 	case applier.EventGateStart:
 		p.active[addr] = &activeLine{address: addr, verb: "deploying", since: e.Time, state: "waiting for the deployment"}
-		lines = append(lines, fmt.Sprintf("    waiting  %s: deployment to complete and targets to be healthy", addr))
+		if p.compact {
+			// Said only if it takes a while: every HeartBeat.
+			p.saidAt[addr] = e.Time
+		} else {
+			lines = append(lines, fmt.Sprintf("    waiting  %s: deployment to complete and targets to be healthy", addr))
+		}
 	case applier.EventGate:
 		state := applier.DescribeHealth(e.Health)
 		if a := p.active[addr]; a != nil {
 			a.state = liveHealth(e.Health)
 		}
-		if !p.tty && (p.said[addr] != state || e.Time.Sub(p.saidAt[addr]) >= p.heartbeat) {
+		if !p.tty && (!p.compact && p.said[addr] != state || e.Time.Sub(p.saidAt[addr]) >= p.heartbeat) {
 			p.said[addr], p.saidAt[addr] = state, e.Time
 			lines = append(lines, fmt.Sprintf("    deploy   %s: %s (%s)", addr, state, round(e.Elapsed)))
 		}
@@ -179,6 +201,7 @@ func (p *printer) Event(e applier.Event) {
 			lines = append(lines, p.paint(yellow, fmt.Sprintf("    abandon  %s: %s", addr, trimAddress(e.Err, addr))))
 		case e.Err != nil:
 			lines = append(lines, p.paint(red, fmt.Sprintf("    FAILED   %s: %s", addr, trimAddress(e.Err, addr))))
+		case p.compact:
 		default:
 			lines = append(lines, p.paint(green, fmt.Sprintf("    healthy  %s", addr))+p.dim(fmt.Sprintf("  %s in %s", applier.DescribeHealth(e.Health), round(e.Elapsed))))
 		}
@@ -221,9 +244,10 @@ func (p *printer) wait(addr string, e applier.Event) []string {
 	return []string{line}
 }
 
+// stageTitle names a stage as the plan does (planner's phase labels).
 func stageTitle(e applier.Event) string {
 	if e.Deletions {
-		return "deletions: " + e.Stage.String()
+		return fmt.Sprintf("deletions, stage %d: %s", int(e.Stage), e.Stage)
 	}
 	return fmt.Sprintf("stage %d: %s", int(e.Stage), e.Stage)
 }

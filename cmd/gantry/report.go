@@ -58,6 +58,12 @@ func writeDone(w io.Writer, done []applier.Outcome, width int) {
 	if len(done) == 0 {
 		return
 	}
+	if len(done) > planner.CompactAbove {
+		// A large apply: what was done, counted; the failures and what
+		// was not started follow in full.
+		fmt.Fprintf(w, "\nDone (%d): %s.\n", len(done), summarise(done))
+		return
+	}
 	fmt.Fprintf(w, "\nDone (%d):\n", len(done))
 	for _, o := range done {
 		fmt.Fprintf(w, "  %-12s %-*s  %s\n", o.Op.PastTense(), width, o.Change.Address, detail(o))
