@@ -19,7 +19,8 @@ import (
 
 func init() {
 	register(&handler{Type: catalog.Cluster, ARN: arnResource("ecs", "cluster/"), List: listClusters,
-		Create: createCluster, Update: updateCluster, Tag: ecsTag,
+		Children: clusterChildren,
+		Create:   createCluster, Update: updateCluster, Tag: ecsTag,
 		Delete: func(ctx context.Context, c *call, live *provider.Observed) error {
 			_, err := c.p.w.ecs.DeleteCluster(ctx, &ecs.DeleteClusterInput{Cluster: aws.String(live.ID)})
 			if notFound(err) {

@@ -19,12 +19,14 @@ import (
 
 func init() {
 	register(&handler{Type: catalog.LoadBalancer, ARN: arnResource("elasticloadbalancing", "loadbalancer/"),
+		Children: loadBalancerChildren, Cascades: true,
 		List: listLoadBalancers, Create: createLoadBalancer, Update: updateLoadBalancer, Tag: elbTag,
 		Delete: elbDelete(func(ctx context.Context, c *call, id string) error {
 			_, err := c.p.w.elb.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: aws.String(id)})
 			return err
 		})})
 	register(&handler{Type: catalog.Listener, ARN: arnResource("elasticloadbalancing", "listener/"),
+		Children: listenerChildren, Cascades: true,
 		List: listListeners, Create: createListener, Update: updateListener, Tag: elbTag,
 		Delete: elbDelete(func(ctx context.Context, c *call, id string) error {
 			_, err := c.p.w.elb.DeleteListener(ctx, &elb.DeleteListenerInput{ListenerArn: aws.String(id)})
@@ -37,7 +39,8 @@ func init() {
 			return err
 		})})
 	register(&handler{Type: catalog.TargetGroup, ARN: arnResource("elasticloadbalancing", "targetgroup/"),
-		List: listTargetGroups, Create: createTargetGroup, Update: updateTargetGroup, Tag: elbTag,
+		Children: targetGroupChildren,
+		List:     listTargetGroups, Create: createTargetGroup, Update: updateTargetGroup, Tag: elbTag,
 		Delete: elbDelete(func(ctx context.Context, c *call, id string) error {
 			_, err := c.p.w.elb.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: aws.String(id)})
 			return err

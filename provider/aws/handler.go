@@ -32,6 +32,12 @@ type handler struct {
 	Tag func(ctx context.Context, c *call, live *provider.Observed, tags map[string]string) error
 	// Delete removes live; gone already is not an error.
 	Delete func(ctx context.Context, c *call, live *provider.Observed) error
+	// Children, for a type with catalog Children, reads the live children
+	// of the resource with id, owned or not, with their tags (see
+	// children.go); Cascades says whether AWS deletes them with it (else
+	// it refuses the delete while they exist).
+	Children func(ctx context.Context, c *call, id string) ([]child, error)
+	Cascades bool
 }
 
 // taggedARN is one resource the Tagging API listed.
@@ -53,6 +59,9 @@ func register(h *handler) {
 	}
 	if h.List == nil || h.Create == nil || h.Update == nil || h.Tag == nil || h.Delete == nil {
 		panic("aws: incomplete handler " + h.Type)
+	}
+	if t, _ := catalog.Lookup(h.Type); len(t.Children) > 0 && h.Children == nil {
+		panic("aws: handler " + h.Type + " does not read the children the catalog lists")
 	}
 	handlers[h.Type] = h
 }
@@ -161,7 +170,15 @@ func (p *Provider) Delete(ctx context.Context, scope provider.Scope, live *provi
 	if err != nil {
 		return err
 	}
-	return h.Delete(ctx, &call{p: p, scope: scope, address: live.Address, typ: live.Type}, live)
+	c := &call{p: p, scope: scope, address: live.Address, typ: live.Type}
+	// Never through a resource gantry does not own: the children first
+	// (children.go). A scope without a project is a person's delete.
+	if scope.Project != "" {
+		if err := checkChildren(ctx, c, live, live.Type, live.ID, true); err != nil {
+			return err
+		}
+	}
+	return h.Delete(ctx, c, live)
 }
 
 // adopt handles a create that failed because a resource with the same
