@@ -81,6 +81,14 @@ func normaliseAutoScalingGroup(p map[string]any) {
 		"CapacityRebalance":                false,
 		"DesiredCapacityType":              "units",
 	})
+	// CreateAutoScalingGroup's reference, DesiredCapacity: "If you do not
+	// specify a desired capacity, the default is the minimum size of the
+	// group." A group no capacity provider owns reads it back so.
+	if _, ok := p["DesiredCapacity"]; !ok {
+		if min, ok := p["MinSize"]; ok {
+			p["DesiredCapacity"] = min
+		}
+	}
 	if lt := Obj(p, "LaunchTemplate"); lt != nil {
 		if s, ok := Scalar(lt["Version"]); ok {
 			lt["Version"] = s

@@ -140,6 +140,25 @@ func TestNumbersAndEmptiness(t *testing.T) {
 			"TreatMissingData": "missing", "ActionsEnabled": true, "OKActions": []any{}})
 }
 
+// CreateAutoScalingGroup's reference: without DesiredCapacity a group's
+// desired capacity is its minimum size, which DescribeAutoScalingGroups
+// reads back; one given, or scaled since, is not the default.
+func TestAutoScalingGroupDesiredCapacityDefaultsToMinSize(t *testing.T) {
+	sent := map[string]any{"AutoScalingGroupName": "g", "MinSize": "2", "MaxSize": "6", "VPCZoneIdentifier": []any{"a"}}
+	read := map[string]any{"AutoScalingGroupName": "g", "MinSize": 2.0, "MaxSize": 6.0, "DesiredCapacity": 2.0,
+		"VPCZoneIdentifier": []any{"a"}, "HealthCheckType": "EC2", "HealthCheckGracePeriod": 0, "DefaultCooldown": 300.0,
+		"TerminationPolicies": []any{"Default"}, "NewInstancesProtectedFromScaleIn": false, "CapacityRebalance": false,
+		"DesiredCapacityType": "units"}
+	equivalent(t, AutoScalingGroup, sent, read)
+	scaled := Copy(read).(map[string]any)
+	scaled["DesiredCapacity"] = 3.0
+	different(t, AutoScalingGroup, sent, scaled)
+	given := Copy(sent).(map[string]any)
+	given["DesiredCapacity"] = "3"
+	equivalent(t, AutoScalingGroup, given, scaled)
+	different(t, AutoScalingGroup, given, read)
+}
+
 // CreateTargetGroup's defaults (Elastic Load Balancing API Reference): an
 // Application Load Balancer checks targets over HTTP whatever their
 // protocol, timing out after 6 s for HTTP and 10 s for HTTPS; a Lambda
