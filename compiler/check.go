@@ -175,6 +175,7 @@ func (c *checker) run() *config.Project {
 	parallel(len(c.envNames), func(i int) {
 		p.Environments[i] = c.environment(c.envNames[i], envs.field(c.envNames[i]))
 	})
+	c.checkDisabledEverywhere()
 	if len(c.envNames) == 0 {
 		c.warnAt(c.pos("", "project"), "", []string{"environments"}, "no environments: nothing is deployed anywhere")
 		// Nothing is deployed, but the definitions are still checked.
@@ -201,6 +202,35 @@ func (c *checker) run() *config.Project {
 	c.checkProject(p)
 	slog.Debug("gantry: checked", "took", time.Since(t))
 	return p
+}
+
+// checkDisabledEverywhere checks the top-level definition of each service
+// that no environment runs against the schema's types (not for
+// concreteness: what it leaves to the environments is never needed). No
+// environment checks it, yet a wrong type in it (cpu: "big") is an error
+// in CUE, and would be one the day an environment enables it (found by
+// the differential test).
+func (c *checker) checkDisabledEverywhere() {
+	if len(c.envNames) == 0 {
+		return
+	}
+	var def cue.Value
+	for _, n := range c.tree.field("services").names() {
+		everywhere := true
+		for _, e := range c.envNames {
+			everywhere = everywhere && c.disabled[e][n]
+		}
+		t := c.tree.path("services", n)
+		if !everywhere || t == nil || t.failed {
+			continue
+		}
+		if !def.Exists() {
+			def = c.root.LookupPath(cue.ParsePath("#Service"))
+		}
+		if err := t.value().Unify(def).Validate(); err != nil {
+			c.l.addCUEErrorsAt(cueerrors.Errors(err), "", rootPath("services", n))
+		}
+	}
 }
 
 func (c *checker) entitySpec(kind string) *spec {

@@ -433,7 +433,16 @@ func (o *oracle) export(v, user cue.Value, path string) any {
 		o.res.errs = append(o.res.errs, cueDiffErrs(err)...)
 		return "<error>"
 	}
-	d, _ := v.Default()
+	d, hasDefault := v.Default()
+	if !hasDefault && user.Exists() {
+		// Your defaults win over the schema's, lists and structs included
+		// (paths: *["/a"] | [...string] against the schema's *["/*"]).
+		if ud, ok := user.Default(); ok {
+			if u := v.Unify(ud); u.Err() == nil {
+				d = u
+			}
+		}
+	}
 	switch d.IncompleteKind() {
 	case cue.StructKind:
 		it, err := d.Fields()
@@ -485,7 +494,10 @@ func (o *oracle) export(v, user cue.Value, path string) any {
 		if _, err := d.Int(&z); err == nil && z.IsInt64() {
 			return scalarValue(z.Int64())
 		}
-		return "int:" + fmt.Sprint(d)
+		// Beyond 64 bits: the number AWS receives is a double (alarm
+		// thresholds; the schema bounds every int field).
+		f, _ := new(big.Float).SetInt(&z).Float64()
+		return scalarValue(f)
 	case cue.FloatKind:
 		f, _ := d.Float64()
 		return scalarValue(f)
@@ -659,6 +671,77 @@ var differentialCases = []string{
 	// An unknown attribute, found while CUE evaluated, stopped the
 	// evaluation when it was reported first: CUE's own error was lost.
 	"-- base.cue --\n" + fuzzBase + "-- services.cue --\n@if(prod)\n\npackage acme\n\nser",
+}
+
+// differentialSnippets are files added to fuzzBase that probe where the
+// fast reader could part from CUE: defaults at both levels and under
+// patterns, your defaults against the schema's, references, closed
+// structs, disjunctions of structs, disabled services, numbers beyond 64
+// bits, lists with defaults. The first disagreements they found are
+// marked; they are regression tests and fuzz seeds.
+var differentialSnippets = []string{
+	`environments: [_]: services: [_]: cpu: *1024 | int
+services: web: {cluster: "apps", image: "x:1", memory: 2048}`,
+	`services: web: {cluster: "apps", image: "x:1", cpu: *512 | int, memory: *1024 | int}
+environments: live: services: web: cpu: 1024`,
+	`services: [_]: {cpu: *512 | int, memory: 1024}
+services: web: {cluster: "apps", image: "x:1"}
+environments: live: services: web: memory: 1024`,
+	`services: web: {cluster: "apps", image: "x:1", cpu: 256.0}`,
+	`services: web: {cluster: "apps", image: "x:1", env: A: "a\"b\\c\u00e9\n"}`,
+	`#Base: {cluster: "apps", cpu: *512 | int, memory: 1024}
+services: web: #Base & {image: "x:1"}
+environments: live: services: web: cpu: 1024`,
+	`services: web: {cluster: "apps", image: "x:1", scale: {min: *2 | int, max: min + 2}}
+environments: live: services: web: scale: min: 3`,
+	`services: web: {cluster: "apps", image: "x:1", env: close({A: "1"})}
+environments: live: services: web: env: B: "2"`,
+	`services: web: {cluster: "apps", image: "x:1", scale: *{min: 1} | {min: 2, max: 2}}
+environments: live: services: web: scale: {min: 2, max: 2}`,
+	`services: web: {cluster: "apps", image: "x:1", deploy: {minHealthyPercent: *50 | int}}
+environments: [_]: services: [_]: deploy: minHealthyPercent: >=60`,
+	`services: web: {cluster: "apps", image: "x:1", logs: retentionDays: *14 | int}
+environments: live: services: [_]: logs: retentionDays: *7 | int`,
+	`services: web: {cluster: "apps", image: "x:1", platform: *"linux/arm64" | string}
+clusters: apps: capacity: fargate: weight: *2 | int`,
+	`services: web: {cluster: "apps", image: "x:1", enabled: *false | bool}
+environments: live: services: web: enabled: true`,
+	// Disabled everywhere, so checked nowhere: gantry accepted the
+	// type error CUE reports.
+	`services: web: {cluster: "apps", image: "x:1", enabled: false, cpu: "big"}`,
+	`services: web: {cluster: "apps", image: "x:1"}
+environments: live: services: web: {enabled: false, cpu: "big"}`,
+	`services: web: {cluster: "apps", image: "x:1", command: *["a"] | [...string]}
+environments: live: services: web: command: ["b", "c"]`,
+	`services: web: {cluster: "apps", image: "x:1", env: [string]: =~"^[a-z]+$", env: A: "abc"}
+environments: live: services: web: env: B: "XYZ"`,
+	`services: web: {cluster: "apps", image: "x:1", permissions: [{actions: ["s3:GetObject"], resources: ["*"]}]}
+environments: live: services: web: permissions: [_, ...]`,
+	`let img = "x:1"
+services: web: {cluster: "apps", image: img}`,
+	`services: web: {cluster: "apps", image: "x:1", cpu: 512 | 1024}`,
+	`services: web: {cluster: "apps", image: "x:1", alarms: a: {metric: "CPUUtilization", above: 80.5}}`,
+	`services: web: {cluster: "apps", image: "x:1", alarms: a: {metric: "CPUUtilization", above: 1e30}}`,
+	// Beyond 64 bits: gantry read the clamped int64, not the number.
+	`services: web: {cluster: "apps", image: "x:1", alarms: a: {metric: "CPUUtilization", above: 100000000000000000000000}}`,
+	`repositories: web: keepImages: *5 | int
+environments: live: services: {}`,
+	`environments: live: tags: {a: "1", b: *"2" | string}`,
+	`services: web: {cluster: "apps", image: "x:1", secrets: S: ssm: *"/a" | string}`,
+	`services: web: {cluster: "apps", image: "x:1", sidecars: s: {image: "y:1", essential: *false | bool, cpu: *64 | int}}`,
+	// Your default wins for a list too (the oracle once applied the
+	// rule to scalars only).
+	`services: web: {cluster: "apps", image: "x:1", route: {loadBalancer: "web", paths: *["/a"] | [...string]}, port: 80}
+loadBalancers: web: {scheme: "internet-facing", idleTimeoutSeconds: *120 | int}`,
+	`services: web: {cluster: "apps", image: "x:1", port: 80, route: {loadBalancer: "web"}}
+loadBalancers: web: {scheme: "internet-facing"}
+environments: live: loadBalancers: web: idleTimeoutSeconds: 300`,
+}
+
+func init() {
+	for _, s := range differentialSnippets {
+		differentialCases = append(differentialCases, "-- base.cue --\n"+fuzzBase+"-- x.cue --\npackage acme\n"+s+"\n")
+	}
 }
 
 func TestDifferentialCases(t *testing.T) {

@@ -201,7 +201,14 @@ func readNodeAs(v cue.Value, shared bool, ss shapeSet) *gnode {
 		case cue.StringKind:
 			n.lit, _ = d.String()
 		case cue.IntKind:
-			n.lit, _ = d.Int64()
+			i, err := d.Int64()
+			n.lit = i
+			if err != nil {
+				// Beyond 64 bits (an alarm threshold of 1e23 written
+				// as an integer): the double AWS receives, not the
+				// clamped int64 (found by FuzzDifferential's seeds).
+				n.lit, _ = d.Float64()
+			}
 		case cue.FloatKind:
 			n.lit, _ = d.Float64()
 		case cue.BoolKind:
