@@ -736,66 +736,66 @@ loadBalancers: web: {scheme: "internet-facing", idleTimeoutSeconds: *120 | int}`
 	`services: web: {cluster: "apps", image: "x:1", port: 80, route: {loadBalancer: "web"}}
 loadBalancers: web: {scheme: "internet-facing"}
 environments: live: loadBalancers: web: idleTimeoutSeconds: 300`,
-		`services: web: {cluster: "apps", image: "x:1", cpu: 2.56e2}`,
-		`services: web: {cluster: "apps", image: "x:1", cpu: 256 & int}`,
-		`services: web: {cluster: "apps", image: "x:1", memory: 512 | 1024}`,
-		`services: web: {cluster: "apps", image: "x:1", scale: max: >=1 & <=3}`,
-		`services: web: {cluster: "apps", image: "x:1", env: A: *"x" | "y"}
+	`services: web: {cluster: "apps", image: "x:1", cpu: 2.56e2}`,
+	`services: web: {cluster: "apps", image: "x:1", cpu: 256 & int}`,
+	`services: web: {cluster: "apps", image: "x:1", memory: 512 | 1024}`,
+	`services: web: {cluster: "apps", image: "x:1", scale: max: >=1 & <=3}`,
+	`services: web: {cluster: "apps", image: "x:1", env: A: *"x" | "y"}
 environments: live: services: web: env: A: "y"`,
-		`services: web: {cluster: "apps", image: "x:1", env: A: *"x" | "y"}
+	`services: web: {cluster: "apps", image: "x:1", env: A: *"x" | "y"}
 environments: live: services: web: env: A: "z"`,
-		`services: web: {cluster: "apps", image: "x:1"}
+	`services: web: {cluster: "apps", image: "x:1"}
 environments: live: services: web: {enabled: false, env: A: 1}`,
-		`clusters: apps: capacity: ec2: {instanceType: "m6i.large", maxInstances: *3 | int}
+	`clusters: apps: capacity: ec2: {instanceType: "m6i.large", maxInstances: *3 | int}
 environments: live: clusters: apps: capacity: ec2: maxInstances: 5
 services: web: {cluster: "apps", image: "x:1"}`,
-		`loadBalancers: web: https: {certificate: "arn:aws:acm:eu-central-1:123456789012:certificate/abc"}
+	`loadBalancers: web: https: {certificate: "arn:aws:acm:eu-central-1:123456789012:certificate/abc"}
 environments: live: loadBalancers: web: https: sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06"`,
-		`environments: [_]: tags: [string]: =~"^[a-z]+$"
+	`environments: [_]: tags: [string]: =~"^[a-z]+$"
 environments: live: tags: owner: "Team"`,
-		`environments: [N=_]: tags: env: N`,
-		`for n in ["a", "b"] {services: "s\(n)": {cluster: "apps", image: "x:\(n)"}}`,
-		`services: web: {cluster: "apps", image: "x:1", env: A: "é☃\t"}`,
-		`_defaults: {cpu: *512 | int, memory: *1024 | int}
+	`environments: [N=_]: tags: env: N`,
+	`for n in ["a", "b"] {services: "s\(n)": {cluster: "apps", image: "x:\(n)"}}`,
+	`services: web: {cluster: "apps", image: "x:1", env: A: "é☃\t"}`,
+	`_defaults: {cpu: *512 | int, memory: *1024 | int}
 services: web: _defaults & {cluster: "apps", image: "x:1"}
 environments: live: services: web: cpu: 1024, environments: live: services: web: memory: 2048`,
-		`services: web: {cluster: "apps", image: "x:1", sidecars: s: {image: "y:1", env: A: "1"}}
+	`services: web: {cluster: "apps", image: "x:1", sidecars: s: {image: "y:1", env: A: "1"}}
 environments: live: services: web: sidecars: s: env: B: "2"`,
-		`services: web: {cluster: "apps", image: "x:1", sidecars: s: {image: "y:1"}}
+	`services: web: {cluster: "apps", image: "x:1", sidecars: s: {image: "y:1"}}
 environments: live: services: web: sidecars: t: {image: "z:1"}`,
-		`services: web: {cluster: "apps", image: "x:1", healthCheck: {command: ["CMD", "true"], retries: *5 | int}}
+	`services: web: {cluster: "apps", image: "x:1", healthCheck: {command: ["CMD", "true"], retries: *5 | int}}
 environments: live: services: web: healthCheck: retries: 7`,
-		`services: web: {cluster: "apps", image: "x:1", healthCheck: {command: ["CMD", "true"], retries: *5 | int}}
+	`services: web: {cluster: "apps", image: "x:1", healthCheck: {command: ["CMD", "true"], retries: *5 | int}}
 environments: live: services: web: healthCheck: retries: 70`,
-		`services: web: {cluster: "apps", image: "x:1", deploy: rollbackOnAlarms: ["a"], alarms: a: {metric: "CPUUtilization", above: 90}}
+	`services: web: {cluster: "apps", image: "x:1", deploy: rollbackOnAlarms: ["a"], alarms: a: {metric: "CPUUtilization", above: 90}}
 environments: live: services: web: alarms: a: forMinutes: 10`,
-		`services: web: {cluster: "apps", image: "x:1"}
+	`services: web: {cluster: "apps", image: "x:1"}
 services: [_]: image: =~":[0-9]+$"
 environments: live: services: web: image: "x:latest"`,
-		`services: web: {cluster: "apps", image: "x:1"}
+	`services: web: {cluster: "apps", image: "x:1"}
 environments: live: services: [string]: {cpu: 512, memory: 1024}`,
-		`services: web: {cluster: "apps", image: "x:1", env: {[=~"^A"]: "a"}, env: AB: _}`,
-		`services: web: {cluster: "apps", image: "x:1", command: ["a"] + ["b"]}`,
-		`services: web: {cluster: "apps", image: "x:1", port: 80, route: {loadBalancer: "web", healthCheck: {path: *"/health" | string}}}
+	`services: web: {cluster: "apps", image: "x:1", env: {[=~"^A"]: "a"}, env: AB: _}`,
+	`services: web: {cluster: "apps", image: "x:1", command: ["a"] + ["b"]}`,
+	`services: web: {cluster: "apps", image: "x:1", port: 80, route: {loadBalancer: "web", healthCheck: {path: *"/health" | string}}}
 environments: live: services: web: route: healthCheck: timeoutSeconds: 10`,
-		`repositories: r1: {scanOnPush: false}
+	`repositories: r1: {scanOnPush: false}
 repositories: [_]: keepImages: *20 | int`,
-		`project: *"acme" | string`,
-		`services: web: {cluster: "apps", image: "x:1", env: A: string | *"d"}
+	`project: *"acme" | string`,
+	`services: web: {cluster: "apps", image: "x:1", env: A: string | *"d"}
 environments: live: services: web: env: A: "e"`,
-		`services: web: {cluster: "apps", image: "x:1", scale: {min: 0, max: 0}}
+	`services: web: {cluster: "apps", image: "x:1", scale: {min: 0, max: 0}}
 environments: live: services: web: scale: {min: *2 | int}`,
-		`services: web: {cluster: "apps", image: "x:1", cpu: int | *512}
+	`services: web: {cluster: "apps", image: "x:1", cpu: int | *512}
 services: web: cpu: <=1024`,
-		`services: web: {cluster: "apps", image: "x:1", env: A: "1", env: A: "1"}
+	`services: web: {cluster: "apps", image: "x:1", env: A: "1", env: A: "1"}
 environments: live: services: web: env: A: "1"`,
-		`services: web: {cluster: "apps", image: "x:1", logs: {}}
+	`services: web: {cluster: "apps", image: "x:1", logs: {}}
 environments: live: services: web: logs: retentionDays: 14`,
-		`clusters: apps: containerInsights: *true | bool
+	`clusters: apps: containerInsights: *true | bool
 environments: live: clusters: apps: containerInsights: false`,
-		`services: web: {cluster: "apps", image: "x:1", env: null}`,
-		`services: web: {cluster: "apps", image: "x:1", scale: null}`,
-		`services: web: {cluster: "apps", image: "x:1"}
+	`services: web: {cluster: "apps", image: "x:1", env: null}`,
+	`services: web: {cluster: "apps", image: "x:1", scale: null}`,
+	`services: web: {cluster: "apps", image: "x:1"}
 environments: live: services: web: null`,
 }
 
