@@ -62,6 +62,13 @@ func CheckChanges(plan *planner.Plan, live []*provider.Observed) error {
 		}
 	}
 	probs := compareChanges(plan.Changes, fresh.Changes)
+	// What else the diff decides that a reviewer reads: the resources
+	// kept rather than deleted (retainOnDelete).
+	for _, k := range []string{"retained"} {
+		if a, b := planField(plan, k), planField(fresh, k); !reflect.DeepEqual(a, b) {
+			probs = append(probs, fmt.Sprintf("the plan has %s %s; %s: %s", k, show(a), recomputedFrom, show(b)))
+		}
+	}
 	if len(probs) == 0 {
 		return nil
 	}
@@ -75,6 +82,14 @@ func CheckChanges(plan *planner.Plan, live []*provider.Observed) error {
 // recomputedFrom introduces, in a MismatchError's lines, what the recorded
 // desired graph and live state give.
 const recomputedFrom = "recomputed from its desired graph and live state"
+
+// planField is the field of p's JSON encoding named key, or nil.
+func planField(p *planner.Plan, key string) any {
+	b, _ := json.Marshal(p)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m[key]
+}
 
 // changeFields is a change as JSON values, by field name.
 type changeFields map[string]any

@@ -189,6 +189,13 @@ func TestCheckChangesRefusesTamperedPlans(t *testing.T) {
 		wantProblems(t, CheckChanges(q, live),
 			`service/api: the plan has stage 1; recomputed from its desired graph and live state: 4`)
 	})
+	t.Run("a deletion shown as kept", func(t *testing.T) {
+		q := resealed(t, plan, func(p *planner.Plan) {
+			p.Retained = append(p.Retained, planner.Retained{Address: "service/api/task-definition#1", Type: "AWS::ECS::TaskDefinition", ID: "x"})
+		})
+		wantProblems(t, CheckChanges(q, live),
+			`the plan has retained [{"address":"service/api/task-definition#1","id":"x","type":"AWS::ECS::TaskDefinition"}]; recomputed from its desired graph and live state: (none)`)
+	})
 	t.Run("desired graph that cannot be planned", func(t *testing.T) {
 		q := resealed(t, plan, func(p *planner.Plan) {
 			desiredProps(t, p, "service/api")["Cluster"] = graph.Ref{Address: "cluster/nowhere", Attribute: "Arn"}
