@@ -797,6 +797,27 @@ environments: live: clusters: apps: containerInsights: false`,
 	`services: web: {cluster: "apps", image: "x:1", scale: null}`,
 	`services: web: {cluster: "apps", image: "x:1"}
 environments: live: services: web: null`,
+	// Errors on both sides: one of gantry's at a line CUE names.
+	"services: web: {cluster: \"apps\", image: \"x:1\", cpu: 512}\nenvironments: live: services: web: cpu: 1024",
+	"services: web: {cluster: \"apps\", image: \"x:1\", sidecars: s: {image: \"y\", cpuu: 1}}",
+	"services: web: {cluster: \"apps\", image: \"x:1\"}\nenvironments: live: services: web: sidecars: s: {imag: \"y\"}",
+	"services: [_]: cpu: <=512\nservices: web: {cluster: \"apps\", image: \"x:1\"}\nenvironments: live: services: web: cpu: 1024",
+	"services: web: {cluster: \"apps\", image: \"x:1\", scale: {min: 3, max: 1}}",
+	"services: web: {cluster: \"apps\", image: \"x y\"}",
+	"services: web: {cluster: \"apps\", image: \"x:1\", env: A: 5}",
+	"services: web: {cluster: \"apps\", image: \"x:1\", port: 70000}",
+	"environments: live: region: \"mars-1\"",
+	"environments: live: account: \"123\"",
+	"services: web: {cluster: \"apps\", image: \"x:1\", deploy: maxPercent: 50}",
+	"services: web: {cluster: \"apps\", image: \"x:1\", alarms: a: {metric: 5}}",
+	"loadBalancers: web: scheme: \"public\"",
+	"clusters: apps: capacity: ec2: {instanceType: \"m6i.large\", maxInstances: 0}",
+	"services: web: {cluster: \"apps\", image: \"x:1\", route: {loadBalancer: \"web\", priority: 0}, port: 80}",
+	"services: web: {cluster: \"apps\", image: \"x:1\", secrets: S: {ssm: \"a b\"}}",
+	"services: web: {cluster: \"apps\", image: \"x:1\", enabled: \"no\"}",
+	"environments: live: services: web: {cpu: 1}\nservices: web: {cluster: \"apps\", image: \"x:1\"}",
+	"services: web: {cluster: \"apps\", image: \"x:1\"}\nenvironments: live: services: web: image: \"x:2\"",
+	"services: web: {cluster: \"apps\", image: \"x:1\", memory: cpu * 3}\nenvironments: live: services: web: cpu: 300",
 }
 
 func init() {
