@@ -2,6 +2,7 @@ package applier
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -116,8 +117,12 @@ func TestCheckChangesAcceptsUntouchedPlans(t *testing.T) {
 	}
 	w.setImage("api", "1.1.0")
 	plan := saved(t, w.plan())
+	before, _ := json.Marshal(plan)
 	if err := CheckChanges(plan, w.live()); err != nil {
 		t.Errorf("image plan: %v", err)
+	}
+	if after, _ := json.Marshal(plan); !bytes.Equal(before, after) {
+		t.Errorf("CheckChanges changed the plan it checked (apply sends its desired graph)")
 	}
 	if err := CheckDesired(plan, w.compiled()); err != nil {
 		t.Errorf("image plan: %v", err)
