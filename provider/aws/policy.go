@@ -738,7 +738,7 @@ func (b *policyBuilder) appAutoScaling() {
 	st := b.regional("application-autoscaling", "scalable-target/*")
 	b.create(catalog.ScalableTarget, "TagScalableTargetsOnCreateWithOwnershipTagsIdOnlyARN",
 		[]string{"application-autoscaling:TagResource"}, []string{st}, b.requestTags())
-	b.add("RegisterScalableTargetsIdOnlyARNCreatesAndChangesWithoutTagsInTheRequest",
+	b.create(catalog.ScalableTarget, "RegisterScalableTargetsIdOnlyARNCreatesAndChangesWithoutTagsInTheRequest",
 		[]string{"application-autoscaling:RegisterScalableTarget"}, []string{st}, nil)
 	b.add("ReadScalableTargetTagsIdOnlyARN", []string{"application-autoscaling:ListTagsForResource"}, []string{st}, nil)
 	b.add("ChangeOwnedScalableTargetsByTagsIdOnlyARN", []string{
@@ -781,6 +781,7 @@ var statementGroups = map[string]string{
 	"ReadRepositoriesInTheAccountRepositoryNamesAreNotPrefixed": groupRead,
 	"ReadAlarmsByNamePattern":                                   groupRead,
 	"ReadECSResourcesByNamePattern":                             groupRead,
+	"ReadServicesInTheAccount":                                  groupRead,
 	"ReadScalableTargetTagsIdOnlyARN":                           groupRead,
 
 	"ChangeOwnedRolesByNamePatternAndTags":             groupOwned,
@@ -846,4 +847,108 @@ func mergeStatements(in []Statement) ([]Statement, error) {
 		out[i].Resource = append(append([]string(nil), out[i].Resource...), s.Resource...)
 	}
 	return out, nil
+}
+
+// IAM's size limits for a policy document, in characters without
+// whitespace.
+const (
+	ManagedPolicyMaxChars = 6144  // a customer managed policy
+	InlinePolicyMaxChars  = 10240 // all inline policies of a role together
+)
+
+// Size is the document's length as IAM counts it: its JSON without
+// whitespace.
+func (d Document) Size() int {
+	b, _ := json.Marshal(d)
+	return len(b)
+}
+
+// Split cuts doc into documents of at most max characters (Size), for
+// attaching as several managed policies: statements are kept whole and in
+// order where they fit; a statement that alone exceeds max is cut by its
+// resources into statements with the Sid suffixed Part1, Part2, ... Each
+// statement stands alone in IAM (an Allow grants on its own), so the
+// documents together grant exactly what doc grants. A statement that
+// cannot fit even with one resource is an error.
+func Split(doc Document, max int) ([]Document, error) {
+	empty := Document{Version: doc.Version, Statement: []Statement{}}
+	base := empty.Size()
+	var stmts []Statement
+	for _, s := range doc.Statement {
+		if base+statementSize(s) <= max {
+			stmts = append(stmts, s)
+			continue
+		}
+		parts, err := splitStatement(s, max-base)
+		if err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, parts...)
+	}
+	var out []Document
+	cur := Document{Version: doc.Version}
+	size := base
+	for _, s := range stmts {
+		n := statementSize(s)
+		if len(cur.Statement) > 0 {
+			n++ // the comma
+		}
+		if len(cur.Statement) > 0 && size+n > max {
+			out = append(out, cur)
+			cur = Document{Version: doc.Version}
+			size, n = base, statementSize(s)
+		}
+		cur.Statement = append(cur.Statement, s)
+		size += n
+	}
+	if len(cur.Statement) > 0 {
+		out = append(out, cur)
+	}
+	return out, nil
+}
+
+func statementSize(s Statement) int {
+	b, _ := json.Marshal(s)
+	return len(b)
+}
+
+// splitStatement cuts s into statements of at most max characters:
+// by halves of its resources, then of its actions; the parts' Sids are
+// suffixed Part1, Part2, ...
+func splitStatement(s Statement, max int) ([]Statement, error) {
+	parts, err := halve(s, max)
+	if err != nil {
+		return nil, err
+	}
+	for i := range parts {
+		parts[i].Sid = fmt.Sprintf("%sPart%d", s.Sid, i+1)
+	}
+	return parts, nil
+}
+
+func halve(s Statement, max int) ([]Statement, error) {
+	// Room for the "PartN" suffix the caller adds.
+	if statementSize(s)+len("Part999") <= max {
+		return []Statement{s}, nil
+	}
+	a, b := s, s
+	switch {
+	case len(s.Resource) > 1:
+		h := len(s.Resource) / 2
+		a.Resource, b.Resource = s.Resource[:h], s.Resource[h:]
+	case len(s.Action) > 1:
+		h := len(s.Action) / 2
+		a.Action, b.Action = s.Action[:h], s.Action[h:]
+	default:
+		return nil, fmt.Errorf("aws: policy: statement %s does not fit in %d characters even with one action and one resource", s.Sid, max)
+	}
+	x, err := halve(a, max)
+	if err != nil {
+		return nil, err
+	}
+	y, err := halve(b, max)
+	if err != nil {
+		return nil, err
+	}
+	return append(x, y...), nil
 }

@@ -356,3 +356,59 @@ func keysOf(m map[string]any) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestSplitGrantsTheSame: split for managed policies, each document fits
+// and together they grant exactly what the one document grants (every
+// action on every resource under the same condition).
+func TestSplitGrantsTheSame(t *testing.T) {
+	g, scope := compileFixture(t, "ec2-batch", "qa")
+	doc := mustPolicy(t, g, scope)
+	grants := func(docs ...Document) map[string]bool {
+		m := map[string]bool{}
+		for _, d := range docs {
+			for _, s := range d.Statement {
+				c, _ := json.Marshal(s.Condition)
+				for _, a := range s.Action {
+					for _, r := range s.Resource {
+						m[a+" "+r+" "+string(c)] = true
+					}
+				}
+			}
+		}
+		return m
+	}
+	want := grants(doc)
+	for _, max := range []int{ManagedPolicyMaxChars, 1500} {
+		parts, err := Split(doc, max)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if max == ManagedPolicyMaxChars && doc.Size() > max && len(parts) < 2 {
+			t.Errorf("a %d-character policy in %d part", doc.Size(), len(parts))
+		}
+		sids := map[string]bool{}
+		for i, p := range parts {
+			if p.Size() > max {
+				t.Errorf("max %d: part %d is %d characters", max, i+1, p.Size())
+			}
+			for _, s := range p.Statement {
+				if sids[s.Sid] {
+					t.Errorf("max %d: Sid %s twice", max, s.Sid)
+				}
+				sids[s.Sid] = true
+			}
+		}
+		got := grants(parts...)
+		if len(got) != len(want) {
+			t.Errorf("max %d: %d grants, want %d", max, len(got), len(want))
+		}
+		for k := range want {
+			if !got[k] {
+				t.Errorf("max %d: lost %s", max, k)
+			}
+		}
+	}
+	if _, err := Split(doc, 300); err == nil {
+		t.Error("Split into 300-character documents: no error")
+	}
+}
