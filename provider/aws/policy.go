@@ -401,8 +401,16 @@ func (b *policyBuilder) iam() {
 	}
 	sort.Strings(services)
 	for _, svc := range services {
+		op := "StringEquals"
+		if svc == "ec2.amazonaws.com" {
+			// The Service Authorization Reference lists iam:PassRole as a
+			// dependent action of AddRoleToInstanceProfile, which names no
+			// service: the instance role may be passed where the request
+			// names none, and where it names one, only to EC2.
+			op = "StringEqualsIfExists"
+		}
 		b.add("PassRolesTo"+sidWord(svc), []string{"iam:PassRole"}, trusted[svc],
-			map[string]map[string]any{"StringEquals": {"iam:PassedToService": svc}})
+			map[string]map[string]any{op: {"iam:PassedToService": svc}})
 	}
 }
 
