@@ -14,12 +14,16 @@ import (
 type Kept struct {
 	Resource *provider.Observed
 	Why      string
+	// Retained: kept because it is marked retainOnDelete, not for its
+	// data (--include-data does not delete it).
+	Retained bool
 }
 
 // DestroyPlan is the plan that deletes everything live (all owned by
 // scope): one deletion per resource, in reverse stage order. Unless
 // includeData, resources that hold data (ECR repositories with images, log
-// groups) are kept and returned apart. Apply the plan with
+// groups) are kept and returned apart, and so, always, are the
+// resources marked retainOnDelete (planner.IsRetained). Apply the plan with
 // Options.KeepData (or DeleteData with includeData): a repository the
 // provider cannot tell is empty is tried, and kept if AWS refuses.
 func DestroyPlan(providerName string, scope provider.Scope, live []*provider.Observed, includeData bool, now time.Time) (*planner.Plan, []Kept) {
@@ -37,6 +41,10 @@ func DestroyPlan(providerName string, scope provider.Scope, live []*provider.Obs
 	}
 	var kept []Kept
 	for _, o := range live {
+		if planner.IsRetained(o, live) {
+			kept = append(kept, Kept{Resource: o, Why: "retainOnDelete: kept, no longer managed", Retained: true})
+			continue
+		}
 		if !includeData {
 			if keep, known, why := keepsData(o); keep && known {
 				kept = append(kept, Kept{Resource: o, Why: why})

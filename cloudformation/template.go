@@ -28,7 +28,10 @@ import (
 //   - sensitive values are never written into the template: each becomes a
 //     NoEcho parameter that the deployer supplies;
 //   - DependsOn lists the ordering-only dependencies (those not already
-//     implied by a reference).
+//     implied by a reference);
+//   - resources of a service, load balancer, cluster or repository marked
+//     retainOnDelete (graph.TagRetain) get DeletionPolicy and
+//     UpdateReplacePolicy Retain.
 //
 // The result marshals (encoding/json) to a template that
 // `aws cloudformation validate-template` accepts.
@@ -71,6 +74,12 @@ func Template(g *graph.Graph) (map[string]any, error) {
 		if len(deps) > 0 {
 			res["DependsOn"] = deps
 		}
+		if retained(r, g) {
+			// retainOnDelete: a stack deletion, or a replacement,
+			// leaves the resource in place, as gantry does.
+			res["DeletionPolicy"] = "Retain"
+			res["UpdateReplacePolicy"] = "Retain"
+		}
 		resources[id] = res
 	}
 	tmpl := map[string]any{
@@ -83,6 +92,26 @@ func Template(g *graph.Graph) (map[string]any, error) {
 		tmpl["Parameters"] = params
 	}
 	return tmpl, nil
+}
+
+// retained reports whether r is kept when removed (retainOnDelete): it
+// carries graph.TagRetain, or, for a type that takes no tags, the
+// resource that owns it (catalog Ownership.Parent, which it depends on)
+// does.
+func retained(r *graph.Resource, g *graph.Graph) bool {
+	if r.Tags[graph.TagRetain] == "true" {
+		return true
+	}
+	t, ok := catalog.Lookup(r.Type)
+	if !ok || t.Tagged || t.Ownership.Parent == "" {
+		return false
+	}
+	for _, d := range r.DependsOn {
+		if p := g.Get(d); p != nil && p.Type == t.Ownership.Parent && p.Tags[graph.TagRetain] == "true" {
+			return true
+		}
+	}
+	return false
 }
 
 // logicalIDs maps every address to a unique alphanumeric logical ID.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/gantry-gitops/gantry/catalog"
 	"github.com/gantry-gitops/gantry/config"
@@ -141,7 +142,40 @@ func (b *builder) tags(addr string) map[string]string {
 	t[graph.TagProject] = b.project
 	t[graph.TagEnvironment] = b.env.Name
 	t[graph.TagAddress] = addr
+	if b.retained(addr) {
+		t[graph.TagRetain] = "true"
+	}
 	return t
+}
+
+// retained reports whether addr is, or belongs to, a service, load
+// balancer, cluster or repository marked retainOnDelete (its address,
+// or an address under it: service/api/log-group).
+func (b *builder) retained(addr string) bool {
+	under := func(prefix string) bool {
+		return addr == prefix || strings.HasPrefix(addr, prefix+"/")
+	}
+	for _, s := range b.env.Services {
+		if s.RetainOnDelete && under("service/"+s.Name) {
+			return true
+		}
+	}
+	for _, c := range b.env.Clusters {
+		if c.RetainOnDelete && under("cluster/"+c.Name) {
+			return true
+		}
+	}
+	for _, l := range b.env.LoadBalancers {
+		if l.RetainOnDelete && under("load-balancer/"+l.Name) {
+			return true
+		}
+	}
+	for _, r := range b.env.Repositories {
+		if r.RetainOnDelete && under("repository/"+r.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 // ref is a reference to an attribute of the resource at addr.

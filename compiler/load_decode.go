@@ -170,7 +170,7 @@ func (c *checker) decodeEnvironment(name string, n *gnode) *config.Environment {
 }
 
 func decodeCluster(name string, n *gnode) *config.Cluster {
-	cl := &config.Cluster{Name: name, ContainerInsights: n.b("containerInsights")}
+	cl := &config.Cluster{Name: name, ContainerInsights: n.b("containerInsights"), RetainOnDelete: n.b("retainOnDelete")}
 	cp := n.field("capacity")
 	strategy := func(x *gnode) *config.Strategy {
 		if x == nil || x.failed {
@@ -204,6 +204,7 @@ func decodeLoadBalancer(name string, n *gnode) *config.LoadBalancer {
 		IdleTimeoutSeconds: n.i("idleTimeoutSeconds"),
 		IngressCIDRs:       n.strs("ingressCidrs"),
 	}
+	lb.RetainOnDelete = n.b("retainOnDelete")
 	if !n.has("ingressCidrs") && lb.Scheme == "internet-facing" {
 		lb.IngressCIDRs = []string{"0.0.0.0/0"} // the schema's documented default
 	}
@@ -308,15 +309,17 @@ func decodeService(name string, n *gnode) *config.Service {
 			Port:      sc.i("port"),
 		})
 	})
+	s.RetainOnDelete = n.b("retainOnDelete")
 	return s
 }
 
 func decodeRepository(name string, n *gnode) *config.Repository {
 	return &config.Repository{
-		Name:          name,
-		ScanOnPush:    n.b("scanOnPush"),
-		ImmutableTags: n.b("immutableTags"),
-		KeepImages:    n.i("keepImages"),
+		Name:           name,
+		ScanOnPush:     n.b("scanOnPush"),
+		ImmutableTags:  n.b("immutableTags"),
+		KeepImages:     n.i("keepImages"),
+		RetainOnDelete: n.b("retainOnDelete"),
 	}
 }
 

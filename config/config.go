@@ -90,6 +90,9 @@ type Cluster struct {
 	Name              string   `json:"name"`
 	ContainerInsights bool     `json:"containerInsights"`
 	Capacity          Capacity `json:"capacity"`
+	// RetainOnDelete: once removed from the configuration, gantry keeps
+	// it and what it made for it (graph.TagRetain) and stops managing it.
+	RetainOnDelete bool `json:"retainOnDelete,omitempty"`
 }
 
 // Capacity is either Fargate (Fargate and/or FargateSpot set) or EC2.
@@ -126,6 +129,9 @@ type LoadBalancer struct {
 	RedirectHTTP       bool     `json:"redirectHTTP"`
 	IdleTimeoutSeconds int      `json:"idleTimeoutSeconds"`
 	IngressCIDRs       []string `json:"ingressCidrs"`
+	// RetainOnDelete: once removed from the configuration, gantry keeps
+	// it and what it made for it (graph.TagRetain) and stops managing it.
+	RetainOnDelete bool `json:"retainOnDelete,omitempty"`
 }
 
 // HTTPS is the 443 listener's TLS settings.
@@ -155,6 +161,9 @@ type Service struct {
 	Logs        Logs                  `json:"logs"`
 	Permissions []Permission          `json:"permissions,omitempty"`
 	Sidecars    []*Sidecar            `json:"sidecars,omitempty"` // by name
+	// RetainOnDelete: once removed from the configuration, gantry keeps
+	// it and what it made for it (graph.TagRetain) and stops managing it.
+	RetainOnDelete bool `json:"retainOnDelete,omitempty"`
 }
 
 // EnvVar is an environment variable value. Sensitive values (marked with
@@ -262,4 +271,7 @@ type Repository struct {
 	ScanOnPush    bool   `json:"scanOnPush"`
 	ImmutableTags bool   `json:"immutableTags"`
 	KeepImages    int    `json:"keepImages"`
+	// RetainOnDelete: once removed from the configuration, gantry keeps
+	// it and what it made for it (graph.TagRetain) and stops managing it.
+	RetainOnDelete bool `json:"retainOnDelete,omitempty"`
 }

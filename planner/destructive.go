@@ -31,11 +31,12 @@ func (c *Change) Lost() string {
 	return c.Loses
 }
 
-// retained reports whether gantry keeps o once it is no longer in the
-// configuration: it carries graph.TagRetain, or, for a type that takes
-// no tags, the live resource that owns it (catalog Ownership.Parent,
-// found by the type's References) does.
-func retained(o *provider.Observed, live []*provider.Observed) bool {
+// IsRetained reports whether gantry keeps o once it is no longer in the
+// configuration, and when destroy runs (retainOnDelete): it carries
+// graph.TagRetain, or, for a type that takes no tags, the live resource
+// that owns it (catalog Ownership.Parent, found by the type's
+// References) does.
+func IsRetained(o *provider.Observed, live []*provider.Observed) bool {
 	if o.Tags[graph.TagRetain] == "true" {
 		return true
 	}

@@ -179,7 +179,7 @@ func Diff(desired *graph.Graph, live []*provider.Observed, scope provider.Scope,
 		if !ok {
 			return nil, fmt.Errorf("%s: live resource of unknown type %s", o.Address, o.Type)
 		}
-		if retained(o, liveSorted) {
+		if IsRetained(o, liveSorted) {
 			// retainOnDelete: no longer managed, kept.
 			p.Retained = append(p.Retained, Retained{Address: o.Address, Type: o.Type, ID: o.ID})
 			continue

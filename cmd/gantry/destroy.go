@@ -84,13 +84,24 @@ func runDestroy(cmd *cobra.Command, dir string, f *destroyFlags) error {
 	opts := applier.Options{KeepData: !f.includeData, DeleteData: f.includeData}
 	res, err := executeResult(cmd, prov, plan, live, &f.execFlags, "destroy", opts)
 	// What was kept: what the plan kept up front and what AWS refused to
-	// delete because it holds data, whether or not the rest succeeded.
-	n := len(kept)
+	// delete because it holds data, whether or not the rest succeeded;
+	// apart, what is marked retainOnDelete.
+	n, retained := 0, 0
+	for _, k := range kept {
+		if k.Retained {
+			retained++
+		} else {
+			n++
+		}
+	}
 	if res != nil {
 		n += len(res.Kept)
 	}
 	if n > 0 {
 		fmt.Fprintf(out, "Kept %s holding data (gantry destroy --include-data deletes them).\n", countNoun(n, "resource"))
+	}
+	if retained > 0 {
+		fmt.Fprintf(out, "Kept %s marked retainOnDelete (gantry no longer manages them).\n", countNoun(retained, "resource"))
 	}
 	return err
 }
@@ -111,9 +122,17 @@ func writeDestroyPlan(w io.Writer, plan *planner.Plan, kept []applier.Kept) {
 		}
 		fmt.Fprintf(w, "    - %s (%s) %s\n", c.Address, shortType(c.Type), c.LiveID)
 	}
-	if len(kept) > 0 {
-		fmt.Fprintf(w, "\n  kept (--include-data deletes them):\n")
+	for _, retained := range []bool{false, true} {
+		head := "\n  kept (--include-data deletes them):\n"
+		if retained {
+			head = "\n  kept (retainOnDelete):\n"
+		}
 		for _, k := range kept {
+			if k.Retained != retained {
+				continue
+			}
+			fmt.Fprint(w, head)
+			head = ""
 			fmt.Fprintf(w, "    = %s: %s\n", k.Resource.Address, k.Why)
 		}
 	}
