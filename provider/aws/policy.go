@@ -388,13 +388,33 @@ func (b *policyBuilder) iam() {
 	b.add("ReadInstanceProfilesByNamePattern", []string{"iam:GetInstanceProfile"}, []string{profilePattern}, nil)
 	b.add("ChangeOwnedRolesByNamePatternAndTags", []string{
 		"iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePermissionsBoundary",
-		"iam:DeleteRolePermissionsBoundary", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+		"iam:DeleteRolePermissionsBoundary", "iam:DetachRolePolicy",
 		"iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:DeleteRole",
 	}, []string{rolePattern}, b.resourceTags())
 	b.add("ChangeOwnedInstanceProfilesByNamePatternAndTags", []string{
 		"iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile",
 		"iam:TagInstanceProfile", "iam:UntagInstanceProfile", "iam:DeleteInstanceProfile",
 	}, []string{profilePattern}, b.resourceTags())
+	// Managed policies: only those the configuration attaches
+	// (iam:PolicyARN), to gantry's roles.
+	var managed []string
+	for _, r := range b.byType[catalog.IAMRole] {
+		if l, ok := r.Properties["ManagedPolicyArns"].([]any); ok {
+			for _, x := range l {
+				if s, ok := x.(string); ok {
+					managed = append(managed, s)
+				}
+			}
+		}
+	}
+	if len(managed) > 0 {
+		c := b.resourceTags()
+		c["ArnEquals"] = map[string]any{"iam:PolicyARN": anyList(managed)}
+		b.add("AttachOnlyTheConfiguredManagedPoliciesToOwnedRoles", []string{"iam:AttachRolePolicy"},
+			[]string{rolePattern}, c)
+	} else {
+		b.omitted["iam:AttachRolePolicy"] = true
+	}
 	services := make([]string, 0, len(trusted))
 	for svc := range trusted {
 		services = append(services, svc)
