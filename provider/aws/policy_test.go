@@ -2,6 +2,7 @@ package aws
 
 import (
 	"encoding/json"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -420,4 +421,113 @@ func TestSplitGrantsTheSame(t *testing.T) {
 	if _, err := Split(doc, 300); err == nil {
 		t.Error("Split into 300-character documents: no error")
 	}
+}
+
+// TestPolicyPatternsMatchTheCompiledNames: with the longest project and
+// environment names, a project name AWS reserves a prefix of, and long
+// object names (so the compiler cuts and hashes names), every resource's
+// ARN is matched by the statements that change and delete owned
+// resources: the name patterns follow compiler/names.go.
+func TestPolicyPatternsMatchTheCompiledNames(t *testing.T) {
+	dir := t.TempDir()
+	cue := `package app
+
+project: "ecs-platform-service"
+environments: "production-1": {
+	account: "123456789012"
+	region:  "eu-west-1"
+	network: {
+		vpc: "vpc-0123456789abcdef0"
+		publicSubnets: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"]
+		privateSubnets: ["subnet-0123456789abcdef3"]
+	}
+}
+clusters: "compute-cluster-with-long-nm": capacity: ec2: {instanceType: "m6i.large", maxInstances: 4}
+loadBalancers: "internal-edge-balancer-name": scheme: "internet-facing"
+services: "checkout-service-long-name-x": {
+	cluster: "compute-cluster-with-long-nm"
+	image:   "nginx:1.27"
+	port:    8080
+	route: {loadBalancer: "internal-edge-balancer-name", paths: ["/*"]}
+	healthCheck: command: ["CMD-SHELL", "true"]
+	scale: {min: 1, max: 4, cpuTarget: 60}
+	alarms: "cpu-high-alarm-with-long-nm": {metric: "CPUUtilization", above: 90}
+}
+`
+	if err := os.WriteFile(dir+"/gantry.cue", []byte(cue), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, diags, err := compiler.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diags.HasErrors() {
+		t.Fatalf("%v", diags.Errors())
+	}
+	g, err := compiler.Compile(p.Environments[0], p.Name, compiler.CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scope := provider.Scope{Project: g.Project, Environment: g.Environment, Account: g.Account, Region: g.Region}
+	doc := mustPolicy(t, g, scope)
+	var patterns []string
+	for _, s := range doc.Statement {
+		if s.Sid == groupOwned || s.Sid == groupNamePatternOnly {
+			patterns = append(patterns, s.Resource...)
+		}
+	}
+	arn := func(svc, res string) string { return "arn:aws:" + svc + ":eu-west-1:123456789012:" + res }
+	idx := g.Index()
+	checked := 0
+	for _, r := range g.Resources {
+		str := func(k string) string { s, _ := r.Properties[k].(string); return s }
+		var a string
+		switch r.Type {
+		case catalog.IAMRole:
+			a = "arn:aws:iam::123456789012:role/" + str("RoleName")
+		case catalog.IAMInstanceProfile:
+			a = "arn:aws:iam::123456789012:instance-profile/" + str("InstanceProfileName")
+		case catalog.Cluster:
+			a = arn("ecs", "cluster/"+str("ClusterName"))
+		case catalog.CapacityProvider:
+			a = arn("ecs", "capacity-provider/"+str("Name"))
+		case catalog.Service:
+			ref, _ := r.Properties["Cluster"].(graph.Ref)
+			cl, _ := idx[ref.Address].Properties["ClusterName"].(string)
+			a = arn("ecs", "service/"+cl+"/"+str("ServiceName"))
+		case catalog.TaskDefinition:
+			a = arn("ecs", "task-definition/"+str("Family")+":3")
+		case catalog.AutoScalingGroup:
+			a = arn("autoscaling", "autoScalingGroup:0f0e-11:autoScalingGroupName/"+str("AutoScalingGroupName"))
+		case catalog.LoadBalancer:
+			a = arn("elasticloadbalancing", "loadbalancer/app/"+str("Name")+"/50dc6c495c0c9188")
+		case catalog.TargetGroup:
+			a = arn("elasticloadbalancing", "targetgroup/"+str("Name")+"/943f017f100becff")
+		case catalog.LogGroup:
+			a = arn("logs", "log-group:"+str("LogGroupName"))
+		case catalog.Alarm:
+			a = arn("cloudwatch", "alarm:"+str("AlarmName"))
+		default:
+			continue
+		}
+		checked++
+		if !matchesAny(patterns, a) {
+			t.Errorf("%s: %s is matched by no pattern of %v", r.Address, a, patterns)
+		}
+	}
+	if checked < 12 {
+		t.Errorf("checked %d resources", checked)
+	}
+}
+
+// matchesAny reports whether s matches one of the IAM resource patterns
+// (* any characters, ? one).
+func matchesAny(patterns []string, s string) bool {
+	for _, p := range patterns {
+		re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(p)) + "$"
+		if regexp.MustCompile(re).MatchString(s) {
+			return true
+		}
+	}
+	return false
 }
