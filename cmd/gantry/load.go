@@ -17,23 +17,34 @@ import (
 // command, since the configuration is one. With errors it returns
 // failed(nil): the diagnostics were the message.
 func loadProject(cmd *cobra.Command, dir, env string) (*config.Project, error) {
+	p, _, err := loadProjectWarnings(cmd, dir, env)
+	return p, err
+}
+
+// loadProjectWarnings is loadProject, also returning the warnings it
+// printed (as printed), for the plan to carry (planner.WarnConfig).
+func loadProjectWarnings(cmd *cobra.Command, dir, env string) (*config.Project, []string, error) {
 	p, diags, err := compiler.Load(dir)
 	if err != nil {
-		return nil, usage(err)
+		return nil, nil, usage(err)
 	}
 	w := cmd.ErrOrStderr()
+	var warnings []string
 	for _, d := range diags {
 		if d.Severity == compiler.SeverityWarning && !concerns(d, env) {
 			continue
 		}
 		fmt.Fprintln(w, d.String())
+		if d.Severity == compiler.SeverityWarning {
+			warnings = append(warnings, d.String())
+		}
 	}
 	if diags.HasErrors() {
 		n := len(diags.Errors())
 		fmt.Fprintf(w, "gantry: %s is invalid: %s (run gantry validate %s)\n", dir, countNoun(n, "error"), dir)
-		return nil, failed(nil)
+		return nil, nil, failed(nil)
 	}
-	return p, nil
+	return p, warnings, nil
 }
 
 // countNoun writes "1 error", "2 errors".

@@ -135,6 +135,9 @@ type workspace struct {
 	scope   provider.Scope
 	prov    provider.Provider
 	git     gitinfo.Info
+	// warnings are the configuration's warnings about the environment,
+	// as printed: the plan carries them (planner.WarnConfig).
+	warnings []string
 }
 
 // workspace loads the configuration in dir (printing its diagnostics),
@@ -143,7 +146,7 @@ type workspace struct {
 // credentials for another account); no such environment is a usage error
 // (exit 2).
 func (t *targetFlags) workspace(cmd *cobra.Command, dir string) (*workspace, error) {
-	p, err := loadProject(cmd, dir, t.env)
+	p, warnings, err := loadProjectWarnings(cmd, dir, t.env)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +163,7 @@ func (t *targetFlags) workspace(cmd *cobra.Command, dir string) (*workspace, err
 	if err != nil {
 		slog.Warn("cannot read the git commit of the configuration", "dir", dir, "err", err)
 	}
-	return &workspace{project: p, env: env, scope: sc, prov: prov, git: git}, nil
+	return &workspace{project: p, env: env, scope: sc, prov: prov, git: git, warnings: warnings}, nil
 }
 
 // compile compiles the workspace's environment with the listener rule
@@ -182,6 +185,11 @@ func (w *workspace) plan(ctx context.Context, now func() time.Time) (*planner.Pl
 	})
 	if err != nil {
 		return nil, failed(err)
+	}
+	// The configuration's warnings go with the plan, so that a review
+	// of the markdown comment sees them too.
+	for _, msg := range w.warnings {
+		plan.Warnings = append(plan.Warnings, planner.Warning{Kind: planner.WarnConfig, Message: msg})
 	}
 	return plan, nil
 }
