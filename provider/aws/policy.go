@@ -68,12 +68,19 @@ var DependentActions = map[string]string{
 //     it: a plan also deletes resources that are no longer in the
 //     configuration, or that a change renamed, which the exact names of
 //     this configuration would not cover;
-//   - reads of resources gantry discovers by tag are scoped to the account
-//     and region; calls AWS does not authorise per resource are on "*".
+//   - reads AWS authorises per resource name the name pattern, or the
+//     account and region where names carry ids or no prefix (and for
+//     ecs:DescribeServices, which delete checks make in any cluster);
+//     calls AWS does not authorise per resource are on "*".
 //
-// The Sid of every statement that is broader than the names says why.
-// The statements come in a fixed order; actions and resources are sorted.
+// Rules with the same kind of scoping share a statement (statementGroups),
+// to stay near IAM's size limits; Split cuts a document to a size. The
+// Sid of every statement that is broader than the names says why. The
+// statements come in a fixed order; actions and resources are sorted.
 func Policy(g *graph.Graph, scope provider.Scope) (Document, error) {
+	if g == nil {
+		return Document{}, errors.New("aws: policy: no graph")
+	}
 	if scope.Account == "" || scope.Region == "" || scope.Project == "" || scope.Environment == "" {
 		return Document{}, errors.New("aws: policy: the scope needs a project, an environment, an account and a region")
 	}
@@ -98,7 +105,7 @@ func Policy(g *graph.Graph, scope provider.Scope) (Document, error) {
 		doc.Statement = append(doc.Statement, s)
 	}
 	// A call added to APICalls without a rule here still gets permission
-	// (gantry must work), on "*", named as such; TestPolicyClassifiesEveryCall
+	// (gantry must work), on "*", named as such; TestPolicyGrantsExactlyAPICalls
 	// fails until it gets a rule.
 	var rest []string
 	for _, c := range APICalls() {
