@@ -212,7 +212,7 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 			return failed(fmt.Errorf("%s: %w", f.planFile, err))
 		}
 	}
-	if err := renderPlan(cmd, plan, planner.FormatText, false); err != nil {
+	if err := renderApplyPlan(cmd, plan); err != nil {
 		return err
 	}
 	// Reviewed when it was made, but deletions still need their yes.
