@@ -398,6 +398,9 @@ func (b *policyBuilder) iam() {
 		"iam:DeleteRolePermissionsBoundary", "iam:DetachRolePolicy",
 		"iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:DeleteRole",
 	}, []string{rolePattern}, b.resourceTags())
+	// Least certain: aws:ResourceTag on the instance-profile resource
+	// (instance profiles are taggable; the reference lists the key for
+	// the resource type).
 	b.add("ChangeOwnedInstanceProfilesByNamePatternAndTags", []string{
 		"iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile",
 		"iam:TagInstanceProfile", "iam:UntagInstanceProfile", "iam:DeleteInstanceProfile",
@@ -770,6 +773,9 @@ func (b *policyBuilder) ecs() {
 func (b *policyBuilder) appAutoScaling() {
 	// Scalable targets are named by an id AWS generates
 	// (scalable-target/0123...): only gantry's tags can scope them.
+	// Least certain: that every write below is authorised on the
+	// scalable-target resource with aws:ResourceTag (Application Auto
+	// Scaling's tag-based access control, added with its tagging API).
 	st := b.regional("application-autoscaling", "scalable-target/*")
 	b.create(catalog.ScalableTarget, "TagScalableTargetsOnCreateWithOwnershipTagsIdOnlyARN",
 		[]string{"application-autoscaling:TagResource"}, []string{st}, b.requestTags())
