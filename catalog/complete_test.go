@@ -8,6 +8,7 @@ import (
 
 	"github.com/gantry-gitops/gantry/catalog"
 	"github.com/gantry-gitops/gantry/compiler"
+	"github.com/gantry-gitops/gantry/provider/aws"
 	"github.com/gantry-gitops/gantry/provider/sandbox"
 )
 
@@ -15,6 +16,7 @@ import (
 // each must handle every type the catalog registers.
 var providers = map[string][]string{
 	"sandbox": sandbox.Types(),
+	"aws":     aws.Types(),
 }
 
 // TestRegistryIsComplete: every type the compiler emits for the
