@@ -123,7 +123,7 @@ func runCompile(cmd *cobra.Command, dir string, f *compileFlags) error {
 func selectEnvironments(p *config.Project, name string, single bool) ([]*config.Environment, error) {
 	if name == "" {
 		if single && len(p.Environments) > 1 {
-			return nil, usage(fmt.Errorf("--env is required: the project has %d environments (%s)",
+			return nil, usage(fmt.Errorf("--env is required: the configuration has %d environments (%s)",
 				len(p.Environments), strings.Join(p.EnvNames(), ", ")))
 		}
 		if len(p.Environments) == 0 {
