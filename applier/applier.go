@@ -241,8 +241,10 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// round shortens a duration for humans, in messages.
-func round(d time.Duration) time.Duration {
+// Round shortens a duration for humans: whole seconds from a minute,
+// tenths of a second from a second, milliseconds below. Messages and the
+// CLI's progress and reports use it alike.
+func Round(d time.Duration) time.Duration {
 	switch {
 	case d >= time.Minute:
 		return d.Round(time.Second)

@@ -44,7 +44,7 @@ func (r *run) awaitGone(ctx context.Context, it *item) (int, error) {
 		// ACTIVE right after the delete is eventual consistency: wait too.
 		r.emit(Event{Kind: EventWait, Change: it.change, Op: it.op, Wait: WaitDeleted, Delay: interval, Health: h, Elapsed: r.opts.Now().Sub(start)})
 		if r.opts.Sleep(ctx, interval) != nil {
-			return attempts, fmt.Errorf("%s: deleted, but still %s after %s: %v", it.change.Address, statusOf(h), round(r.opts.Now().Sub(start)), context.Cause(ctx))
+			return attempts, fmt.Errorf("%s: deleted, but still %s after %s: %v", it.change.Address, statusOf(h), Round(r.opts.Now().Sub(start)), context.Cause(ctx))
 		}
 		interval = min(interval*3/2, r.opts.PollMax)
 	}
@@ -83,7 +83,7 @@ func (r *run) createWhenDrained(ctx context.Context, it *item, create func(ctx c
 		}
 		r.emit(Event{Kind: EventWait, Change: it.change, Op: it.op, Wait: WaitRecreate, Delay: interval, Err: err, Elapsed: r.opts.Now().Sub(start)})
 		if r.opts.Sleep(ctx, interval) != nil {
-			return attempts, fmt.Errorf("%w (waited %s for the deleted service of the same name to finish draining: %v)", err, round(r.opts.Now().Sub(start)), context.Cause(ctx))
+			return attempts, fmt.Errorf("%w (waited %s for the deleted service of the same name to finish draining: %v)", err, Round(r.opts.Now().Sub(start)), context.Cause(ctx))
 		}
 		interval = min(interval*3/2, r.opts.PollMax)
 	}

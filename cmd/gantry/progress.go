@@ -148,14 +148,14 @@ func (p *printer) Event(e applier.Event) {
 		lines = append(lines, p.paint(bold, fmt.Sprintf("==> %s (%s)", stageTitle(e), countNoun(e.Count, "change"))))
 	case applier.EventStageDone:
 		if e.Err != nil {
-			lines = append(lines, p.paint(red, fmt.Sprintf("<== %s failed after %s", stageTitle(e), round(e.Elapsed))))
+			lines = append(lines, p.paint(red, fmt.Sprintf("<== %s failed after %s", stageTitle(e), applier.Round(e.Elapsed))))
 		} else {
-			lines = append(lines, fmt.Sprintf("<== %s done in %s", stageTitle(e), round(e.Elapsed)))
+			lines = append(lines, fmt.Sprintf("<== %s done in %s", stageTitle(e), applier.Round(e.Elapsed)))
 		}
 	case applier.EventStart:
 		p.active[addr] = &activeLine{address: addr, verb: progressive(e.Op), since: e.Time}
 	case applier.EventRetry:
-		lines = append(lines, p.paint(yellow, fmt.Sprintf("    retry    %s: %s (attempt %d, again in %s)", addr, trimAddress(e.Err, addr), e.Attempt, round(e.Delay))))
+		lines = append(lines, p.paint(yellow, fmt.Sprintf("    retry    %s: %s (attempt %d, again in %s)", addr, trimAddress(e.Err, addr), e.Attempt, applier.Round(e.Delay))))
 	case applier.EventWait:
 		lines = append(lines, p.wait(addr, e)...)
 	case applier.EventDone:
@@ -173,7 +173,7 @@ func (p *printer) Event(e applier.Event) {
 				lines = append(lines, p.paint(green, fmt.Sprintf("    done     %d of %d", p.finished, p.total)))
 			}
 		default:
-			lines = append(lines, p.paint(green, fmt.Sprintf("    %-8s %s", shortPast(e.Op), addr))+p.dim(fmt.Sprintf("  %s %s", e.ID, round(e.Elapsed))))
+			lines = append(lines, p.paint(green, fmt.Sprintf("    %-8s %s", shortPast(e.Op), addr))+p.dim(fmt.Sprintf("  %s %s", e.ID, applier.Round(e.Elapsed))))
 		}
 	case applier.EventGateStart:
 		p.active[addr] = &activeLine{address: addr, verb: "deploying", since: e.Time, state: "waiting for the deployment"}
@@ -190,7 +190,7 @@ func (p *printer) Event(e applier.Event) {
 		}
 		if !p.tty && (!p.compact && p.said[addr] != state || e.Time.Sub(p.saidAt[addr]) >= p.heartbeat) {
 			p.said[addr], p.saidAt[addr] = state, e.Time
-			lines = append(lines, fmt.Sprintf("    deploy   %s: %s (%s)", addr, state, round(e.Elapsed)))
+			lines = append(lines, fmt.Sprintf("    deploy   %s: %s (%s)", addr, state, applier.Round(e.Elapsed)))
 		}
 	case applier.EventGateDone:
 		delete(p.active, addr)
@@ -203,7 +203,7 @@ func (p *printer) Event(e applier.Event) {
 			lines = append(lines, p.paint(red, fmt.Sprintf("    FAILED   %s: %s", addr, trimAddress(e.Err, addr))))
 		case p.compact:
 		default:
-			lines = append(lines, p.paint(green, fmt.Sprintf("    healthy  %s", addr))+p.dim(fmt.Sprintf("  %s in %s", applier.DescribeHealth(e.Health), round(e.Elapsed))))
+			lines = append(lines, p.paint(green, fmt.Sprintf("    healthy  %s", addr))+p.dim(fmt.Sprintf("  %s in %s", applier.DescribeHealth(e.Health), applier.Round(e.Elapsed))))
 		}
 	}
 	if len(lines) > 0 || p.tty {
@@ -222,16 +222,16 @@ func (p *printer) wait(addr string, e applier.Event) []string {
 		if e.Health != nil {
 			state = fmt.Sprintf("%s, %d running", strings.ToLower(serviceStatus(e.Health)), e.Health.Running)
 		}
-		line = fmt.Sprintf("    wait     %s: deleted, waiting until it is inactive (%s, %s)", addr, state, round(e.Elapsed))
+		line = fmt.Sprintf("    wait     %s: deleted, waiting until it is inactive (%s, %s)", addr, state, applier.Round(e.Elapsed))
 		state = "waiting until inactive: " + state
 	case applier.WaitRecreate:
 		state = "waiting for the deleted service of the same name to drain"
-		line = fmt.Sprintf("    wait     %s: %s (%s)", addr, state, round(e.Elapsed))
+		line = fmt.Sprintf("    wait     %s: %s (%s)", addr, state, applier.Round(e.Elapsed))
 	default:
 		if a := p.active[addr]; a != nil {
-			a.state = fmt.Sprintf("waiting %s for targets to drain", round(e.Delay))
+			a.state = fmt.Sprintf("waiting %s for targets to drain", applier.Round(e.Delay))
 		}
-		return []string{fmt.Sprintf("    wait     %s: %s for its targets to drain before it is deleted", addr, round(e.Delay))}
+		return []string{fmt.Sprintf("    wait     %s: %s for its targets to drain before it is deleted", addr, applier.Round(e.Delay))}
 	}
 	if a := p.active[addr]; a != nil {
 		a.state = state

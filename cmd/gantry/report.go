@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/gantry-gitops/gantry/applier"
 	"github.com/gantry-gitops/gantry/planner"
@@ -16,7 +15,7 @@ import (
 // and what was never started.
 func writeReport(w io.Writer, verb string, res *applier.Result) {
 	if res.Failure(verb) == nil {
-		fmt.Fprintf(w, "%s complete in %s: %s.\n", capitalize(verb), round(res.Elapsed), summarise(res.Done))
+		fmt.Fprintf(w, "%s complete in %s: %s.\n", capitalize(verb), applier.Round(res.Elapsed), summarise(res.Done))
 		if len(res.Kept) > 0 {
 			writeKept(w, res.Kept, 0)
 			fmt.Fprintln(w)
@@ -27,7 +26,7 @@ func writeReport(w io.Writer, verb string, res *applier.Result) {
 	if res.Interrupted && len(res.Failed) == 0 {
 		state = "interrupted"
 	}
-	fmt.Fprintf(w, "%s %s after %s.\n", capitalize(verb), state, round(res.Elapsed))
+	fmt.Fprintf(w, "%s %s after %s.\n", capitalize(verb), state, applier.Round(res.Elapsed))
 	width := addressWidth(res)
 	writeDone(w, res.Done, width)
 	writeFailed(w, res.Failed, width)
@@ -164,18 +163,6 @@ func summarise(done []applier.Outcome) string {
 		return "no changes"
 	}
 	return strings.Join(parts, ", ")
-}
-
-// round shortens a duration for humans (as the applier's messages do).
-func round(d time.Duration) time.Duration {
-	switch {
-	case d >= time.Minute:
-		return d.Round(time.Second)
-	case d >= time.Second:
-		return d.Round(100 * time.Millisecond)
-	default:
-		return d.Round(time.Millisecond)
-	}
 }
 
 func capitalize(s string) string {
