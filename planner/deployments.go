@@ -55,7 +55,10 @@ func deploymentWarnings(ctx context.Context, prov provider.Provider, scope provi
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			h, err := prov.Health(ctx, scope, o)
+			h, err := o.Deployment, error(nil)
+			if h == nil { // the listing did not read it
+				h, err = prov.Health(ctx, scope, o)
+			}
 			switch {
 			case err != nil:
 				out[i] = &Warning{Kind: WarnDeployment, Address: o.Address,

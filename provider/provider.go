@@ -33,6 +33,13 @@ type Observed struct {
 	// services whose PRIMARY or ACTIVE deployment runs a task definition
 	// revision): a plan deletes it only with all of them; destroy does.
 	UsedBy []string `json:"usedBy,omitempty"`
+	// Deployment, for health-gated types (services), is the state of the
+	// newest deployment as the listing read it (DescribeServices returns
+	// it with the service), without target health; nil when the provider
+	// did not read it, and the planner then asks Health. It is how a plan
+	// tells of unsettled deployments without a call per service, and is
+	// not kept in plan files.
+	Deployment *Health `json:"-"`
 }
 
 // Request is a resource to create or update: the desired properties with

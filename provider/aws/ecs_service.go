@@ -100,8 +100,12 @@ func serviceObserved(s ecstypes.Service) *provider.Observed {
 	m["EnableECSManagedTags"] = s.EnableECSManagedTags
 	m["EnableExecuteCommand"] = s.EnableExecuteCommand
 	arn := aws.ToString(s.ServiceArn)
-	return observed(catalog.Service, arn, "", keep(m, serviceProps...),
+	o := observed(catalog.Service, arn, "", keep(m, serviceProps...),
 		map[string]string{"ServiceArn": arn, "Name": aws.ToString(s.ServiceName)}, ecsTagMap(s.Tags))
+	// DescribeServices returned the deployments too: the plan's warnings
+	// about unsettled ones need no call per service.
+	o.Deployment = deploymentHealth(s)
+	return o
 }
 
 func readService(ctx context.Context, c *call, cluster, service string) (*provider.Observed, string, error) {

@@ -64,6 +64,9 @@ type handler struct {
 	// Read fills in what the API returns beyond what was written:
 	// defaults, normalised shapes, set-like lists in another order.
 	Read func(c *txc, r *record, p map[string]any)
+	// Deployment returns the state of a health-gated resource's newest
+	// deployment, which the same read returns (Observed.Deployment).
+	Deployment func(c *txc, r *record) *provider.Health
 	// NameRefs lists the resources p names by name rather than by ARN or
 	// id, as typed refs ("ecs-cluster:name"); RefName is the typed ref
 	// other resources use to name r.

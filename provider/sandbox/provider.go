@@ -442,7 +442,7 @@ func (c *txc) observe(r *record) *provider.Observed {
 	if h != nil && h.Read != nil {
 		h.Read(c, r, p)
 	}
-	return &provider.Observed{
+	o := &provider.Observed{
 		Address:    r.address(),
 		Type:       r.Type,
 		ID:         r.ID,
@@ -450,6 +450,10 @@ func (c *txc) observe(r *record) *provider.Observed {
 		Attributes: maps.Clone(r.Attrs),
 		Tags:       maps.Clone(r.Tags),
 	}
+	if h != nil && h.Deployment != nil && r.live() {
+		o.Deployment = h.Deployment(c, r)
+	}
+	return o
 }
 
 // ListOwned returns every live resource tagged as owned by scope's project

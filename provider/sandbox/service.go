@@ -25,6 +25,12 @@ func init() {
 		Type:     catalog.Service,
 		Taggable: true,
 		NameProp: "ServiceName",
+		// DescribeServices returns the deployments with the service.
+		Deployment: func(c *txc, r *record) *provider.Health {
+			h := serviceHealth(r, c.now)
+			h.Status = provider.ServiceActive
+			return h
+		},
 		// Up to 255 letters, numbers, underscores and hyphens, unique in
 		// the cluster (ECS API Reference: CreateService, serviceName).
 		NameMax:  255,
