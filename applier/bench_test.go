@@ -3,7 +3,6 @@ package applier
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -53,7 +52,7 @@ func BenchmarkApply200Services(b *testing.B) {
 			var changes int
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				sb, err := sandbox.Open(filepath.Join(b.TempDir(), "sb"), sandbox.Options{IgnoreEnv: true, Knobs: &sandbox.Knobs{Seed: 1}})
+				sb, err := sandbox.Open(b.TempDir(), sandbox.Options{IgnoreEnv: true, Knobs: &sandbox.Knobs{Seed: 1}})
 				if err != nil {
 					b.Fatal(err)
 				}
