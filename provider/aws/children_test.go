@@ -195,7 +195,9 @@ func TestDeleteRefusesOtherEnvironmentsAndKeptRules(t *testing.T) {
 // one cluster with the given services (JSON: name → tags), each
 // registering in the target group.
 func ecsAccount(services map[string]map[string]string, fallback func(op string, form url.Values, body string, n int) (int, string)) func(op string, form url.Values, body string, n int) (int, string) {
-	arn := func(name string) string { return "arn:aws:ecs:eu-west-1:111111111111:service/shop-staging-main/" + name }
+	arn := func(name string) string {
+		return "arn:aws:ecs:eu-west-1:111111111111:service/shop-staging-main/" + name
+	}
 	return func(op string, form url.Values, body string, n int) (int, string) {
 		switch op {
 		case "ListClusters":

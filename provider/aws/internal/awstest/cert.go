@@ -21,7 +21,7 @@ import (
 // UploadCertificate makes a self-signed certificate and uploads it as an
 // IAM server certificate, which HTTPS listeners accept like an ACM one
 // (the emulator has no certificates of its own); it returns its ARN.
-func UploadCertificate(t *testing.T, name string) string {
+func UploadCertificate(t testing.TB, name string) string {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

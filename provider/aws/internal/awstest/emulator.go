@@ -128,7 +128,7 @@ func startEmulator() ([]int, error) {
 }
 
 // Need skips t without the emulator and points the SDK at it.
-func Need(t *testing.T) {
+func Need(t testing.TB) {
 	t.Helper()
 	if emulatorSkip != "" {
 		t.Skip("AWS emulator unavailable: " + emulatorSkip)

@@ -48,7 +48,7 @@ type Network struct {
 
 // MakeNetwork creates a VPC with two private and two public subnets in the
 // emulator (in AWS they exist before gantry runs).
-func MakeNetwork(t *testing.T) Network {
+func MakeNetwork(t testing.TB) Network {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(Region), config.WithHTTPClient(HTTPClient()))
