@@ -103,7 +103,6 @@ var apiCalls = map[string]APICall{
 
 	"ecr:DescribeRepositories":          read("read repositories"),
 	"ecr:GetLifecyclePolicy":            read("read a repository's lifecycle policy"),
-	"ecr:ListImages":                    read("count a repository's images (what a destroy would delete)"),
 	"ecr:ListTagsForResource":           read("read a repository's tags after writing it"),
 	"ecr:CreateRepository":              write("create a repository"),
 	"ecr:PutImageTagMutability":         write("change tag mutability"),

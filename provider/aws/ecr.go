@@ -2,7 +2,6 @@ package aws
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -126,29 +125,16 @@ func repositoryObserved(ctx context.Context, c *call, r ecrtypes.Repository, tag
 		props["LifecyclePolicy"] = map[string]any{"LifecyclePolicyText": aws.ToString(lp.LifecyclePolicyText),
 			"RegistryId": aws.ToString(lp.RegistryId)}
 	}
-	n, err := imageCount(ctx, c, r.RepositoryName)
-	if err != nil {
-		return nil, err
-	}
-	attrs := map[string]string{"Arn": aws.ToString(r.RepositoryArn), "RepositoryUri": aws.ToString(r.RepositoryUri),
-		catalog.ImageCountAttribute: strconv.Itoa(n)}
+	// No image count (catalog.ImageCountAttribute): ECR has no batch
+	// count, and one ListImages per repository would be a call per
+	// resource in every plan. Without it a plan says a deleted repository
+	// loses "the images it holds, if any", and destroy learns it from
+	// DeleteRepository's RepositoryNotEmptyException (the repository is
+	// then kept unless --include-data).
+	attrs := map[string]string{"Arn": aws.ToString(r.RepositoryArn), "RepositoryUri": aws.ToString(r.RepositoryUri)}
 	return observed(catalog.ECRRepository, aws.ToString(r.RepositoryName), "", props, attrs, tags), nil
 }
 
-// imageCount counts the repository's images (ListImages, 1000 a page):
-// what a destroy keeps the repository for unless told to delete data.
-func imageCount(ctx context.Context, c *call, name *string) (int, error) {
-	n := 0
-	pg := ecr.NewListImagesPaginator(c.p.r.ecr, &ecr.ListImagesInput{RepositoryName: name, MaxResults: aws.Int32(1000)})
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(ctx)
-		if err != nil {
-			return 0, c.err(err)
-		}
-		n += len(page.ImageIds)
-	}
-	return n, nil
-}
 
 // readRepository reads one repository with its tags; nil when it is gone.
 func readRepository(ctx context.Context, c *call, name string) (*provider.Observed, error) {

@@ -46,17 +46,35 @@ func family(arn string) (string, int) {
 
 // listTaskDefinitions lists every ACTIVE revision of each family the
 // Tagging API names: the newest owned one at its address, older ones at
-// ADDRESS#REVISION. Each revision is one DescribeTaskDefinition (the API
-// has no batch read).
+// ADDRESS#REVISION. The ACTIVE revisions come from one paged
+// ListTaskDefinitions over the account and region (100 a page), not one
+// listing per family; each revision is then one DescribeTaskDefinition
+// (the API has no batch read).
 func listTaskDefinitions(ctx context.Context, c *call, tagged []taggedARN) ([]*provider.Observed, error) {
-	families := map[string]bool{}
+	families := map[string][]string{}
 	for _, t := range tagged {
 		f, _ := family(t.ARN)
-		families[f] = true
+		families[f] = nil
+	}
+	if len(families) == 0 {
+		return nil, nil
+	}
+	pg := ecs.NewListTaskDefinitionsPaginator(c.p.r.ecs, &ecs.ListTaskDefinitionsInput{
+		Status: ecstypes.TaskDefinitionStatusActive, Sort: ecstypes.SortOrderDesc})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, c.err(err)
+		}
+		for _, a := range page.TaskDefinitionArns {
+			if f, _ := family(a); hasKey(families, f) {
+				families[f] = append(families[f], a)
+			}
+		}
 	}
 	var out []*provider.Observed
 	for _, f := range sortedKeys(families) {
-		obs, err := familyRevisions(ctx, c, f)
+		obs, err := familyRevisions(ctx, c, families[f])
 		if err != nil {
 			return nil, err
 		}
@@ -65,21 +83,11 @@ func listTaskDefinitions(ctx context.Context, c *call, tagged []taggedARN) ([]*p
 	return out, nil
 }
 
-func familyRevisions(ctx context.Context, c *call, fam string) ([]*provider.Observed, error) {
-	var arns []string
-	pg := ecs.NewListTaskDefinitionsPaginator(c.p.r.ecs, &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(fam),
-		Status: ecstypes.TaskDefinitionStatusActive, Sort: ecstypes.SortOrderDesc})
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, c.err(err)
-		}
-		for _, a := range page.TaskDefinitionArns {
-			if f, _ := family(a); f == fam { // the filter is a prefix
-				arns = append(arns, a)
-			}
-		}
-	}
+func hasKey[V any](m map[string]V, k string) bool { _, ok := m[k]; return ok }
+
+// familyRevisions reads one family's ACTIVE revisions (arns) and places
+// them: the newest owned one at its address, older ones beside it.
+func familyRevisions(ctx context.Context, c *call, arns []string) ([]*provider.Observed, error) {
 	sort.Slice(arns, func(i, j int) bool { _, a := family(arns[i]); _, b := family(arns[j]); return a > b })
 	var out []*provider.Observed
 	latest := map[string]bool{} // addresses whose newest revision is listed

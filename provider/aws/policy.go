@@ -606,7 +606,7 @@ func (b *policyBuilder) ecr() {
 	b.create(catalog.ECRRepository, "CreateRepositoriesByNameWithOwnershipTags",
 		[]string{"ecr:CreateRepository", "ecr:TagResource"}, named, b.requestTags())
 	b.add("ReadRepositoriesInTheAccountRepositoryNamesAreNotPrefixed", []string{
-		"ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:ListImages", "ecr:ListTagsForResource",
+		"ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:ListTagsForResource",
 	}, []string{all}, nil)
 	b.add("ChangeOwnedRepositoriesByTagsRepositoryNamesAreNotPrefixed", []string{
 		"ecr:PutImageTagMutability", "ecr:PutImageScanningConfiguration", "ecr:PutLifecyclePolicy",
