@@ -135,7 +135,6 @@ func repositoryObserved(ctx context.Context, c *call, r ecrtypes.Repository, tag
 	return observed(catalog.ECRRepository, aws.ToString(r.RepositoryName), "", props, attrs, tags), nil
 }
 
-
 // readRepository reads one repository with its tags; nil when it is gone.
 func readRepository(ctx context.Context, c *call, name string) (*provider.Observed, error) {
 	repos, err := describeRepositories(ctx, c, []string{name})
