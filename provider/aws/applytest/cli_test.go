@@ -164,20 +164,7 @@ func copyShop(t *testing.T, src string) string {
 	if err != nil || diags.HasErrors() {
 		t.Fatalf("loading %s: %v %v", src, err, diags)
 	}
-	env := proj.Env("staging")
-	net := awstest.MakeNetwork(t)
-	ids := map[string]string{env.Network.VPC: net.VPC()}
-	for i, s := range env.Network.PublicSubnets {
-		ids[s] = net.Public(i)
-	}
-	for i, s := range env.Network.PrivateSubnets {
-		ids[s] = net.Private(i)
-	}
-	for _, lb := range env.LoadBalancers {
-		if lb.HTTPS != nil && lb.HTTPS.Certificate != "" {
-			ids[lb.HTTPS.Certificate] = requestCertificate(t)
-		}
-	}
+	ids := emulatorIDs(t, proj.Env("staging"), func() string { return requestCertificate(t) })
 	dst := t.TempDir()
 	err = filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
 		if err != nil {

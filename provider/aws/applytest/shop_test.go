@@ -9,6 +9,7 @@ import (
 
 	"github.com/gantry-gitops/gantry/applier"
 	"github.com/gantry-gitops/gantry/compiler"
+	"github.com/gantry-gitops/gantry/config"
 	"github.com/gantry-gitops/gantry/graph"
 	"github.com/gantry-gitops/gantry/provider"
 	"github.com/gantry-gitops/gantry/provider/aws"
@@ -32,20 +33,7 @@ func TestEmulatorShopExample(t *testing.T) {
 		t.Fatalf("loading %s: %v %v", dir, err, diags)
 	}
 	env := proj.Env("staging")
-	net := awstest.MakeNetwork(t)
-	ids := map[string]string{env.Network.VPC: net.VPC()}
-	for i, s := range env.Network.PublicSubnets {
-		ids[s] = net.Public(i)
-	}
-	for i, s := range env.Network.PrivateSubnets {
-		ids[s] = net.Private(i)
-	}
-	// The example's certificate is replaced by one made in the emulator.
-	for _, lb := range env.LoadBalancers {
-		if lb.HTTPS != nil && lb.HTTPS.Certificate != "" {
-			ids[lb.HTTPS.Certificate] = awstest.UploadCertificate(t, "shop")
-		}
-	}
+	ids := emulatorIDs(t, env, func() string { return awstest.UploadCertificate(t, "shop") })
 	compile := func() *graph.Graph {
 		g, err := compiler.Compile(env, proj.Name, compiler.CompileOptions{})
 		if err != nil {
@@ -101,4 +89,24 @@ func replaceStrings(v any, ids map[string]string) any {
 		}
 	}
 	return v
+}
+
+// emulatorIDs maps the network ids and certificates env names to ones
+// made in the emulator (a VPC, subnets, and what certificate returns).
+func emulatorIDs(t *testing.T, env *config.Environment, certificate func() string) map[string]string {
+	t.Helper()
+	net := awstest.MakeNetwork(t)
+	ids := map[string]string{env.Network.VPC: net.VPC()}
+	for i, s := range env.Network.PublicSubnets {
+		ids[s] = net.Public(i)
+	}
+	for i, s := range env.Network.PrivateSubnets {
+		ids[s] = net.Private(i)
+	}
+	for _, lb := range env.LoadBalancers {
+		if lb.HTTPS != nil && lb.HTTPS.Certificate != "" {
+			ids[lb.HTTPS.Certificate] = certificate()
+		}
+	}
+	return ids
 }
