@@ -178,3 +178,22 @@ func jsonToYAML(js []byte) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// compileOne loads the configuration in dir and compiles the one
+// environment env names (required when there are several): what graph and
+// policy start from.
+func compileOne(cmd *cobra.Command, dir, env string) (*graph.Graph, error) {
+	p, err := loadProject(cmd, dir, env)
+	if err != nil {
+		return nil, err
+	}
+	envs, err := selectEnvironments(p, env, true)
+	if err != nil {
+		return nil, err
+	}
+	g, err := compiler.Compile(envs[0], p.Name, compiler.CompileOptions{})
+	if err != nil {
+		return nil, failed(err)
+	}
+	return g, nil
+}

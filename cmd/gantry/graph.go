@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gantry-gitops/gantry/compiler"
 	"github.com/gantry-gitops/gantry/graph"
 )
 
@@ -52,17 +51,9 @@ func runGraph(cmd *cobra.Command, dir string, f *graphFlags) error {
 	if err := checkChoice("format", f.format, "mermaid", "dot"); err != nil {
 		return err
 	}
-	p, err := loadProject(cmd, dir, f.env)
+	g, err := compileOne(cmd, dir, f.env)
 	if err != nil {
 		return err
-	}
-	envs, err := selectEnvironments(p, f.env, true)
-	if err != nil {
-		return err
-	}
-	g, err := compiler.Compile(envs[0], p.Name, compiler.CompileOptions{})
-	if err != nil {
-		return failed(err)
 	}
 	if f.format == "dot" {
 		return graph.WriteDOT(cmd.OutOrStdout(), g)

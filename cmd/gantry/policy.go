@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gantry-gitops/gantry/compiler"
 	"github.com/gantry-gitops/gantry/provider"
 	"github.com/gantry-gitops/gantry/provider/aws"
 )
@@ -61,17 +60,9 @@ An invalid configuration prints the validation diagnostics and exits 1.`,
 }
 
 func runPolicy(cmd *cobra.Command, dir string, f *policyFlags) error {
-	p, err := loadProject(cmd, dir, f.env)
+	g, err := compileOne(cmd, dir, f.env)
 	if err != nil {
 		return err
-	}
-	envs, err := selectEnvironments(p, f.env, true)
-	if err != nil {
-		return err
-	}
-	g, err := compiler.Compile(envs[0], p.Name, compiler.CompileOptions{})
-	if err != nil {
-		return failed(err)
 	}
 	doc, err := aws.Policy(g, provider.Scope{Project: g.Project, Environment: g.Environment,
 		Account: g.Account, Region: g.Region})

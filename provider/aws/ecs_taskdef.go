@@ -67,8 +67,9 @@ func listTaskDefinitions(ctx context.Context, c *call, tagged []taggedARN) ([]*p
 			return nil, c.err(err)
 		}
 		for _, a := range page.TaskDefinitionArns {
-			if f, _ := family(a); hasKey(families, f) {
-				families[f] = append(families[f], a)
+			f, _ := family(a)
+			if arns, ok := families[f]; ok {
+				families[f] = append(arns, a)
 			}
 		}
 	}
@@ -82,8 +83,6 @@ func listTaskDefinitions(ctx context.Context, c *call, tagged []taggedARN) ([]*p
 	}
 	return out, nil
 }
-
-func hasKey[V any](m map[string]V, k string) bool { _, ok := m[k]; return ok }
 
 // familyRevisions reads one family's ACTIVE revisions (arns) and places
 // them: the newest owned one at its address, older ones beside it.

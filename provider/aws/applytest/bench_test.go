@@ -125,19 +125,7 @@ func deploy(b *testing.B, dir, env string) *deployed {
 		if e == nil {
 			return fmt.Errorf("%s has no environment %s", dir, env)
 		}
-		net := awstest.MakeNetwork(b)
-		ids := map[string]string{e.Network.VPC: net.VPC()}
-		for i, s := range e.Network.PublicSubnets {
-			ids[s] = net.Public(i)
-		}
-		for i, s := range e.Network.PrivateSubnets {
-			ids[s] = net.Private(i)
-		}
-		for _, lb := range e.LoadBalancers {
-			if lb.HTTPS != nil && lb.HTTPS.Certificate != "" {
-				ids[lb.HTTPS.Certificate] = awstest.UploadCertificate(b, "bench")
-			}
-		}
+		ids := emulatorIDs(b, e, func() string { return awstest.UploadCertificate(b, "bench") })
 		d.compile = func(pinned map[string]int) (*graph.Graph, error) {
 			g, err := compiler.Compile(e, proj.Name, compiler.CompileOptions{PinnedPriorities: pinned})
 			if err != nil {

@@ -93,7 +93,7 @@ func replaceStrings(v any, ids map[string]string) any {
 
 // emulatorIDs maps the network ids and certificates env names to ones
 // made in the emulator (a VPC, subnets, and what certificate returns).
-func emulatorIDs(t *testing.T, env *config.Environment, certificate func() string) map[string]string {
+func emulatorIDs(t testing.TB, env *config.Environment, certificate func() string) map[string]string {
 	t.Helper()
 	net := awstest.MakeNetwork(t)
 	ids := map[string]string{env.Network.VPC: net.VPC()}
