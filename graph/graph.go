@@ -31,6 +31,22 @@ type Resource struct {
 	// DependsOn lists the addresses this resource needs to exist first: every
 	// address referenced from Properties, plus ordering-only dependencies.
 	DependsOn []string `json:"dependsOn,omitempty"`
+	// Refresh, on an Auto Scaling group, is how a change to its launch
+	// template (a new AMI, another instance type) reaches running instances:
+	// an instance refresh with these preferences, started by apply. nil:
+	// running instances are left alone.
+	Refresh *InstanceRefresh `json:"refresh,omitempty"`
+}
+
+// InstanceRefresh holds the preferences of the instance refresh that rolls a
+// changed launch template out to an Auto Scaling group's running instances.
+type InstanceRefresh struct {
+	// MinHealthyPercentage is the share of the group's capacity that must
+	// stay in service and healthy while instances are replaced.
+	MinHealthyPercentage int `json:"minHealthyPercentage"`
+	// SkipMatching leaves instances that already run the desired launch
+	// template alone, so a refresh resumed after a failure does not start over.
+	SkipMatching bool `json:"skipMatching"`
 }
 
 // Ownership tag keys. Every taggable resource carries all three.
