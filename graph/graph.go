@@ -59,6 +59,12 @@ const (
 	// the configuration, gantry stops managing it and never deletes it
 	// (nor destroy; the CloudFormation export's DeletionPolicy: Retain).
 	TagRetain = "gantry:retain"
+	// TagCommit and TagRepository are provenance, not configuration: the
+	// git commit (full hash) of the configuration whose apply last created
+	// or changed the resource, and the repository's https URL (no
+	// credentials). Plans never diff them.
+	TagCommit     = "gantry:commit"
+	TagRepository = "gantry:repository"
 )
 
 // Index returns the resources by address.
