@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/graph"
 	"github.com/gantry-gitops/gantry/provider"
 )
 
@@ -126,7 +127,8 @@ func hashString(s string) string {
 }
 
 // Fingerprint is the hash of a live resource as a plan saw it: type, id,
-// canonical properties, attributes and tags. Canonical, so reading the
+// canonical properties, attributes and tags (the provenance tags left
+// out: which commit deployed a resource is not its state). Canonical, so reading the
 // same state twice (in whatever order AWS lists sets) gives the same
 // fingerprint; properties another controller may own (catalog OwnedBy:
 // an autoscaled DesiredCount) are left out, so a scaling event between plan
@@ -146,9 +148,20 @@ func Fingerprint(o *provider.Observed) string {
 	}
 	tags := make(map[string]any, len(o.Tags))
 	for k, v := range o.Tags {
-		tags[k] = v
+		if !provenance(k) {
+			tags[k] = v
+		}
 	}
 	return hashString(catalog.Key(map[string]any{
 		"type": o.Type, "id": o.ID, "properties": props, "attributes": attrs, "tags": tags,
 	}))
+}
+
+// provenance reports whether a tag key is one of the provenance tags apply
+// stamps on what it creates or changes (graph.TagCommit,
+// graph.TagRepository): they say which commit deployed a resource, not
+// what it should be, so a plan never diffs them, never hashes them into
+// gantry:applied, and a saved plan's fingerprints ignore them.
+func provenance(key string) bool {
+	return key == graph.TagCommit || key == graph.TagRepository
 }

@@ -541,12 +541,13 @@ func (d *planBuilder) placeholder(ref graph.Ref) string {
 	return KnownAfterApply
 }
 
-// filterTags drops the tags that are never diffed: gantry:applied, AWS's
-// own (aws:*) and the type's IgnoreTags.
+// filterTags drops the tags that are never diffed: gantry:applied, the
+// provenance tags (provenance), AWS's own (aws:*) and the type's
+// IgnoreTags.
 func filterTags(t *catalog.Type, tags map[string]string) map[string]string {
 	out := make(map[string]string, len(tags))
 	for k, v := range tags {
-		if k == TagApplied || strings.HasPrefix(k, "aws:") {
+		if k == TagApplied || provenance(k) || strings.HasPrefix(k, "aws:") {
 			continue
 		}
 		if !slices.Contains(t.IgnoreTags, k) {
