@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
 
@@ -393,10 +394,36 @@ func (c *checker) checkTopLevel() {
 		}
 		pos, ok := c.l.index.first([]string{name})
 		if !ok {
+			// No file declares the field at the top level: an embedding
+			// or a comprehension there made it, and that is the mistake
+			// to point at, besides where the field's value comes from.
 			pos = c.nodePos(f.node, "", []string{name})
+			if from := topLevelMakers(c.l.index.files); len(from) > 0 {
+				msg += " (added at the top level by " + c.l.posString(from[0])
+				for _, p := range from[1:] {
+					msg += ", " + c.l.posString(p)
+				}
+				msg += ")"
+			}
 		}
 		c.errorAt(pos, "", []string{name}, msg)
 	}
+}
+
+// topLevelMakers are the positions of the file-level embeddings and
+// comprehensions: the declarations that can add top-level fields no file
+// names.
+func topLevelMakers(files []*ast.File) []token.Pos {
+	var out []token.Pos
+	for _, f := range files {
+		for _, d := range f.Decls {
+			switch d.(type) {
+			case *ast.EmbedDecl, *ast.Comprehension:
+				out = append(out, d.Pos())
+			}
+		}
+	}
+	return out
 }
 
 // checkMapShapes reports the maps of the top level (environments,

@@ -671,6 +671,9 @@ var differentialCases = []string{
 	// An unknown attribute, found while CUE evaluated, stopped the
 	// evaluation when it was reported first: CUE's own error was lost.
 	"-- base.cue --\n" + fuzzBase + "-- services.cue --\n@if(prod)\n\npackage acme\n\nser",
+	// A file-level embedding of clusters made its cluster a top-level
+	// field: gantry named only the cluster's line, not the embedding.
+	"package acme,clusters",
 }
 
 // differentialSnippets are files added to fuzzBase that probe where the

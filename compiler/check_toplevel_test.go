@@ -1,0 +1,34 @@
+package compiler
+
+import (
+	"strings"
+	"testing"
+)
+
+// A top-level field no file declares comes from an embedding or a
+// comprehension at the top level: the error names where it was made.
+func TestUnknownTopLevelFieldFromEmbedding(t *testing.T) {
+	for name, tc := range map[string]struct {
+		file, want string
+	}{
+		"embedding": {
+			file: "package acme\n\nclusters\n",
+			want: `base.cue:13:11: apps: unknown top-level field "apps" (want one of project, environments, clusters, loadBalancers, services, repositories; use _apps or #apps for your own helpers) (added at the top level by extra.cue:3:1)`,
+		},
+		"comprehension": {
+			file: "package acme\n\nfor k, v in {svc: 1} {\n\t\"\\(k)\": v\n}\n",
+			want: `extra.cue:4:10: svc: unknown top-level field "svc" (want one of project, environments, clusters, loadBalancers, services, repositories; use _svc or #svc for your own helpers) (added at the top level by extra.cue:3:1)`,
+		},
+		"declared": {
+			file: "package acme\n\napps: 1\n",
+			want: `extra.cue:3:1: apps: unknown top-level field "apps" (want one of project, environments, clusters, loadBalancers, services, repositories; use _apps or #apps for your own helpers)`,
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := loadConfigDiags(t, map[string]string{"base.cue": fuzzBase, "extra.cue": tc.file})
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("diagnostics:\n%s\nwant a line:\n%s", got, tc.want)
+			}
+		})
+	}
+}
