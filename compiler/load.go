@@ -33,6 +33,17 @@ type LoadOptions struct {
 	// empty means the process's working directory.
 	RelativeTo string
 
+	// FS, when set, is read instead of the disk: a tree standing for the
+	// directory FSRoot (absolute), such as a git commit's tree
+	// (internal/gitrepo) standing for the repository's root. The
+	// configuration's dir is read at its place under FSRoot in FS, and
+	// diagnostics name files as if FS were at FSRoot, so a configuration
+	// at a commit and in the work tree have the same file names. Symbolic
+	// links are followed when FS implements fs.ReadLinkFS, and must stay
+	// inside it.
+	FS     fs.FS
+	FSRoot string
+
 	// The loader's fast paths, turned off: the tests load with and
 	// without them to show they give the same result.
 
@@ -65,6 +76,35 @@ func LoadWithOptions(dir string, opts LoadOptions) (*config.Project, Diagnostics
 	return p, ds, err
 }
 
+// Loaded is a load's result with what it was made from.
+type Loaded struct {
+	Project     *config.Project // nil when Diagnostics has errors
+	Diagnostics Diagnostics
+	// Files are the files the load read, sorted by path: the .cue files
+	// of the tree and cue.mod/module.cue.
+	Files []SourceFile
+	// Schema is the text of gantry's schema the configuration was
+	// evaluated with (empty when it did not get that far).
+	Schema []byte
+}
+
+// SourceFile is one file a load read.
+type SourceFile struct {
+	// Path is relative to the configuration's directory, with slashes.
+	Path string
+	Data []byte
+}
+
+// LoadTree is LoadWithOptions, also returning the files it read: what a
+// plan records the hash of (a configuration is the same when these are).
+func LoadTree(dir string, opts LoadOptions) (*Loaded, error) {
+	p, ds, l, err := loadAll(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Loaded{Project: p, Diagnostics: ds, Files: l.sourceFiles(), Schema: l.schemaSrc}, nil
+}
+
 // loadAll is LoadWithOptions; it also returns the loader, whose checker
 // holds the effective values (for the tests).
 func loadAll(dir string, opts LoadOptions) (*config.Project, Diagnostics, *loader, error) {
@@ -74,6 +114,9 @@ func loadAll(dir string, opts LoadOptions) (*config.Project, Diagnostics, *loade
 	}
 	if err := l.readFiles(); err != nil {
 		return nil, nil, nil, err
+	}
+	if opts.FS != nil {
+		slog.Debug("gantry: configuration read from a tree", "dir", l.dir, "root", opts.FSRoot, "files", len(l.files))
 	}
 	// The variables marked @sensitive() (the syntax's marks), before the
 	// checks: they propagate to the variables that use their values
@@ -94,6 +137,11 @@ func loadAll(dir string, opts LoadOptions) (*config.Project, Diagnostics, *loade
 type loader struct {
 	dir   string // absolute
 	relTo string // absolute; display names are relative to it
+	tree  fileTree
+	// fsys and fsRoot are LoadOptions' FS and FSRoot (cue/load reads
+	// imported packages from them).
+	fsys   fs.FS
+	fsRoot string
 
 	files   []*ast.File
 	sources map[string][]byte // by display file name
@@ -139,7 +187,17 @@ func newLoader(dir string, opts LoadOptions) (*loader, error) {
 	if err != nil {
 		return nil, err
 	}
-	fi, err := os.Stat(abs)
+	tree, err := newTree(opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.FS != nil && !within(opts.FSRoot, abs) {
+		// dir spelled through a symbolic link to the repository.
+		if real, err := filepath.EvalSymlinks(abs); err == nil && within(opts.FSRoot, real) {
+			abs = real
+		}
+	}
+	fi, err := tree.Stat(abs)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: no such directory", dir)
@@ -158,7 +216,7 @@ func newLoader(dir string, opts LoadOptions) (*loader, error) {
 	if rel, err = filepath.Abs(rel); err != nil {
 		return nil, err
 	}
-	return &loader{dir: abs, relTo: rel, sources: map[string][]byte{}, absPath: map[string]string{},
+	return &loader{dir: abs, relTo: rel, tree: tree, fsys: opts.FS, fsRoot: opts.FSRoot, sources: map[string][]byte{}, absPath: map[string]string{},
 		wholeMerge: opts.wholeMerge, listFields: opts.listFields}, nil
 }
 
@@ -211,7 +269,7 @@ func (l *loader) readFiles() error {
 			for i := range next {
 				r := &results[i]
 				r.name = l.displayName(paths[i])
-				r.src, r.err = os.ReadFile(paths[i])
+				r.src, r.err = l.tree.ReadFile(paths[i])
 				if r.err == nil {
 					r.f, r.perr = parser.ParseFile(r.name, r.src)
 				}
@@ -322,7 +380,7 @@ func (l *loader) dropImportedPackages() {
 // modulePath is the path of the CUE module at the configuration's root
 // (cue.mod/module.cue), without its major version; "" without a module.
 func (l *loader) modulePath() string {
-	src, err := os.ReadFile(filepath.Join(l.dir, "cue.mod", "module.cue"))
+	src, err := l.tree.ReadFile(filepath.Join(l.dir, "cue.mod", "module.cue"))
 	if err != nil {
 		return ""
 	}
@@ -439,7 +497,7 @@ func (l *loader) resolveImports(inst *build.Instance) {
 		return
 	}
 	slices.Sort(paths)
-	insts := load.Instances(paths, &load.Config{Dir: l.dir})
+	insts := load.Instances(paths, l.importConfig())
 	for i, imp := range insts {
 		if imp.Err != nil {
 			l.errorAt(pos[paths[i]], "", "", fmt.Sprintf("cannot load imported package %q: %v", paths[i], firstLine(imp.Err.Error())))

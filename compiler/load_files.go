@@ -30,11 +30,11 @@ func isConfigFile(name string) bool {
 // to a directory that contains it (a loop) is not walked again: its files
 // are already loaded.
 func (l *loader) listFiles() ([]string, error) {
-	rootReal, err := filepath.EvalSymlinks(l.dir)
+	rootReal, err := l.tree.EvalSymlinks(l.dir)
 	if err != nil {
 		return nil, err
 	}
-	repo := repositoryRoot(rootReal)
+	repo := l.tree.RepositoryRoot(rootReal)
 	type found struct {
 		path, real string
 		links      int // symbolic links on the way
@@ -42,7 +42,7 @@ func (l *loader) listFiles() ([]string, error) {
 	var files []found
 	var walk func(dir, real string, links int, stack []string) error
 	walk = func(dir, real string, links int, stack []string) error {
-		entries, err := os.ReadDir(dir)
+		entries, err := l.tree.ReadDir(dir)
 		if err != nil {
 			return err
 		}
@@ -63,23 +63,32 @@ func (l *loader) listFiles() ([]string, error) {
 				}
 				continue
 			}
-			target, err := filepath.EvalSymlinks(path)
+			target, err := l.tree.EvalSymlinks(path)
 			var fi fs.FileInfo
 			if err == nil {
-				fi, err = os.Stat(target)
+				fi, err = l.tree.Stat(target)
+				if err != nil && !within(repo, target) {
+					// A commit's tree has nothing outside it to stat: the
+					// link leads out of the repository, said below, unless
+					// it is plainly no configuration file nor directory.
+					if !isConfigFile(name) && (filepath.Ext(name) != "" || skipDir(name)) {
+						continue
+					}
+					err = nil
+				}
 			}
 			if err != nil {
 				if isConfigFile(name) {
-					dest, _ := os.Readlink(path)
+					dest, _ := l.tree.Readlink(path)
 					l.errorAt(token.NoPos, l.displayName(path), "", fmt.Sprintf("symbolic link to %s, which cannot be read: %v", dest, linkErr(err)))
 				}
 				continue
 			}
-			if fi.IsDir() && skipDir(name) || !fi.IsDir() && !isConfigFile(name) {
+			if fi != nil && (fi.IsDir() && skipDir(name) || !fi.IsDir() && !isConfigFile(name)) {
 				continue
 			}
 			if !within(repo, target) {
-				dest, _ := os.Readlink(path)
+				dest, _ := l.tree.Readlink(path)
 				l.errorAt(token.NoPos, l.displayName(path), "", fmt.Sprintf(
 					"symbolic link to %s, outside the repository (%s): gantry follows only links that stay inside it (copy the file in instead)", dest, l.displayName(repo)))
 				continue
