@@ -38,6 +38,11 @@ type Options struct {
 	// resources as it deletes them.
 	KeepData   bool
 	DeleteData bool
+	// Repository is the https URL of the configuration's repository
+	// (RepositoryURL of its origin remote), stamped with the plan's commit
+	// on every resource the apply creates or changes (provenance.go); ""
+	// when unknown.
+	Repository string
 	// Logger gets debug diagnostics. Nil: slog.Default().
 	Logger *slog.Logger
 	// Now and Sleep are the clock; tests replace them. Sleep returns

@@ -73,6 +73,9 @@ type run struct {
 	scope   provider.Scope
 	opts    Options
 	desired map[string]*graph.Resource
+	// provenance are the tags stamped on what the apply creates or
+	// changes (provenanceTags).
+	provenance map[string]string
 
 	// emitMu makes the Progress calls of parallel changes one at a time.
 	emitMu sync.Mutex
@@ -95,6 +98,8 @@ func newRun(p provider.Provider, plan *planner.Plan, live []*provider.Observed, 
 		desired: plan.Desired.Index(),
 		live:    make(map[string]*provider.Observed, len(live)),
 		byID:    make(map[string]*provider.Observed, len(live)),
+
+		provenance: provenanceTags(plan, opts.Repository, opts.Logger),
 	}
 	for _, o := range live {
 		r.byID[liveKey(o.Type, o.ID)] = o
@@ -760,9 +765,10 @@ func (r *run) resolveLocked(ref graph.Ref) (string, bool) {
 // request builds what the provider gets: references resolved from live
 // state and earlier changes, sensitive values unwrapped, the resource's
 // tags plus gantry:applied (the hash of what is sent, so the next plan
-// tells drift from configuration changes). An update (live set) keeps the
-// live value of the properties another controller owns (a service's
-// DesiredCount under autoscaling); a create sets them once.
+// tells drift from configuration changes) and the provenance tags
+// (stampProvenance). An update (live set) keeps the live value of the
+// properties another controller owns (a service's DesiredCount under
+// autoscaling); a create sets them once.
 func (r *run) request(c *planner.Change, res *graph.Resource, live *provider.Observed) (provider.Request, error) {
 	r.mu.Lock()
 	resolved, ok := graph.Resolve(map[string]any(res.Properties), r.resolveLocked)
@@ -792,6 +798,7 @@ func (r *run) request(c *planner.Change, res *graph.Resource, live *provider.Obs
 	}
 	req := provider.Request{Address: res.Address, Type: res.Type, Properties: props, Tags: tags}
 	stampApplied(c, res, req)
+	r.stampProvenance(req)
 	return req, nil
 }
 

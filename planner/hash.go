@@ -128,9 +128,9 @@ func hashString(s string) string {
 
 // Fingerprint is the hash of a live resource as a plan saw it: type, id,
 // canonical properties, attributes and tags (the provenance tags left
-// out: which commit deployed a resource is not its state). Canonical, so reading the
-// same state twice (in whatever order AWS lists sets) gives the same
-// fingerprint; properties another controller may own (catalog OwnedBy:
+// out: which commit deployed a resource is not its state). Canonical, so
+// reading the same state twice (in whatever order AWS lists sets) gives
+// the same fingerprint; properties another controller may own (catalog OwnedBy:
 // an autoscaled DesiredCount) are left out, so a scaling event between plan
 // and apply does not make a saved plan stale. The applier compares it with
 // the fingerprint of what it reads before applying.
