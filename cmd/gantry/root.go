@@ -52,8 +52,11 @@ or internal failure (plan --detailed-exitcode: 2 means changes).`,
 		newShowCmd(),
 		newApplyCmd(),
 		newDestroyCmd(),
+		newImageCmd(),
+		newPromoteCmd(),
 		newUnlockCmd(),
 		newVersionCmd(),
+		newCommentCmd(),
 	)
 	return root
 }
