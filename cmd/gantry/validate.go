@@ -5,8 +5,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/go-git/go-git/v5"
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-gitops/gantry/compiler"
@@ -34,28 +36,34 @@ problem (file names relative to the current directory), then a summary.
 Warnings are marked "warning:" and do not fail validation unless
 --strict. With --format json, stdout is a JSON list of
 {file, line, column, path, environment, message, severity}.
-When GITHUB_ACTIONS=true (and the format is text), GitHub annotation
-lines (::error file=...) are printed too, so problems show on the pull
-request's diff.
+
+With --format github, each problem is a GitHub Actions workflow command
+(::error file=F,line=L,col=C,title=PATH::message, ::warning for a
+warning), then the summary: run in a workflow, the problems show on the
+pull request's diff. File names there are relative to the root of the
+git repository (GitHub's requirement), also when DIR is a sub-directory.
+When GITHUB_ACTIONS=true and the format is text, the same lines follow
+the text output.
 
 Exit codes: 0 valid, 1 invalid, 2 usage or internal error.`,
 		Example: `  gantry validate
   gantry validate ./deploy
   gantry validate --strict
-  gantry validate --format json | jq '.[] | select(.severity == "error")'`,
+  gantry validate --format json | jq '.[] | select(.severity == "error")'
+  gantry validate deploy --format github     # in a GitHub Actions step`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := dirArg(args)
 			return runValidate(cmd, dir, f)
 		},
 	}
-	choiceFlag(cmd, &f.format, "format", "text", "output format: text or json", "text", "json")
+	choiceFlag(cmd, &f.format, "format", "text", "output format: text, json or github", validateFormats...)
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail on warnings too")
 	return cmd
 }
 
 func runValidate(cmd *cobra.Command, dir string, f *validateFlags) error {
-	if err := checkChoice("format", f.format, "text", "json"); err != nil {
+	if err := checkChoice("format", f.format, validateFormats...); err != nil {
 		return err
 	}
 	if os.Getenv("GANTRY_DEBUG") != "" {
@@ -70,19 +78,23 @@ func runValidate(cmd *cobra.Command, dir string, f *validateFlags) error {
 	nErr, nWarn := len(diags.Errors()), len(diags.Warnings())
 	fail := nErr > 0 || (f.strict && nWarn > 0)
 
-	if f.format == "json" {
+	switch f.format {
+	case "json":
 		if err := writeDiagnosticsJSON(out, diags); err != nil {
 			return usage(err)
 		}
-	} else {
+	case "github":
+		writeGitHubAnnotations(out, diags, f.strict, repoRelative(dir))
+		fmt.Fprintln(out, validateSummary(p, nErr, nWarn, f.strict))
+	default:
 		for _, d := range diags {
 			fmt.Fprintln(out, d.String())
 		}
 		fmt.Fprintln(out, validateSummary(p, nErr, nWarn, f.strict))
-	}
-	if os.Getenv("GITHUB_ACTIONS") == "true" && f.format == "text" {
-		// Not with --format json: stdout stays one JSON document.
-		writeGitHubAnnotations(out, diags, f.strict)
+		if os.Getenv("GITHUB_ACTIONS") == "true" {
+			// Only after text: JSON stays one document.
+			writeGitHubAnnotations(out, diags, f.strict, repoRelative(dir))
+		}
 	}
 	if fail {
 		return failed(nil)
@@ -132,26 +144,62 @@ func writeDiagnosticsJSON(w io.Writer, diags compiler.Diagnostics) error {
 	return err
 }
 
+// validateFormats are the values of validate --format.
+var validateFormats = []string{"text", "json", "github"}
+
 // writeGitHubAnnotations writes GitHub Actions workflow commands so that
-// each problem is annotated on the pull request's diff.
-func writeGitHubAnnotations(w io.Writer, diags compiler.Diagnostics, strict bool) {
+// each problem is annotated on the pull request's diff: the CUE path is
+// the annotation's title, file names go through rel.
+func writeGitHubAnnotations(w io.Writer, diags compiler.Diagnostics, strict bool, rel func(string) string) {
 	for _, d := range diags {
 		level := "error"
 		if d.Severity == compiler.SeverityWarning && !strict {
 			level = "warning"
 		}
 		msg := d.Message
-		if d.Path != "" {
-			msg = d.Path + ": " + msg
-		}
 		if d.Environment != "" {
 			msg += " (environment " + strings.ReplaceAll(d.Environment, ",", ", ") + ")"
 		}
-		props := "file=" + ghProperty(d.File)
+		props := "file=" + ghProperty(rel(d.File))
 		if d.Line > 0 {
 			props += fmt.Sprintf(",line=%d,col=%d", d.Line, d.Column)
 		}
+		if d.Path != "" {
+			props += ",title=" + ghProperty(d.Path)
+		}
 		fmt.Fprintf(w, "::%s %s::%s\n", level, props, ghData(msg))
+	}
+}
+
+// repoRelative returns a function that rewrites a diagnostic's file name
+// (relative to the current directory) relative to the root of the git
+// work tree that holds dir: GitHub places annotations by repository path.
+// Outside git, or for a file outside the work tree, names stay as they are.
+func repoRelative(dir string) func(string) string {
+	keep := func(f string) string { return f }
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return keep
+	}
+	repo, err := git.PlainOpenWithOptions(abs, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		return keep
+	}
+	wt, err := repo.Worktree()
+	if err != nil {
+		return keep
+	}
+	root := wt.Filesystem.Root()
+	return func(f string) string {
+		a, err := filepath.Abs(f)
+		if err != nil {
+			return f
+		}
+		rel, err := filepath.Rel(root, a)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			return f
+		}
+		return filepath.ToSlash(rel)
 	}
 }
 
