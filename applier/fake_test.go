@@ -65,6 +65,12 @@ type fake struct {
 	// started gets the call name as each call starts, when set.
 	started chan string
 	lock    *provider.LockInfo
+	// busy is the instance refresh under way (or last), prefs the
+	// preferences of every StartRefresh; refreshes, when set, gives a
+	// refresh's state on its nth poll (fake_refresh_test.go).
+	busy      *provider.Refresh
+	prefs     []provider.RefreshPreferences
+	refreshes func(addr string, n int) provider.Refresh
 }
 
 func newFake() *fake { return &fake{polls: map[string]int{}} }

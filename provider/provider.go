@@ -107,6 +107,23 @@ type Provider interface {
 	// NotFound: the applier polls it after a delete until the service is
 	// INACTIVE or not found.
 	Health(ctx context.Context, scope Scope, service *Observed) (*Health, error)
+	// Resolve returns the current values of SSM parameters, by name (the
+	// NAME of a ParameterPrefix reference), as GetParameters reads them:
+	// the public ECS-optimised AMI parameters a launch template's image
+	// names. Plans resolve the references in desired properties with it,
+	// so a newly published AMI shows as a change. A name that does not
+	// exist fails the call with a NotFound *OpError naming it.
+	Resolve(ctx context.Context, scope Scope, names []string) (map[string]string, error)
+	// StartRefresh starts an instance refresh of an Auto Scaling group
+	// (live, as ListOwned, Create or Update returned it) toward its
+	// current launch template, with prefs (StartInstanceRefresh). AWS
+	// allows one refresh at a time: when one is under way, StartRefresh
+	// starts nothing and returns that one, Started false.
+	StartRefresh(ctx context.Context, scope Scope, group *Observed, prefs RefreshPreferences) (*Refresh, error)
+	// Refresh reports an Auto Scaling group's instance refresh id, or its
+	// newest one when id is "" (DescribeInstanceRefreshes); nil, nil when
+	// the group has none. The applier's refresh gates poll it.
+	Refresh(ctx context.Context, scope Scope, group *Observed, id string) (*Refresh, error)
 	// Lock takes the apply lock of scope, or fails with *LockedError
 	// naming the holder. The returned release func drops the lock.
 	Lock(ctx context.Context, scope Scope, info LockInfo) (release func() error, err error)

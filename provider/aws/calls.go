@@ -34,6 +34,7 @@ var apiCalls = map[string]APICall{
 	"ssm:PutParameter":    write("take the apply lock (conditional create of /gantry/<project>/<env>/lock)"),
 	"ssm:GetParameter":    read("read who holds the apply lock"),
 	"ssm:DeleteParameter": write("release or break the apply lock"),
+	"ssm:GetParameters":   read("resolve a launch template's resolve:ssm: image id (the public ECS-optimised AMI parameter), so a plan shows a newly published AMI"),
 
 	"iam:GetAccountAuthorizationDetails": read("find the project's roles by tag, with their policies"),
 	"iam:GetRole":                        read("read a role"),
@@ -88,6 +89,8 @@ var apiCalls = map[string]APICall{
 	"autoscaling:CreateOrUpdateTags":             write("tag an Auto Scaling group"),
 	"autoscaling:DeleteTags":                     write("remove its tags"),
 	"autoscaling:DeleteAutoScalingGroup":         write("delete an Auto Scaling group with its instances"),
+	"autoscaling:StartInstanceRefresh":           write("replace a group's instances after its launch template changed (a new AMI)"),
+	"autoscaling:DescribeInstanceRefreshes":      read("follow an instance refresh until it ends (apply's health gate)"),
 
 	"logs:DescribeLogGroups":             read("read log groups"),
 	"logs:ListTagsForResource":           read("read a log group's tags after writing it"),

@@ -43,12 +43,9 @@ const PolicyVersion = "2012-10-17"
 //   - ec2:RunInstances: Auto Scaling checks that whoever creates or
 //     updates a group with a launch template may launch instances from it
 //     (the Amazon EC2 Auto Scaling User Guide, "Launch template support").
-//   - ssm:GetParameters: the same check resolves the launch template's
-//     "resolve:ssm:" image id (the public ECS-optimised AMI parameter).
 var DependentActions = map[string]string{
-	"iam:PassRole":      "RegisterTaskDefinition passes the task and execution roles to ECS; creating or updating an Auto Scaling group passes the instance role to EC2",
-	"ec2:RunInstances":  "Auto Scaling checks that the caller may launch from the launch template when a group is created or updated with it",
-	"ssm:GetParameters": "that check resolves the launch template's resolve:ssm: image id (the public ECS-optimised AMI parameter)",
+	"iam:PassRole":     "RegisterTaskDefinition passes the task and execution roles to ECS; creating or updating an Auto Scaling group passes the instance role to EC2",
+	"ec2:RunInstances": "Auto Scaling checks that the caller may launch from the launch template when a group is created or updated with it",
 }
 
 // Policy returns the least-privilege IAM policy the deploying identity
@@ -327,6 +324,7 @@ func (b *policyBuilder) accountWide() {
 		"ec2:DescribeLaunchTemplates",
 		"ec2:DescribeLaunchTemplateVersions",
 		"autoscaling:DescribeAutoScalingGroups",
+		"autoscaling:DescribeInstanceRefreshes",
 		"logs:DescribeLogGroups",
 		"elasticloadbalancing:DescribeLoadBalancers",
 		"elasticloadbalancing:DescribeLoadBalancerAttributes",
@@ -544,16 +542,19 @@ func (b *policyBuilder) autoScaling() {
 		"autoscaling:UpdateAutoScalingGroup", "autoscaling:AttachLoadBalancerTargetGroups",
 		"autoscaling:DetachLoadBalancerTargetGroups", "autoscaling:EnableMetricsCollection",
 		"autoscaling:DisableMetricsCollection", "autoscaling:CreateOrUpdateTags", "autoscaling:DeleteTags",
-		"autoscaling:DeleteAutoScalingGroup",
+		"autoscaling:DeleteAutoScalingGroup", "autoscaling:StartInstanceRefresh",
 	}, []string{pattern}, b.resourceTags())
 	if !b.has(catalog.LaunchTemplate) {
+		// Nothing to resolve: plans call GetParameters only for the
+		// launch templates' resolve:ssm: image ids.
+		b.omitted["ssm:GetParameters"] = true
 		return
 	}
 	// Dependent actions of CreateAutoScalingGroup / UpdateAutoScalingGroup
 	// with a launch template: RunInstances (any resource it would touch:
 	// instance, volume, network interface, subnet, security group, AMI),
 	// limited to launches from a launch template of this account and
-	// region; the AMI's public SSM parameter.
+	// region.
 	b.add("LaunchFromLaunchTemplatesWhenAutoScalingChecksTheCaller", []string{"ec2:RunInstances"}, []string{"*"},
 		map[string]map[string]any{"ArnLike": {"ec2:LaunchTemplate": b.regional("ec2", "launch-template/*")}})
 	var params []string
@@ -574,9 +575,13 @@ func (b *policyBuilder) autoScaling() {
 			params = append(params, "arn:"+b.part+":ssm:"+b.scope.Region+":"+acct+":parameter"+name)
 		}
 	}
-	if len(params) > 0 {
-		b.add("ResolveLaunchTemplateImageParameters", []string{"ssm:GetParameters"}, params, nil)
+	if len(params) == 0 {
+		b.omitted["ssm:GetParameters"] = true // pinned images only
+		return
 	}
+	// Plans resolve them to show a newly published AMI; AWS resolves
+	// them again when the group is created or updated.
+	b.add("ResolveLaunchTemplateImageParameters", []string{"ssm:GetParameters"}, params, nil)
 }
 
 func (b *policyBuilder) logs() {

@@ -58,6 +58,10 @@ type Resource struct {
 	Deployments []DeploymentStatus `json:"deployments,omitempty"`
 	Health      *provider.Health   `json:"health,omitempty"`
 	Images      []string           `json:"images,omitempty"`
+	// Instances and InstanceRefreshes, for an Auto Scaling group: its
+	// instances now, and its instance refreshes, newest first.
+	Instances         []InstanceStatus `json:"instances,omitempty"`
+	InstanceRefreshes []RefreshStatus  `json:"instanceRefreshes,omitempty"`
 }
 
 // Observed returns the resource as ListOwned would return it.
@@ -82,6 +86,9 @@ func (s *Sandbox) inspect(c *txc, r *record) *Resource {
 		Attributes: maps.Clone(r.Attrs), Tags: maps.Clone(r.Tags),
 		Created: r.Created, Updated: r.Updated, Generation: r.Gen,
 		Images: append([]string(nil), r.Images...),
+	}
+	if r.Type == catalog.AutoScalingGroup {
+		out.Instances, out.InstanceRefreshes = c.fleetStatus(r)
 	}
 	if r.Type == catalog.Service {
 		out.Deployments = deploymentStatuses(r, c.now)

@@ -48,6 +48,8 @@ type record struct {
 	Revision    int               `json:"revision,omitempty"`    // task definitions
 	Versions    []ltVersion       `json:"versions,omitempty"`    // launch templates
 	Deployments []*deployment     `json:"deployments,omitempty"` // services
+	Instances   []instance        `json:"instances,omitempty"`   // Auto Scaling groups: as launched
+	Refreshes   []*refresh        `json:"refreshes,omitempty"`   // Auto Scaling groups: oldest first
 	DeletedAt   time.Time         `json:"deletedAt,omitzero"`    // services: when draining began
 	Images      []string          `json:"images,omitempty"`      // ECR repositories
 	Extra       map[string]string `json:"extra,omitempty"`       // small per-type settings

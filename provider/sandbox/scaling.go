@@ -28,6 +28,7 @@ func init() {
 			if lt := obj(p, "LaunchTemplate"); lt != nil {
 				asString(lt, "Version")
 			}
+			prepareMixedInstancesPolicy(obj(p, "MixedInstancesPolicy"))
 		},
 		Key: nameKey("AutoScalingGroupName"),
 		// EC2 Auto Scaling API Reference: AlreadyExistsFault (code
@@ -50,9 +51,14 @@ func init() {
 				"AutoScalingGroupName": name,
 				"Arn":                  "arn:aws:autoscaling:" + c.region + ":" + c.account + ":autoScalingGroup:" + b.uuid() + ":autoScalingGroupName/" + name,
 			}
-			return nil
+			return c.launch(r)
 		},
-		Read: readAutoScalingGroup,
+		// An update keeps the instances (and refreshes) and launches or
+		// terminates instances when the capacity changed; a new launch
+		// template reaches running instances only through an instance
+		// refresh (StartInstanceRefresh).
+		Update: func(c *txc, old, r *record) error { return c.launch(r) },
+		Read:   readAutoScalingGroup,
 		NameRefs: func(p map[string]any) []string {
 			if n := str(obj(p, "LaunchTemplate"), "LaunchTemplateName"); n != "" {
 				return []string{"ec2-launch-template:" + n}
@@ -299,19 +305,71 @@ func readAutoScalingGroup(c *txc, r *record, p map[string]any) {
 	}
 	// DescribeAutoScalingGroups names the template both ways
 	// (LaunchTemplateSpecification: id and name).
-	if lt := obj(p, "LaunchTemplate"); lt != nil {
-		ref := str(lt, "LaunchTemplateId")
-		if ref == "" {
-			ref = str(lt, "LaunchTemplateName")
-		}
-		if t, _ := c.liveByAlias(catalog.LaunchTemplate, ref); t != nil {
-			lt["LaunchTemplateId"] = t.ID
-			lt["LaunchTemplateName"] = str(t.Props, "LaunchTemplateName")
-		}
+	nameTemplate(c, obj(p, "LaunchTemplate"))
+	if mip := obj(p, "MixedInstancesPolicy"); mip != nil {
+		nameTemplate(c, obj(obj(mip, "LaunchTemplate"), "LaunchTemplateSpecification"))
+		readInstancesDistribution(objDefault(mip, "InstancesDistribution"))
 	}
 	c.shuffleKey(r, "", p, "VPCZoneIdentifier")
 	c.shuffleKey(r, "", p, "AvailabilityZones")
 	c.shuffleKey(r, "", p, "TargetGroupARNs")
+}
+
+// nameTemplate fills both the id and the name of the template a
+// LaunchTemplateSpecification names either way.
+func nameTemplate(c *txc, lt map[string]any) {
+	if lt == nil {
+		return
+	}
+	ref := str(lt, "LaunchTemplateId")
+	if ref == "" {
+		ref = str(lt, "LaunchTemplateName")
+	}
+	if t, _ := c.liveByAlias(catalog.LaunchTemplate, ref); t != nil {
+		lt["LaunchTemplateId"] = t.ID
+		lt["LaunchTemplateName"] = str(t.Props, "LaunchTemplateName")
+	}
+}
+
+// prepareMixedInstancesPolicy coerces a MixedInstancesPolicy into the
+// API's shapes: the template version and override weights are strings,
+// the distribution's capacities numbers (EC2 Auto Scaling API Reference:
+// LaunchTemplateSpecification, LaunchTemplateOverrides,
+// InstancesDistribution).
+func prepareMixedInstancesPolicy(mip map[string]any) {
+	if mip == nil {
+		return
+	}
+	lt := obj(mip, "LaunchTemplate")
+	if spec := obj(lt, "LaunchTemplateSpecification"); spec != nil {
+		asString(spec, "Version")
+	}
+	for _, o := range list(lt, "Overrides") {
+		if m := asObj(o); m != nil {
+			asString(m, "WeightedCapacity")
+		}
+	}
+	if d := obj(mip, "InstancesDistribution"); d != nil {
+		asNumber(d, "OnDemandBaseCapacity", "OnDemandPercentageAboveBaseCapacity", "SpotInstancePools")
+	}
+}
+
+// readInstancesDistribution fills the defaults DescribeAutoScalingGroups
+// reports for an InstancesDistribution (EC2 Auto Scaling API Reference:
+// InstancesDistribution): OnDemandAllocationStrategy prioritized (for
+// groups without InstanceRequirements), OnDemandBaseCapacity 0,
+// OnDemandPercentageAboveBaseCapacity 100, SpotAllocationStrategy
+// lowest-price, and SpotInstancePools 2, valid only with lowest-price.
+func readInstancesDistribution(d map[string]any) {
+	setDefaults(d, map[string]any{
+		"OnDemandAllocationStrategy":          "prioritized",
+		"OnDemandBaseCapacity":                0.0,
+		"OnDemandPercentageAboveBaseCapacity": 100.0,
+		"SpotAllocationStrategy":              "lowest-price",
+	})
+	if str(d, "SpotAllocationStrategy") == "lowest-price" {
+		setDefault(d, "SpotInstancePools", 2.0)
+	}
 }
 
 // subnetZones is a stable guess at the zones of subnets (subnets are not
@@ -356,6 +414,9 @@ func validateAutoScalingGroup(c *txc, r, old *record) error {
 	lt := obj(p, "LaunchTemplate")
 	if lt == nil && obj(p, "MixedInstancesPolicy") == nil && str(p, "LaunchConfigurationName") == "" && str(p, "InstanceId") == "" {
 		return c.errorf("ValidationError", "Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter.")
+	}
+	if lt == nil {
+		lt = obj(obj(obj(p, "MixedInstancesPolicy"), "LaunchTemplate"), "LaunchTemplateSpecification")
 	}
 	if lt != nil {
 		ref := str(lt, "LaunchTemplateId")
