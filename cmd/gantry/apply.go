@@ -146,7 +146,7 @@ func runApply(cmd *cobra.Command, dir string, f *applyFlags) error {
 	if err := confirmApply(cmd, plan, f.allowDelete, plan.HasChanges() && !f.autoApprove); err != nil {
 		return err
 	}
-	return execute(cmd, prov, plan, plan.Live, &f.execFlags, "apply", applier.Options{})
+	return execute(cmd, prov, plan, plan.Live, &f.execFlags, "apply", applier.Options{Repository: repositoryURL(dir)})
 }
 
 // runApplySaved applies a saved plan after checking that it still
@@ -219,7 +219,7 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 	if err := confirmApply(cmd, plan, f.allowDelete, false); err != nil {
 		return err
 	}
-	return execute(cmd, prov, plan, live, &f.execFlags, "apply", applier.Options{})
+	return execute(cmd, prov, plan, live, &f.execFlags, "apply", applier.Options{Repository: repositoryURL(dir)})
 }
 
 // loadPlanProject loads the configuration in dir for the checks of a
