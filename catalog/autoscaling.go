@@ -25,6 +25,9 @@ func init() {
 		Ignore:     []string{"Arn", "AutoScalingGroupARN", "ServiceLinkedRoleARN", "LaunchConfigurationName"},
 		OwnedBy:    []Owner{{Property: "DesiredCapacity", By: CapacityProvider}},
 		Normalise:  normaliseAutoScalingGroup,
+		// A new launch template version or instance mix reaches running
+		// instances only through an instance refresh.
+		Refresh: &Refresh{Properties: []string{"LaunchTemplate", "MixedInstancesPolicy"}, Warmup: asgWarmup},
 	})
 	Register(&Type{
 		Name:      ScalableTarget,
@@ -89,18 +92,80 @@ func normaliseAutoScalingGroup(p map[string]any) {
 			p["DesiredCapacity"] = min
 		}
 	}
-	if lt := Obj(p, "LaunchTemplate"); lt != nil {
-		if s, ok := Scalar(lt["Version"]); ok {
-			lt["Version"] = s
-		}
-		// DescribeAutoScalingGroups returns the template's id and name;
-		// either identifies it.
-		if lt["LaunchTemplateId"] != nil {
-			delete(lt, "LaunchTemplateName")
-		}
+	normaliseLaunchTemplateSpec(Obj(p, "LaunchTemplate"))
+	if mip := Obj(p, "MixedInstancesPolicy"); mip != nil {
+		normaliseMixedInstancesPolicy(mip)
 	}
 	Set(p, "TargetGroupARNs")
 	Objs(p, "MetricsCollection", func(m map[string]any) { Set(m, "Metrics") })
+}
+
+// normaliseLaunchTemplateSpec: a template's version reads back as a
+// string; DescribeAutoScalingGroups returns the template's id and name,
+// and either identifies it.
+func normaliseLaunchTemplateSpec(lt map[string]any) {
+	if lt == nil {
+		return
+	}
+	if s, ok := Scalar(lt["Version"]); ok {
+		lt["Version"] = s
+	}
+	if lt["LaunchTemplateId"] != nil {
+		delete(lt, "LaunchTemplateName")
+	}
+}
+
+// normaliseMixedInstancesPolicy fills what the Auto Scaling API reference
+// (InstancesDistribution) documents as defaults: on-demand capacity
+// allocated by the overrides' priority ("prioritized", for overrides that
+// name instance types), an on-demand base of 0, 100% on-demand above it,
+// Spot allocated "lowest-price" over 2 pools (SpotInstancePools applies to
+// that strategy only), and no maximum Spot price (the on-demand price).
+// Overrides keep their order: it is the on-demand priority. Weights read
+// back as strings, as CloudFormation writes them.
+func normaliseMixedInstancesPolicy(mip map[string]any) {
+	if lt := Obj(mip, "LaunchTemplate"); lt != nil {
+		normaliseLaunchTemplateSpec(Obj(lt, "LaunchTemplateSpecification"))
+		Objs(lt, "Overrides", func(o map[string]any) {
+			StringNumber(o, "WeightedCapacity")
+			normaliseLaunchTemplateSpec(Obj(o, "LaunchTemplateSpecification"))
+		})
+	}
+	d := DefaultObj(mip, "InstancesDistribution")
+	Numbers(d, "OnDemandBaseCapacity", "OnDemandPercentageAboveBaseCapacity", "SpotInstancePools")
+	Defaults(d, map[string]any{
+		"OnDemandAllocationStrategy":          "prioritized",
+		"OnDemandBaseCapacity":                0.0,
+		"OnDemandPercentageAboveBaseCapacity": 100.0,
+		"SpotAllocationStrategy":              "lowest-price",
+	})
+	if d["SpotAllocationStrategy"] == "lowest-price" {
+		Default(d, "SpotInstancePools", 2.0)
+	} else {
+		delete(d, "SpotInstancePools")
+	}
+	if d["SpotMaxPrice"] == "" {
+		delete(d, "SpotMaxPrice")
+	}
+}
+
+// ecsInstanceWarmup is the instance warmup of ECS capacity providers'
+// managed scaling when none is set (ECS API Reference: ManagedScaling,
+// instanceWarmupPeriod: default 300 seconds), which gantry's capacity
+// providers use: how long a new container instance takes to join its
+// cluster.
+const ecsInstanceWarmup = 300
+
+// asgWarmup is the instance warmup of a group's refresh: its
+// DefaultInstanceWarmup, else the ECS capacity provider's.
+func asgWarmup(p map[string]any) int {
+	if v, ok := p["DefaultInstanceWarmup"].(float64); ok && v > 0 {
+		return int(v)
+	}
+	if v, ok := p["DefaultInstanceWarmup"].(int); ok && v > 0 {
+		return v
+	}
+	return ecsInstanceWarmup
 }
 
 func normaliseScalableTarget(p map[string]any) {

@@ -27,6 +27,9 @@ import (
 //     carry none in the template;
 //   - sensitive values are never written into the template: each becomes a
 //     NoEcho parameter that the deployer supplies;
+//   - an AMI read from an SSM parameter ("resolve:ssm:...") becomes a
+//     template parameter of the SSM parameter type (ssmImageParam), and an
+//     Auto Scaling group's Refresh an UpdatePolicy (updatePolicy);
 //   - DependsOn lists the ordering-only dependencies (those not already
 //     implied by a reference);
 //   - resources of a service, load balancer, cluster or repository marked
@@ -73,6 +76,9 @@ func Template(g *graph.Graph) (map[string]any, error) {
 		}
 		if len(deps) > 0 {
 			res["DependsOn"] = deps
+		}
+		if up := updatePolicy(r); up != nil {
+			res["UpdatePolicy"] = up
 		}
 		if retained(r, g) {
 			// retainOnDelete: a stack deletion, or a replacement,
@@ -202,6 +208,10 @@ func (c *cfnConverter) value(v any) (any, error) {
 			return map[string]any{"Fn::Join": []any{"", parts}}, true
 		case graph.Sensitive:
 			return c.param(), true
+		case string:
+			if strings.HasPrefix(x, ssmPrefix) {
+				return c.ssmImageParam(x), true
+			}
 		}
 		return nil, false
 	})

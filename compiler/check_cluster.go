@@ -9,7 +9,7 @@ import (
 
 // checkCluster checks a cluster's capacity: Fargate and EC2 are exclusive,
 // only one provider may have a base, some provider must take tasks, and an
-// EC2 cluster's instance type must be one gantry knows.
+// EC2 cluster's fleet must be one AWS can run (checkFleet).
 func (c *checker) checkCluster(e *config.Environment, cl *config.Cluster) {
 	path := func(rest ...string) []string { return append([]string{"clusters", cl.Name}, rest...) }
 	cp := cl.Capacity
@@ -46,15 +46,7 @@ func (c *checker) checkCluster(e *config.Environment, cl *config.Cluster) {
 		c.errorf(e.Name, path("capacity", "ec2", "minInstances"),
 			fmt.Sprintf("minInstances %d is greater than maxInstances %d", ec2.MinInstances, ec2.MaxInstances))
 	}
-	if _, ok := LookupInstanceType(ec2.InstanceType); !ok && ec2.InstanceType != "" {
-		msg := fmt.Sprintf("unknown instance type %q: gantry knows the families %s (all sizes but .metal)",
-			ec2.InstanceType, strings.Join(InstanceFamilies(), ", "))
-		if s := suggest(ec2.InstanceType, instanceTypeNames()); s != "" {
-			msg = fmt.Sprintf("unknown instance type %q; did you mean %q? (gantry knows the families %s)",
-				ec2.InstanceType, s, strings.Join(InstanceFamilies(), ", "))
-		}
-		c.errorf(e.Name, path("capacity", "ec2", "instanceType"), msg)
-	}
+	c.checkFleet(e, cl)
 }
 
 func instanceTypeNames() []string { return sortedKeys(instanceTypes) }

@@ -27,15 +27,20 @@ import (
 //     in PROVISIONING. scale.max is a ceiling, not what runs, so this is
 //     not an error.
 //
+// A fleet of several types (or with weights) is checked as if it were
+// made of one type only, each type in turn from the smallest: Auto Scaling
+// may launch any mix of them, so the tasks must fit a fleet of the
+// smallest. With weights, maxInstances counts units, and a fleet of one
+// type reaches floor(maxInstances / its weight) instances.
+//
 // One finding per cluster and environment, at the instance type.
 func (c *checker) checkClusterCapacity(e *config.Environment, cl *config.Cluster) {
 	env := e.Name
 	ec2 := cl.Capacity.EC2
-	at := []string{"clusters", cl.Name, "capacity", "ec2", "instanceType"}
 	if ec2 == nil || !c.inputsOK(env, []string{"clusters", cl.Name, "capacity"}) {
 		return
 	}
-	it, ok := LookupInstanceType(ec2.InstanceType)
+	types, ok := fleetInstanceTypes(ec2)
 	if !ok || ec2.MinInstances > ec2.MaxInstances {
 		return // reported by checkCluster
 	}
@@ -47,8 +52,10 @@ func (c *checker) checkClusterCapacity(e *config.Environment, cl *config.Cluster
 		if c.isBroken(env, "services", s.Name) || !c.svcInputsOK(env, s.Name, "cpu", "memory", "scale", "deploy", "cluster") {
 			return // the counts would be wrong; the error is reported already
 		}
-		if s.CPU > it.CPUUnits() || s.Memory > it.UsableMemoryMiB() || s.Scale.Min > s.Scale.Max {
-			return // reported on the service
+		for _, it := range types {
+			if s.CPU > it.CPUUnits() || s.Memory > it.UsableMemoryMiB() || s.Scale.Min > s.Scale.Max {
+				return // reported on the service
+			}
 		}
 		surge := max(0, s.Scale.Max*s.Deploy.MaxPercent/100-s.Scale.Max)
 		tasks = append(tasks, clusterTask{s, s.Scale.Min, s.Scale.Max, surge})
@@ -56,7 +63,41 @@ func (c *checker) checkClusterCapacity(e *config.Environment, cl *config.Cluster
 	if len(tasks) == 0 {
 		return
 	}
-	n := ec2.MaxInstances
+	for _, it := range types {
+		at := fleetTypePath(cl.Name, ec2, fleetTypeIndex(ec2, it.Name))
+		limit := fleetLimit{n: ec2.MaxInstances / ec2.Weight(it.Name), max: ec2.MaxInstances, weight: ec2.Weight(it.Name)}
+		if sev, msg := capacityFinding(cl, tasks, it, limit); msg != "" {
+			if sev == SeverityError {
+				c.errorf(env, at, msg)
+			} else {
+				c.warnf(env, at, msg)
+			}
+			return
+		}
+	}
+}
+
+// fleetLimit is how many instances of one type the group reaches at
+// maxInstances: n, which is max unless the type has a weight.
+type fleetLimit struct {
+	n, max, weight int
+}
+
+// String says what limits the instances: "maxInstances is 6", or with a
+// weight "maxInstances is 12 units, 6 instances of weight 2".
+func (f fleetLimit) String() string {
+	if f.weight == 1 {
+		return fmt.Sprintf("maxInstances is %d", f.max)
+	}
+	return fmt.Sprintf("maxInstances is %d units, %s of weight %d", f.max, plural(f.n, "instance"), f.weight)
+}
+
+// capacityFinding is the finding about the tasks on a fleet of instances
+// of type it only, up to limit.n of them: an error when the tasks the
+// services always run cannot be placed, a warning when full scale or a
+// deployment at full scale cannot be; "" when they fit.
+func capacityFinding(cl *config.Cluster, tasks []clusterTask, it InstanceType, limit fleetLimit) (Severity, string) {
+	n := limit.n
 	plain := instanceCapacity{it, it.AWSVPCTasks()}
 	best := plain
 	switch it.Trunking {
@@ -68,9 +109,8 @@ func (c *checker) checkClusterCapacity(e *config.Environment, cl *config.Cluster
 
 	minCount := func(t clusterTask) int { return t.min }
 	if need, why := best.need(tasks, minCount); need > n {
-		c.errorf(env, at, fmt.Sprintf("the services on cluster %s always run %s (scale.min), which need at least %d %s instances, but maxInstances is %d: %s; deployments would never finish. Choose a larger instance type or raise maxInstances",
-			cl.Name, plural(sum(tasks, minCount), "task"), need, it.Name, n, why))
-		return
+		return SeverityError, fmt.Sprintf("the services on cluster %s always run %s (scale.min), which need at least %d %s instances, but %s: %s; deployments would never finish. Choose a larger instance type or raise maxInstances",
+			cl.Name, plural(sum(tasks, minCount), "task"), need, it.Name, limit, why)
 	}
 
 	fullCount := func(t clusterTask) int { return t.max }
@@ -78,22 +118,19 @@ func (c *checker) checkClusterCapacity(e *config.Environment, cl *config.Cluster
 	full, fullWhy := plain.need(tasks, fullCount)
 	deploy, deployWhy := plain.need(tasks, deployCount)
 	if deploy <= n {
-		return
+		return SeverityWarning, ""
 	}
 	advice := "choose a larger instance type or raise maxInstances"
 	if bestDeploy, _ := best.need(tasks, deployCount); best.perInstance > plain.perInstance && bestDeploy <= n && it.Trunking == TrunkingSupported {
 		advice = fmt.Sprintf("enable the ECS account setting awsvpcTrunking (a %s then runs %d awsvpc tasks; gantry cannot see account settings), choose a larger instance type or raise maxInstances",
 			it.Name, it.TrunkTasks)
 	}
-	var msg string
 	if full > n {
-		msg = fmt.Sprintf("at full scale the services on cluster %s run %s (scale.max), %d while they deploy (maxPercent), which need at least %d %s instances (%d while deploying), but maxInstances is %d: %s; autoscaling stops short and the extra tasks wait in PROVISIONING. To reach scale.max, %s",
-			cl.Name, plural(sum(tasks, fullCount), "task"), sum(tasks, deployCount), full, it.Name, deploy, n, fullWhy, advice)
-	} else {
-		msg = fmt.Sprintf("a deployment at full scale runs up to %d tasks on cluster %s (%d at scale.max and the new ones maxPercent allows), which need at least %d %s instances, but maxInstances is %d: %s; new tasks wait in PROVISIONING until old ones stop. To deploy at full speed, %s",
-			sum(tasks, deployCount), cl.Name, sum(tasks, fullCount), deploy, it.Name, n, deployWhy, advice)
+		return SeverityWarning, fmt.Sprintf("at full scale the services on cluster %s run %s (scale.max), %d while they deploy (maxPercent), which need at least %d %s instances (%d while deploying), but %s: %s; autoscaling stops short and the extra tasks wait in PROVISIONING. To reach scale.max, %s",
+			cl.Name, plural(sum(tasks, fullCount), "task"), sum(tasks, deployCount), full, it.Name, deploy, limit, fullWhy, advice)
 	}
-	c.warnf(env, at, msg)
+	return SeverityWarning, fmt.Sprintf("a deployment at full scale runs up to %d tasks on cluster %s (%d at scale.max and the new ones maxPercent allows), which need at least %d %s instances, but %s: %s; new tasks wait in PROVISIONING until old ones stop. To deploy at full speed, %s",
+		sum(tasks, deployCount), cl.Name, sum(tasks, fullCount), deploy, it.Name, limit, deployWhy, advice)
 }
 
 // clusterTask is one service's task counts on its cluster.

@@ -100,22 +100,7 @@ func (c *checker) checkCapacityFit(e *config.Environment, cl *config.Cluster, s 
 	env := e.Name
 	p := func(rest ...string) []string { return svcPath(s.Name, rest...) }
 	if ec2 := cl.Capacity.EC2; ec2 != nil {
-		it, ok := LookupInstanceType(ec2.InstanceType)
-		if !ok {
-			return // reported on the cluster
-		}
-		if s.CPU > it.CPUUnits() {
-			c.errorf(env, p("cpu"), fmt.Sprintf("cpu %d does not fit on cluster %s's %s instances (%d vCPU = %d units)",
-				s.CPU, cl.Name, it.Name, it.VCPU, it.CPUUnits()))
-		}
-		if s.Memory > it.UsableMemoryMiB() {
-			c.errorf(env, p("memory"), fmt.Sprintf("memory %d MiB does not fit on cluster %s's %s instances (%d MiB, of which gantry counts %d as usable by tasks)",
-				s.Memory, cl.Name, it.Name, it.MemoryMiB, it.UsableMemoryMiB()))
-		}
-		if s.Platform != "" && s.Platform != it.Platform() {
-			c.errorf(env, p("platform"), fmt.Sprintf("platform %s cannot run on cluster %s's %s instances (%s); use %s or an instance type of the other architecture",
-				s.Platform, cl.Name, it.Name, it.Arch, it.Platform()))
-		}
+		c.checkFleetFit(env, cl, s)
 		return
 	}
 	mems := FargateMemories(s.CPU)

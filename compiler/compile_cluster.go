@@ -108,13 +108,19 @@ func ecsAMIParameter(arch string) string {
 
 // userData is the instance boot script: it joins the instance to the
 // cluster and keeps awsvpc tasks away from the instance's metadata
-// endpoint (tasks use their own task role, never the instance's).
-func userData(clusterName string) string {
+// endpoint (tasks use their own task role, never the instance's). On a
+// fleet with Spot, the agent drains an instance when EC2 announces its
+// interruption, so its tasks are replaced elsewhere within the two
+// minutes' notice.
+func userData(clusterName string, spot bool) string {
 	script := "#!/bin/bash\n" +
 		"cat >> /etc/ecs/ecs.config <<'EOF'\n" +
 		"ECS_CLUSTER=" + clusterName + "\n" +
-		"ECS_AWSVPC_BLOCK_IMDS=true\n" +
-		"EOF\n"
+		"ECS_AWSVPC_BLOCK_IMDS=true\n"
+	if spot {
+		script += "ECS_ENABLE_SPOT_INSTANCE_DRAINING=true\n"
+	}
+	script += "EOF\n"
 	return base64.StdEncoding.EncodeToString([]byte(script))
 }
 
@@ -128,8 +134,13 @@ func userData(clusterName string) string {
 // Each part is added after the parts it refers to, left to right.
 func (b *builder) ec2Cluster(c *config.Cluster) error {
 	// The architecture picks the AMI; an unknown instance type fails
-	// before anything of the cluster is added.
-	arch, err := instanceArch(c.Capacity.EC2.InstanceType)
+	// before anything of the cluster is added. The checks keep a mix to
+	// one architecture, so the first type's is the fleet's.
+	types := c.Capacity.EC2.Types()
+	if len(types) == 0 {
+		return fmt.Errorf("no instance type")
+	}
+	arch, err := instanceArch(types[0])
 	if err != nil {
 		return err
 	}
@@ -200,14 +211,10 @@ func (b *builder) instanceIdentity(c *config.Cluster) (profileAddr, sgAddr strin
 func (b *builder) launchTemplate(c *config.Cluster, arch, profileAddr, sgAddr string) (string, error) {
 	ec2 := c.Capacity.EC2
 	data := m{
-		// EC2 resolves the parameter when it launches an instance, so new
-		// instances get the current ECS-optimised image without a change
-		// to the graph.
-		"ImageId":            "resolve:ssm:" + ecsAMIParameter(arch),
-		"InstanceType":       ec2.InstanceType,
+		"ImageId":            imageID(ec2, arch),
 		"IamInstanceProfile": m{"Arn": ref(profileAddr, "Arn")},
 		"SecurityGroupIds":   l{ref(sgAddr, "GroupId")},
-		"UserData":           userData(b.n.cluster(c.Name)),
+		"UserData":           userData(b.n.cluster(c.Name), ec2.Spot != nil),
 		// IMDSv2 only; one hop, so nothing in a container reaches the
 		// instance's credentials.
 		"MetadataOptions": m{
@@ -215,6 +222,11 @@ func (b *builder) launchTemplate(c *config.Cluster, arch, profileAddr, sgAddr st
 			"HttpTokens":              "required",
 			"HttpPutResponseHopLimit": 1,
 		},
+	}
+	// A mixed fleet's types are the group's overrides; the template
+	// names none.
+	if !ec2.Mixed() {
+		data["InstanceType"] = ec2.Types()[0]
 	}
 	// Without a configured size the AMI's own root volume is used, and
 	// the template says nothing about it.
@@ -246,19 +258,18 @@ func rootVolume(gib int) l {
 
 // autoScalingGroup adds the group that runs the cluster's instances from
 // the launch template and returns its address. Its size between min and
-// max is left to the capacity provider's managed scaling.
+// max is left to the capacity provider's managed scaling. A single
+// on-demand type names the template; a mix, weights or Spot go through a
+// MixedInstancesPolicy. Either way a changed template reaches running
+// instances by an instance refresh (Refresh).
 func (b *builder) autoScalingGroup(c *config.Cluster, ltAddr string) (string, error) {
 	ec2 := c.Capacity.EC2
 	asgAddr := clusterPart(c.Name, "auto-scaling-group")
 	asgName := b.n.autoScalingGroup(c.Name)
-	asg, err := b.add(asgAddr, catalog.AutoScalingGroup, asgName, m{
+	props := m{
 		"AutoScalingGroupName": asgName,
 		"MinSize":              strconv.Itoa(ec2.MinInstances),
 		"MaxSize":              strconv.Itoa(ec2.MaxInstances),
-		"LaunchTemplate": m{
-			"LaunchTemplateId": ref(ltAddr, "LaunchTemplateId"),
-			"Version":          ref(ltAddr, "LatestVersionNumber"),
-		},
 		// One subnet per availability zone: instances spread across them.
 		"VPCZoneIdentifier": strs(b.env.Network.PrivateSubnets),
 		"HealthCheckType":   "EC2",
@@ -266,10 +277,26 @@ func (b *builder) autoScalingGroup(c *config.Cluster, ltAddr string) (string, er
 		// requires new instances to be protected from scale-in; ECS lifts
 		// the protection from an instance once no task runs on it.
 		"NewInstancesProtectedFromScaleIn": true,
-	})
+	}
+	if ec2.Mixed() {
+		props["MixedInstancesPolicy"] = mixedInstancesPolicy(ec2, ltAddr)
+	} else {
+		props["LaunchTemplate"] = m{
+			"LaunchTemplateId": ref(ltAddr, "LaunchTemplateId"),
+			"Version":          ref(ltAddr, "LatestVersionNumber"),
+		}
+	}
+	if ec2.Spot != nil {
+		// Auto Scaling launches a replacement when EC2 signals that a
+		// Spot instance is at elevated risk of interruption, before the
+		// interruption; managed draining moves the tasks off the old one.
+		props["CapacityRebalance"] = true
+	}
+	asg, err := b.add(asgAddr, catalog.AutoScalingGroup, asgName, props)
 	if err != nil {
 		return "", err
 	}
+	asg.Refresh = instanceRefresh(ec2)
 	// ECS managed scaling requires this tag on the group.
 	asg.Tags["AmazonECSManaged"] = ""
 	return asgAddr, nil

@@ -27,7 +27,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of the compile
 // (go test ./compiler -run Golden -update), then review the diff line by
 // line (the checklist is in testdata/fixtures/README.md).
 func TestCompileGolden(t *testing.T) {
-	for _, name := range []string{"fargate-web", "ec2-batch", "shared-alb"} {
+	for _, name := range []string{"fargate-web", "ec2-batch", "shared-alb", "ec2-fleet"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(fixturesDir, name)
 			p, diags, err := Load(dir)

@@ -91,13 +91,17 @@ func (b *builder) checkArch(v *svc) error {
 	if !v.cluster.Capacity.IsEC2() {
 		return nil
 	}
-	arch, err := instanceArch(v.cluster.Capacity.EC2.InstanceType)
-	if err != nil {
-		return err
-	}
-	if want := cpuArchitecture(v.s.Platform); !strings.EqualFold(want, arch) {
-		return fmt.Errorf("platform %s cannot run on cluster %s, whose %s instances are %s",
-			platformOrDefault(v.s.Platform), v.cluster.Name, v.cluster.Capacity.EC2.InstanceType, arch)
+	// Every type of a mix must run the task: the checks keep a mix to
+	// one architecture, and this refuses one that is not.
+	for _, t := range v.cluster.Capacity.EC2.Types() {
+		arch, err := instanceArch(t)
+		if err != nil {
+			return err
+		}
+		if want := cpuArchitecture(v.s.Platform); !strings.EqualFold(want, arch) {
+			return fmt.Errorf("platform %s cannot run on cluster %s, whose %s instances are %s",
+				platformOrDefault(v.s.Platform), v.cluster.Name, t, arch)
+		}
 	}
 	return nil
 }

@@ -473,6 +473,7 @@ var patternWords = map[string]string{
 	`^[1-5][0-9]{2}((,|-)[1-5][0-9]{2})*$`:                                                          `HTTP codes such as "200", "200,204" or "200-299"`,
 	`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]{1,2}$`:                                                "an AWS region name such as eu-west-1",
 	`^[a-z][a-z0-9-]*\.[a-z0-9]+$`:                                                                  `an EC2 instance type such as "c7g.large"`,
+	`^(recommended|ami-[0-9a-f]{8,17})$`:                                                            `"recommended" or an AMI id such as "ami-0123456789abcdef0"`,
 	`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$`:                                "an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)",
 	`^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$`:                           "an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)",
 	`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$`:                                "a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)",

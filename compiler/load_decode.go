@@ -181,19 +181,45 @@ func decodeCluster(name string, n *gnode) *config.Cluster {
 	cl.Capacity.Fargate = strategy(cp.field("fargate"))
 	cl.Capacity.FargateSpot = strategy(cp.field("fargateSpot"))
 	if ec2 := cp.field("ec2"); ec2 != nil && !ec2.failed {
-		cl.Capacity.EC2 = &config.EC2{
-			InstanceType:      ec2.s("instanceType"),
-			MinInstances:      ec2.i("minInstances"),
-			MaxInstances:      ec2.i("maxInstances"),
-			TargetUtilization: ec2.i("targetUtilization"),
-			RootVolumeGiB:     ec2.i("rootVolumeGiB"),
-		}
+		cl.Capacity.EC2 = decodeEC2(ec2)
 	}
 	// No provider at all: regular Fargate takes every task.
 	if cl.Capacity.Fargate == nil && cl.Capacity.FargateSpot == nil && cl.Capacity.EC2 == nil {
 		cl.Capacity.Fargate = &config.Strategy{Weight: 1}
 	}
 	return cl
+}
+
+// decodeEC2 reads an EC2 fleet. instanceType is read as a list of one, so
+// the compiler and the checks see one list of types either way.
+func decodeEC2(n *gnode) *config.EC2 {
+	e := &config.EC2{
+		InstanceType:      n.s("instanceType"),
+		InstanceTypes:     n.strs("instanceTypes"),
+		MinInstances:      n.i("minInstances"),
+		MaxInstances:      n.i("maxInstances"),
+		TargetUtilization: n.i("targetUtilization"),
+		RootVolumeGiB:     n.i("rootVolumeGiB"),
+		AMI:               n.s("ami"),
+		Refresh:           config.Refresh{MinHealthyPercent: n.field("refresh").i("minHealthyPercent")},
+	}
+	if e.InstanceType != "" && len(e.InstanceTypes) == 0 {
+		e.InstanceTypes = []string{e.InstanceType}
+	}
+	n.each("weights", func(t string, w *gnode) {
+		if e.Weights == nil {
+			e.Weights = map[string]int{}
+		}
+		e.Weights[t] = w.int()
+	})
+	if sp := n.field("spot"); sp != nil && !sp.failed {
+		e.Spot = &config.Spot{
+			OnDemandBase:         sp.i("onDemandBase"),
+			OnDemandPercentAbove: sp.i("onDemandPercentAbove"),
+			Strategy:             sp.s("strategy"),
+		}
+	}
+	return e
 }
 
 func decodeLoadBalancer(name string, n *gnode) *config.LoadBalancer {

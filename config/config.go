@@ -114,11 +114,64 @@ type Strategy struct {
 
 // EC2 is an Auto Scaling group of ECS-optimised instances.
 type EC2 struct {
-	InstanceType      string `json:"instanceType"`
-	MinInstances      int    `json:"minInstances"`
-	MaxInstances      int    `json:"maxInstances"`
-	TargetUtilization int    `json:"targetUtilization"`
-	RootVolumeGiB     int    `json:"rootVolumeGiB,omitempty"` // 0: the AMI's default
+	// InstanceType is the one type the user wrote as instanceType; ""
+	// when they wrote instanceTypes.
+	InstanceType string `json:"instanceType,omitempty"`
+	// InstanceTypes is the fleet's types in the user's order (the
+	// on-demand priority): instanceTypes, or instanceType as a list of one.
+	InstanceTypes []string `json:"instanceTypes"`
+	// Weights are the units of capacity an instance of a type counts for;
+	// nil without weights (every instance counts 1).
+	Weights           map[string]int `json:"weights,omitempty"`
+	MinInstances      int            `json:"minInstances"`
+	MaxInstances      int            `json:"maxInstances"`
+	TargetUtilization int            `json:"targetUtilization"`
+	RootVolumeGiB     int            `json:"rootVolumeGiB,omitempty"` // 0: the AMI's default
+	// Spot is nil for an all on-demand fleet.
+	Spot *Spot `json:"spot,omitempty"`
+	// AMI is AMIRecommended or a pinned AMI id ("ami-...").
+	AMI     string  `json:"ami"`
+	Refresh Refresh `json:"refresh"`
+}
+
+// AMIRecommended is EC2.AMI for the current ECS-optimised AMI of the
+// fleet's architecture.
+const AMIRecommended = "recommended"
+
+// Types returns the fleet's instance types: InstanceTypes, or InstanceType
+// as a list of one (for an EC2 built without the loader).
+func (e *EC2) Types() []string {
+	if len(e.InstanceTypes) == 0 && e.InstanceType != "" {
+		return []string{e.InstanceType}
+	}
+	return e.InstanceTypes
+}
+
+// Mixed reports whether the fleet needs a mixed instances policy: more than
+// one type, weights, or Spot. A single on-demand type is a plain group.
+func (e *EC2) Mixed() bool {
+	return len(e.Types()) > 1 || len(e.Weights) > 0 || e.Spot != nil
+}
+
+// Weight is the units of capacity an instance of type t counts for: its
+// weight, or 1.
+func (e *EC2) Weight(t string) int {
+	if w, ok := e.Weights[t]; ok {
+		return w
+	}
+	return 1
+}
+
+// Spot is how an EC2 fleet buys Spot capacity above an on-demand base.
+type Spot struct {
+	OnDemandBase         int    `json:"onDemandBase"`
+	OnDemandPercentAbove int    `json:"onDemandPercentAbove"`
+	Strategy             string `json:"strategy"` // price-capacity-optimized | capacity-optimized | lowest-price
+}
+
+// Refresh is how a changed launch template reaches running instances.
+type Refresh struct {
+	MinHealthyPercent int `json:"minHealthyPercent"`
 }
 
 // LoadBalancer is a shared Application Load Balancer.
