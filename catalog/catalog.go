@@ -180,6 +180,19 @@ type Type struct {
 	// until the deployment runs that, and what it ran before is retired
 	// once it does.
 	Deploys string
+	// Refresh, for types whose running instances are launched from a
+	// template (Auto Scaling groups), says which in-place changes leave
+	// the running instances behind, for apply to replace them with an
+	// instance refresh when the resource asks for one
+	// (graph.Resource.Refresh): see Refresh.
+	Refresh *Refresh
+	// Resolves lists value paths (property names joined by dots, list
+	// positions left out, as MaybeSensitive) that may hold a reference
+	// to an SSM parameter instead of a value (ParameterPrefix + name: a
+	// launch template's image, "resolve:ssm:/aws/service/ecs/..."). A
+	// plan resolves them through the provider and compares, shows and
+	// applies the value, so a newly published AMI shows as a change.
+	Resolves []string
 	// DrainsOnDelete: the delete returns before the resource is gone (an
 	// ECS service drains, its name and its cluster still taken), so the
 	// applier polls the provider's Health until it is INACTIVE, and a

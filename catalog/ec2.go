@@ -49,6 +49,9 @@ func init() {
 		// An update registers a new version.
 		UpdatedAttributes: []string{"LatestVersionNumber"},
 		Normalise:         normaliseLaunchTemplate,
+		// The ECS-optimised AMI is named by its public SSM parameter;
+		// a plan compares the AMI it names now.
+		Resolves: []string{"LaunchTemplateData.ImageId"},
 	})
 }
 

@@ -2,8 +2,122 @@ package catalog
 
 import (
 	"slices"
+	"sort"
+	"strings"
 	"sync"
 )
+
+// ParameterPrefix starts a value that names an SSM parameter instead of
+// holding a value (CloudFormation's and EC2's "resolve:ssm:NAME"), at the
+// paths a type's Resolves lists.
+const ParameterPrefix = "resolve:ssm:"
+
+// Refresh describes how a type's running instances follow a change of
+// what they are launched from.
+type Refresh struct {
+	// Properties are the top-level properties whose in-place change (a
+	// new launch template version, another instance mix) leaves running
+	// instances on the old configuration.
+	Properties []string
+	// Warmup is how long, in seconds, a new instance warms up before the
+	// refresh counts it healthy and moves on, from the resource's
+	// properties.
+	Warmup func(props map[string]any) int
+}
+
+// Triggered reports whether a change of the property at path (dotted,
+// "LaunchTemplate.Version") leaves running instances behind.
+func (r *Refresh) Triggered(path string) bool {
+	for _, p := range r.Properties {
+		if path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+// Parameters returns the names of the SSM parameters props references at
+// the type's Resolves paths, sorted, once each.
+func (t *Type) Parameters(props map[string]any) []string {
+	seen := map[string]bool{}
+	for _, p := range t.Resolves {
+		walkPath(props, strings.Split(p, "."), func(s string) {
+			if name, ok := strings.CutPrefix(s, ParameterPrefix); ok && name != "" {
+				seen[name] = true
+			}
+		})
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ResolveParameters returns props with every SSM parameter reference at
+// the type's Resolves paths replaced by its value in values; missing
+// lists the names values has no value for (left as they are). Only the
+// objects and lists on the way to a replaced value are copied: props is
+// not changed.
+func (t *Type) ResolveParameters(props map[string]any, values map[string]string) (out map[string]any, missing []string) {
+	out = props
+	for _, p := range t.Resolves {
+		v, _ := resolveAt(out, strings.Split(p, "."), values, &missing)
+		out, _ = v.(map[string]any)
+	}
+	return out, missing
+}
+
+// resolveAt rewrites the parameter references at path under v, copying
+// what it changes; changed reports whether it changed anything.
+func resolveAt(v any, path []string, values map[string]string, missing *[]string) (out any, changed bool) {
+	switch x := v.(type) {
+	case []any:
+		var cp []any
+		for i, e := range x {
+			ne, ch := resolveAt(e, path, values, missing)
+			if ch && cp == nil {
+				cp = slices.Clone(x)
+			}
+			if ch {
+				cp[i] = ne
+			}
+		}
+		if cp == nil {
+			return x, false
+		}
+		return cp, true
+	case map[string]any:
+		if len(path) == 0 {
+			return x, false
+		}
+		e, ok := x[path[0]]
+		if !ok {
+			return x, false
+		}
+		ne, ch := resolveAt(e, path[1:], values, missing)
+		if !ch {
+			return x, false
+		}
+		cp := make(map[string]any, len(x))
+		for k, val := range x {
+			cp[k] = val
+		}
+		cp[path[0]] = ne
+		return cp, true
+	case string:
+		name, ok := strings.CutPrefix(x, ParameterPrefix)
+		if len(path) != 0 || !ok {
+			return x, false
+		}
+		if val, ok := values[name]; ok {
+			return val, true
+		}
+		*missing = append(*missing, name)
+	}
+	return v, false
+}
 
 // Data describes a type whose deletion destroys data.
 type Data struct {

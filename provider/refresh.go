@@ -1,10 +1,12 @@
 package provider
 
+import "github.com/gantry-gitops/gantry/catalog"
+
 // ParameterPrefix starts a property value that names an SSM parameter
 // instead of holding a value (CloudFormation's and EC2's
 // "resolve:ssm:NAME", the way a launch template names the ECS-optimised
 // AMI). Plans resolve such values through Provider.Resolve.
-const ParameterPrefix = "resolve:ssm:"
+const ParameterPrefix = catalog.ParameterPrefix
 
 // RefreshPreferences are the preferences of an instance refresh, as
 // StartInstanceRefresh takes them (EC2 Auto Scaling API Reference:
