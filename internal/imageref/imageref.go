@@ -66,10 +66,18 @@ func Parse(s string) (Ref, error) {
 	if len(r.Name) > maxName {
 		return Ref{}, fmt.Errorf("image reference %q: repository name longer than %d characters", s, maxName)
 	}
-	if !nameRE.MatchString(r.Name) {
+	if !nameRE.MatchString(r.Name) || !hasRegistry(r.Name) && strings.ToLower(r.Name) != r.Name {
 		return Ref{}, fmt.Errorf("image reference %q: invalid repository name %q (lowercase letters, digits and separators '.', '_', '-', after an optional registry host)", s, r.Name)
 	}
 	return r, nil
+}
+
+// hasRegistry reports whether a name starts with a registry host: a first
+// component with a '.' or a ':', or localhost (Docker's rule; anything
+// else is a path, in lowercase).
+func hasRegistry(name string) bool {
+	first, _, ok := strings.Cut(name, "/")
+	return ok && (strings.ContainsAny(first, ".:") || first == "localhost")
 }
 
 func checkDigest(d string) error {

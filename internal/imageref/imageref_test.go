@@ -21,6 +21,7 @@ func TestParseValid(t *testing.T) {
 		{"registry/api@sha256:" + hex64, "registry/api", "", "sha256:" + hex64, "registry/api (sha256:0123456789ab)"},
 		{"registry/api:1.4.2@sha256:" + hex64, "registry/api", "1.4.2", "sha256:" + hex64, "registry/api:1.4.2 (sha256:0123456789ab)"},
 		{"a/b__c/d-e.f:T_1", "a/b__c/d-e.f", "T_1", "", "a/b__c/d-e.f:T_1"},
+		{"Registry.Example.com/web:1", "Registry.Example.com/web", "1", "", "Registry.Example.com/web:1"},
 	} {
 		r, err := Parse(tc.in)
 		if err != nil {
@@ -50,6 +51,7 @@ func TestParseInvalid(t *testing.T) {
 		{"api@sha256:" + strings.ToUpper(hex64), "sha256 takes 64 lowercase hex digits"},
 		{"api@sha256:" + hex64 + "00", "sha256 takes 64 lowercase hex digits"},
 		{"/api", `invalid repository name "/api"`},
+		{"Registry/web:1", `invalid repository name "Registry/web"`},
 		{"api//x", `invalid repository name "api//x"`},
 		{strings.Repeat("a", 256), "longer than 255"},
 	} {
