@@ -58,6 +58,7 @@ or internal failure (plan --detailed-exitcode: 2 means changes).`,
 		newUnlockCmd(),
 		newVersionCmd(),
 		newCommentCmd(),
+		newInitCmd(),
 	)
 	return root
 }
