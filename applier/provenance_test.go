@@ -44,6 +44,8 @@ func (w *world) stamps() map[string]string {
 // definition did), not the other service.
 func TestSandboxProvenanceStampsCreatedAndChangedOnly(t *testing.T) {
 	w := newWorld(t, quickKnobs())
+	// An alarm too, so that every type that carries tags is stamped.
+	w.write("alarms.cue", `services: worker: alarms: cpu: {metric: "CPUUtilization", above: 80, forMinutes: 10}`)
 	plan := w.plan()
 	plan.Commit = commitA
 	if res := w.apply(plan, Options{Repository: demoURL}); res.Err() != nil {
@@ -58,9 +60,21 @@ func TestSandboxProvenanceStampsCreatedAndChangedOnly(t *testing.T) {
 			t.Errorf("%s: gantry:commit %q after the first apply, want %s", addr, c, commitA)
 		}
 	}
+	stamped := map[string]bool{}
 	for _, o := range w.live() {
-		if t2, _ := catalog.Lookup(o.Type); t2 != nil && t2.Tagged && o.Tags[graph.TagRepository] != demoURL {
-			t.Errorf("%s: gantry:repository %q, want %s", o.Address, o.Tags[graph.TagRepository], demoURL)
+		if t2, _ := catalog.Lookup(o.Type); t2 != nil && t2.Tagged {
+			stamped[o.Type] = true
+			if o.Tags[graph.TagRepository] != demoURL {
+				t.Errorf("%s: gantry:repository %q, want %s", o.Address, o.Tags[graph.TagRepository], demoURL)
+			}
+		}
+	}
+	// Every type that carries tags went through its own tag path (ECS
+	// tags, ELB AddTags, Auto Scaling's propagating tags, ...) and read
+	// back with the stamp.
+	for _, typ := range catalog.All() {
+		if typ.Tagged && !stamped[typ.Name] {
+			t.Errorf("no %s in the test configuration: its tag path is not covered", typ.Name)
 		}
 	}
 
