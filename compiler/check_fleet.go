@@ -194,19 +194,21 @@ func (c *checker) checkFleetFit(env string, cl *config.Cluster, s *config.Servic
 	}
 	leastCPU := slices.MinFunc(types, func(a, b InstanceType) int { return a.CPUUnits() - b.CPUUnits() })
 	leastMem := slices.MinFunc(types, func(a, b InstanceType) int { return a.UsableMemoryMiB() - b.UsableMemoryMiB() })
-	of := func(it InstanceType) string {
+	// A single type reads as before; a mix says which of its types is
+	// the tight one, and why that one counts.
+	on := func(it InstanceType, size string) string {
 		if len(types) == 1 {
-			return fmt.Sprintf("cluster %s's %s instances", cl.Name, it.Name)
+			return fmt.Sprintf("cluster %s's %s instances (%s)", cl.Name, it.Name, size)
 		}
-		return fmt.Sprintf("cluster %s's %s instances, the smallest of its mix (Auto Scaling may launch any type of it)", cl.Name, it.Name)
+		return fmt.Sprintf("cluster %s's %s instances (%s), the smallest of its mix: Auto Scaling may launch any of its types", cl.Name, it.Name, size)
 	}
 	if s.CPU > leastCPU.CPUUnits() {
-		c.errorf(env, p("cpu"), fmt.Sprintf("cpu %d does not fit on %s (%d vCPU = %d units)",
-			s.CPU, of(leastCPU), leastCPU.VCPU, leastCPU.CPUUnits()))
+		c.errorf(env, p("cpu"), fmt.Sprintf("cpu %d does not fit on %s", s.CPU,
+			on(leastCPU, fmt.Sprintf("%d vCPU = %d units", leastCPU.VCPU, leastCPU.CPUUnits()))))
 	}
 	if s.Memory > leastMem.UsableMemoryMiB() {
-		c.errorf(env, p("memory"), fmt.Sprintf("memory %d MiB does not fit on %s (%d MiB, of which gantry counts %d as usable by tasks)",
-			s.Memory, of(leastMem), leastMem.MemoryMiB, leastMem.UsableMemoryMiB()))
+		c.errorf(env, p("memory"), fmt.Sprintf("memory %d MiB does not fit on %s", s.Memory,
+			on(leastMem, fmt.Sprintf("%d MiB, of which gantry counts %d as usable by tasks", leastMem.MemoryMiB, leastMem.UsableMemoryMiB()))))
 	}
 	if it := types[0]; s.Platform != "" && s.Platform != it.Platform() {
 		what, other := it.Name, "an instance type"
