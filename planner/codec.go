@@ -21,8 +21,18 @@ import (
 // older gantry misread a file (docs/plan.md lists the versions).
 //
 // Version 2 added the checksum (see Encode); a version 1 file cannot be
-// checked for edits and is refused.
-const FormatVersion = 2
+// checked for edits and is refused. Version 3 added the configuration's
+// hash (Plan.Config), which lets apply --plan take a plan on another
+// commit with the same configuration, and the changes' origins
+// (Change.Origin, Plan.Base); a version 2 file is refused, since it
+// cannot be matched to a configuration but by commit.
+const FormatVersion = 3
+
+// olderFormats says, per older format version, why it is refused.
+var olderFormats = map[int]string{
+	1: "it has no checksum to check it by",
+	2: "it records no configuration hash to check it by",
+}
 
 // checksumPrefix starts a plan file's checksum: the algorithm.
 const checksumPrefix = "sha256:"
@@ -137,7 +147,7 @@ func Decode(r io.Reader) (*Plan, error) {
 		return nil, fmt.Errorf("plan file format version %d is not valid", v)
 	case v < FormatVersion:
 		return nil, fmt.Errorf("plan file format version %d (written by %s) is older than this gantry reads (%d): "+
-			"it has no checksum to check it by; make the plan again with this gantry", v, by, FormatVersion)
+			"%s; make the plan again with this gantry", v, by, FormatVersion, olderFormats[v])
 	}
 	sum, body, err := splitChecksum(b)
 	switch {
@@ -226,6 +236,12 @@ func (p *Plan) Validate() error {
 		if _, ok := catalog.Lookup(c.Type); !ok {
 			add("%s: type %s is not one this gantry knows", c.Address, c.Type)
 		}
+		if c.Origin != "" && c.Origin.Label() == "" {
+			add("%s: unknown origin %q (want %s or %s)", c.Address, c.Origin, OriginChangeSet, OriginBase)
+		}
+	}
+	if p.Config != nil && !p.Config.Consistent() {
+		add("its configuration hash %s is not the hash of the files it lists", p.Config.Hash)
 	}
 	if len(probs) > 0 {
 		return &InvalidPlanError{Problems: probs}

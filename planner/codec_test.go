@@ -31,6 +31,7 @@ func samplePlan(t *testing.T) *Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.Config = NewConfigSource(map[string][]byte{"shop.cue": []byte("package shop\n"), SchemaFile: []byte("schema")}, []byte(`{"name":"prod"}`))
 	return p
 }
 
@@ -58,7 +59,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	if !cmp.Equal(p.Desired, q.Desired, numbersEqual) {
 		t.Errorf("desired graph changed in the round trip:\n%s", cmp.Diff(p.Desired, q.Desired, numbersEqual))
 	}
-	if !cmp.Equal(p.Changes, q.Changes) || p.Commit != q.Commit || !p.Dirty || q.Scope != p.Scope ||
+	if !cmp.Equal(p.Changes, q.Changes) || p.Commit != q.Commit || !p.Dirty || q.Scope != p.Scope || !cmp.Equal(p.Config, q.Config) ||
 		q.GantryVersion != "v1.2.3" || !q.CreatedAt.Equal(p.CreatedAt) || q.FormatVersion != FormatVersion {
 		t.Errorf("plan changed in the round trip")
 	}
@@ -103,9 +104,9 @@ func TestCodecRefusesNewerAndForeignFiles(t *testing.T) {
 	if err := Encode(&buf, samplePlan(t)); err != nil {
 		t.Fatal(err)
 	}
-	newer := strings.Replace(buf.String(), `"formatVersion": 2`, `"formatVersion": 99`, 1)
+	newer := strings.Replace(buf.String(), `"formatVersion": 3`, `"formatVersion": 99`, 1)
 	_, err := Decode(strings.NewReader(newer))
-	if err == nil || !strings.Contains(err.Error(), "format version 99 is newer than this gantry reads (up to 2)") ||
+	if err == nil || !strings.Contains(err.Error(), "format version 99 is newer than this gantry reads (up to 3)") ||
 		!strings.Contains(err.Error(), "v1.2.3") {
 		t.Errorf("newer version: %v", err)
 	}
@@ -137,7 +138,7 @@ func reseal(b []byte) []byte {
 
 func TestCodecChecksum(t *testing.T) {
 	b := sealed(t, samplePlan(t))
-	if !strings.HasPrefix(string(b), "{\n  \"formatVersion\": 2,\n  \"checksum\": \"sha256:") {
+	if !strings.HasPrefix(string(b), "{\n  \"formatVersion\": 3,\n  \"checksum\": \"sha256:") {
 		t.Fatalf("the file does not start with its version and checksum:\n%.200s", b)
 	}
 	if !bytes.Equal(reseal(b), b) {
@@ -160,12 +161,14 @@ func TestCodecChecksum(t *testing.T) {
 			"plan file is damaged: it is not valid JSON at byte 1000 of 1000 (unexpected end of JSON input); it was cut short or corrupted: make the plan again"},
 		{"corrupted", bytes.Replace(b, []byte(`"changes": [`), []byte(`"changes": [}`), 1),
 			"plan file is damaged: it is not valid JSON at byte"},
-		{"older version", bytes.Replace(b, []byte(`"formatVersion": 2`), []byte(`"formatVersion": 1`), 1),
-			"plan file format version 1 (written by gantry v1.2.3) is older than this gantry reads (2): it has no checksum to check it by; make the plan again with this gantry"},
-		{"version as a string", bytes.Replace(b, []byte(`"formatVersion": 2`), []byte(`"formatVersion": "2"`), 1),
-			`plan file format version "2" is not one this gantry reads (2)`},
-		{"version 1.5", bytes.Replace(b, []byte(`"formatVersion": 2`), []byte(`"formatVersion": 1.5`), 1),
-			`plan file format version 1.5 is not one this gantry reads (2)`},
+		{"version 1", bytes.Replace(b, []byte(`"formatVersion": 3`), []byte(`"formatVersion": 1`), 1),
+			"plan file format version 1 (written by gantry v1.2.3) is older than this gantry reads (3): it has no checksum to check it by; make the plan again with this gantry"},
+		{"version 2", bytes.Replace(b, []byte(`"formatVersion": 3`), []byte(`"formatVersion": 2`), 1),
+			"plan file format version 2 (written by gantry v1.2.3) is older than this gantry reads (3): it records no configuration hash to check it by; make the plan again with this gantry"},
+		{"version as a string", bytes.Replace(b, []byte(`"formatVersion": 3`), []byte(`"formatVersion": "3"`), 1),
+			`plan file format version "3" is not one this gantry reads (3)`},
+		{"version 1.5", bytes.Replace(b, []byte(`"formatVersion": 3`), []byte(`"formatVersion": 1.5`), 1),
+			`plan file format version 1.5 is not one this gantry reads (3)`},
 		{"unknown field", reseal(bytes.Replace(b, []byte(`"gantryVersion"`), []byte(`"extra": true,
   "gantryVersion"`), 1)),
 			`read plan file: json: unknown field "extra"`},
@@ -200,6 +203,8 @@ func TestCodecRefusesUnknownActionsStagesAndTypes(t *testing.T) {
 	p.Live = append(p.Live, &provider.Observed{Address: "x/y", Type: "AWS::Also::MadeUp", ID: "y"})
 	p.Changes = append(p.Changes, &Change{Address: "x/y", Type: "AWS::Also::MadeUp", Action: Delete, Stage: 1})
 	p.Scope.Account = "999999999999"
+	svc.Origin = "elsewhere"
+	p.Config.Files["shop.cue"] = "sha256:00"
 	_, err := Decode(bytes.NewReader(sealed(t, p)))
 	var ie *InvalidPlanError
 	if !errors.As(err, &ie) {
@@ -213,6 +218,8 @@ func TestCodecRefusesUnknownActionsStagesAndTypes(t *testing.T) {
 		"service/api: unknown stage 99 (want 1 to 5)",
 		"service/api: unknown stage 0 for the deferred step (want 1 to 5)",
 		"x/y: type AWS::Also::MadeUp is not one this gantry knows",
+		`service/api: unknown origin "elsewhere" (want change-set or base)`,
+		"its configuration hash " + p.Config.Hash + " is not the hash of the files it lists",
 	}
 	for _, w := range want {
 		if !slices.Contains(ie.Problems, w) {

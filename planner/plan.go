@@ -146,6 +146,40 @@ type Change struct {
 	// destructive (Plan.Destructive), listed at the top of every
 	// rendering, and apply asks for an explicit yes.
 	Loses string `json:"loses,omitempty"`
+	// Origin, in a plan made with a base (Plan.Base), says whether the
+	// change comes from the change set or was already pending on the
+	// base (merged there but not applied). Empty without a base.
+	Origin Origin `json:"origin,omitempty"`
+}
+
+// Origin says where a change comes from relative to a base revision.
+type Origin string
+
+const (
+	// OriginChangeSet: the change set (head against base) makes it.
+	OriginChangeSet Origin = "change-set"
+	// OriginBase: the base's own plan has it too (same address, action
+	// and desired resource): merged earlier, not applied yet.
+	OriginBase Origin = "base"
+)
+
+// Label is the words renderers show for an origin.
+func (o Origin) Label() string {
+	switch o {
+	case OriginChangeSet:
+		return "from this change set"
+	case OriginBase:
+		return "already pending on the base"
+	}
+	return ""
+}
+
+// Base is the revision a plan's changes were labelled against.
+type Base struct {
+	// Rev is the revision as given (a branch, a tag, a commit).
+	Rev string `json:"rev"`
+	// Commit is the full hash it resolved to.
+	Commit string `json:"commit"`
 }
 
 // Deferred is the second step of a two-phase update of permission lists:
@@ -201,14 +235,26 @@ type Plan struct {
 	CreatedAt     time.Time `json:"createdAt"`
 	// Commit is the git commit of the configuration, when it is in git;
 	// Dirty says the work tree had uncommitted changes.
-	Commit   string         `json:"commit,omitempty"`
-	Dirty    bool           `json:"dirty,omitempty"`
+	Commit string `json:"commit,omitempty"`
+	Dirty  bool   `json:"dirty,omitempty"`
+	// Config identifies the configuration the plan was made from by
+	// content (ConfigSource): apply --plan takes the plan on another
+	// commit whose configuration for the environment is the same.
+	Config *ConfigSource `json:"config,omitempty"`
+	// Base, set by plan --base, is the revision each change's Origin is
+	// relative to.
+	Base     *Base          `json:"base,omitempty"`
 	Provider string         `json:"provider"`
 	Scope    provider.Scope `json:"scope"`
 	// Desired is the compiled graph of the environment.
 	Desired *graph.Graph `json:"desired"`
 	// Live is the owned state the plan read, sorted by address.
 	Live []*provider.Observed `json:"live"`
+	// Parameters are the values the plan read of the SSM parameters its
+	// desired graph names (catalog.Type.Resolves: the ECS-optimised AMI),
+	// by name: its changes compare them, apply sends them, and a saved
+	// plan is refused once one has moved (StaleParameters).
+	Parameters map[string]string `json:"parameters,omitempty"`
 	// Changes lists every resource's change, no-ops included, in apply
 	// order: by stage, then address; deletions last, in reverse stage order
 	// (and within a stage, dependents before what they depend on).

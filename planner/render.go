@@ -298,6 +298,36 @@ func summaryLine(p *Plan) string {
 	return line
 }
 
+// baseLine says, for a plan made with a base (plan --base), how many
+// changes come from the change set and how many were already pending on
+// the base; "" without a base.
+func baseLine(p *Plan) string {
+	if p.Base == nil {
+		return ""
+	}
+	rev := p.Base.Rev
+	if c := p.Base.Commit; len(c) >= 12 && !strings.HasPrefix(c, rev) {
+		rev += " (" + c[:12] + ")"
+	} else if len(c) >= 12 {
+		rev = c[:12]
+	}
+	cs, base := p.OriginCounts()
+	line := fmt.Sprintf("Against base %s: %s from this change set, %s already pending on the base", rev, plural(cs, "change"), plural(base, "change"))
+	if base > 0 {
+		line += " (merged there, not applied yet)"
+	}
+	return line + "."
+}
+
+// originDetail is a change's origin as renderers append it to its
+// details ("" without a base).
+func originDetail(c *Change) []string {
+	if l := c.Origin.Label(); l != "" {
+		return []string{l}
+	}
+	return nil
+}
+
 // origin names where the plan came from: project, environment, provider,
 // account, region, commit.
 func origin(p *Plan) string {

@@ -39,6 +39,9 @@ type JSONPlan struct {
 	CreatedAt     string       `json:"createdAt"`
 	Summary       JSONSummary  `json:"summary"`
 	Changes       []JSONChange `json:"changes"`
+	// Base, in a plan made with plan --base, is the revision the
+	// changes' origins are relative to.
+	Base *Base `json:"base,omitempty"`
 	// Warnings: services whose newest deployment has not settled,
 	// configuration warnings (Plan.Warnings).
 	Warnings []Warning `json:"warnings,omitempty"`
@@ -99,6 +102,9 @@ type JSONChange struct {
 	// Loses, on a deletion of a service, a load balancer or a cluster,
 	// says what else it takes away (Change.Loses).
 	Loses string `json:"loses,omitempty"`
+	// Origin, in a plan made with a base: "change-set" or "base"
+	// (already pending on the base).
+	Origin Origin `json:"origin,omitempty"`
 }
 
 // JSONDestructive is a deletion a reviewer must not miss
@@ -176,6 +182,7 @@ func JSON(p *Plan, opts RenderOptions) *JSONPlan {
 		CreatedAt:     p.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
 		Summary:       jsonSummary(p.Summary()),
 		Changes:       []JSONChange{},
+		Base:          p.Base,
 		Warnings:      p.Warnings,
 		Retained:      p.Retained,
 	}
@@ -186,7 +193,7 @@ func JSON(p *Plan, opts RenderOptions) *JSONPlan {
 		jc := JSONChange{
 			Address: c.Address, Type: c.Type, Action: c.Action, Stage: int(c.Stage),
 			StageName: c.Stage.String(), Cause: c.Cause, Reason: c.Reason, Impact: c.Impact,
-			ForceNew: c.ForceNew, Data: c.Data, Loses: c.Loses, Handover: c.Handover,
+			ForceNew: c.ForceNew, Data: c.Data, Loses: c.Loses, Handover: c.Handover, Origin: c.Origin,
 		}
 		if c.Action != Create {
 			jc.PhysicalID = c.LiveID

@@ -69,6 +69,9 @@ func markdown(p *Plan, level int) string {
 	b.WriteString("| create | update | replace | delete | unchanged |\n|---:|---:|---:|---:|---:|\n")
 	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d |\n\n", s[Create], s[Update], s[Replace], s[Delete], s[NoOp])
 	fmt.Fprintf(&b, "<sub>%s · gantry %s</sub>\n\n", origin(p), p.GantryVersion)
+	if l := baseLine(p); l != "" {
+		b.WriteString(mdEscape(l) + "\n\n")
+	}
 	writeMarkdownDestructive(&b, p, level)
 	writeMarkdownWarnings(&b, p)
 	if r := retainedLine(p); r != "" {
@@ -153,6 +156,7 @@ func changeSummary(c *Change) string {
 	if c.Cause != "" && c.Cause != CauseNew && c.Cause != CauseRemoved {
 		parts = append(parts, "cause: "+string(c.Cause))
 	}
+	parts = append(parts, originDetail(c)...)
 	return "— " + strings.Join(parts, ", ")
 }
 

@@ -41,6 +41,9 @@ func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 	}
 	fmt.Fprintf(bw, "Plan for %s\n", origin(p))
 	fmt.Fprintln(bw, c(ansiBold, summaryLine(p)))
+	if b := baseLine(p); b != "" {
+		fmt.Fprintln(bw, b)
+	}
 	if ds := destructiveLines(p); len(ds) > 0 {
 		fmt.Fprintf(bw, "\n%s\n", c(ansiBold+ansiRed, fmt.Sprintf("This plan DELETES %s; apply asks for an explicit yes (--allow-delete):", plural(len(ds), "resource"))))
 		for _, d := range ds {
@@ -98,6 +101,7 @@ func writeTextChange(w io.Writer, ch *Change, created *graph.Resource, c func(co
 	if ch.Cause != "" && ch.Cause != CauseNew && ch.Cause != CauseRemoved {
 		detail = append(detail, "cause: "+string(ch.Cause))
 	}
+	detail = append(detail, originDetail(ch)...)
 	fmt.Fprintf(w, "%s %s\n", line, c(col, strings.Join(detail, ", ")))
 	if ch.Action == Replace {
 		fmt.Fprintf(w, "      %s\n", c(ansiDim, ch.Reason))
