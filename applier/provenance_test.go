@@ -116,6 +116,20 @@ func TestSandboxProvenanceStampsCreatedAndChangedOnly(t *testing.T) {
 	if again := w.plan(); again.HasChanges() {
 		t.Errorf("stamps made the next plan change: %v", changesOf(again))
 	}
+
+	// An environment tag: a tags-only update of everything that carries
+	// tags, each through its type's update path, all stamped.
+	w.write("tags.cue", `environments: test: tags: team: "platform"`)
+	retag := w.plan()
+	retag.Commit = commitB
+	if res := w.apply(retag, Options{Repository: demoURL}); res.Err() != nil {
+		t.Fatal(res.Err(), res.Failed)
+	}
+	for addr, c := range w.stamps() {
+		if c != commitB {
+			t.Errorf("%s: gantry:commit %q after a tags-only update, want %s", addr, c, commitB)
+		}
+	}
 }
 
 // A plan made outside git names no commit: what it changes loses the
