@@ -47,6 +47,9 @@ func (e *GateError) Abandoned() bool { return strings.HasPrefix(e.Reason, notAwa
 // and reports give it: "deployment ecs-svc/1 IN_PROGRESS, 1/2 running,
 // 1 pending, targets 1 healthy 1 initial".
 func DescribeHealth(h *provider.Health) string {
+	if ref := h.Refresh; ref != nil {
+		return describeRefresh(ref)
+	}
 	var b strings.Builder
 	if h.DeploymentID != "" {
 		b.WriteString("deployment " + h.DeploymentID + " ")
@@ -68,6 +71,16 @@ func DescribeHealth(h *provider.Health) string {
 		}
 	}
 	return b.String()
+}
+
+// describeRefresh is the one-line state of an instance refresh:
+// "instance refresh 5f1c… InProgress, 40% done, 3 instances to replace".
+func describeRefresh(ref *provider.Refresh) string {
+	s := fmt.Sprintf("instance refresh %s %s, %d%% done", ref.ID, ref.Status, ref.PercentageComplete)
+	if ref.InstancesToUpdate > 0 {
+		s += fmt.Sprintf(", %d instance(s) to replace", ref.InstancesToUpdate)
+	}
+	return s
 }
 
 // TaskCounts are a deployment's task counts, for DescribeHealth and

@@ -145,7 +145,20 @@ func (ph *phase) startReady() {
 // failure elsewhere abandons it.
 func (ph *phase) startGate(it *item, obs *provider.Observed, want string, resume bool) {
 	ph.gates++
+	if entry(it.change.Type).Refresh != nil {
+		// A group the plan does not change: an earlier apply's refresh
+		// may still be under way.
+		go func() { ph.ch <- ph.r.refreshGate(ph.gateCtx, ph.stageCtx, it, obs, false, resume) }()
+		return
+	}
 	go func() { ph.ch <- ph.r.gate(ph.gateCtx, it, obs, want, resume) }()
+}
+
+// startRefreshGate starts the instance refresh of a group whose update
+// left its instances behind (planner.Change.Refreshes), and its gate.
+func (ph *phase) startRefreshGate(it *item, obs *provider.Observed) {
+	ph.gates++
+	go func() { ph.ch <- ph.r.refreshGate(ph.gateCtx, ph.stageCtx, it, obs, true, false) }()
 }
 
 // handle records what a worker handed back and releases what waited for
@@ -172,9 +185,12 @@ func (ph *phase) handle(f finished) {
 		}
 		return
 	}
-	if f.obs != nil && r.gated(f.it.change.Type) && !ph.deletions {
+	switch {
+	case f.obs != nil && !ph.deletions && f.it.op == OpUpdate && f.it.change.Refreshes():
+		ph.startRefreshGate(f.it, f.obs)
+	case f.obs != nil && r.gated(f.it.change.Type) && !ph.deletions:
 		ph.startGate(f.it, f.obs, f.want, false)
-	} else {
+	default:
 		ph.release(f.it.gateDependents)
 	}
 	ph.release(f.it.dependents)

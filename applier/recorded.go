@@ -53,7 +53,8 @@ func truncate(probs []string) []string {
 func CheckChanges(plan *planner.Plan, live []*provider.Observed) error {
 	fresh, err := planner.Diff(plan.Desired, live, plan.Scope, planner.Options{
 		Provider: plan.Provider, GantryVersion: plan.GantryVersion, Commit: plan.Commit, Dirty: plan.Dirty,
-		Now: func() time.Time { return plan.CreatedAt },
+		Now:        func() time.Time { return plan.CreatedAt },
+		Parameters: plan.Parameters,
 	})
 	if err != nil {
 		return &MismatchError{

@@ -55,7 +55,7 @@ func resealed(t *testing.T, p *planner.Plan, edit func(p *planner.Plan)) *planne
 // configuration can tell.
 func consistent(t *testing.T, w *world, p *planner.Plan) {
 	t.Helper()
-	fresh, err := planner.Diff(p.Desired, w.live(), p.Scope, planner.Options{Provider: p.Provider})
+	fresh, err := planner.Diff(p.Desired, w.live(), p.Scope, planner.Options{Provider: p.Provider, Parameters: p.Parameters})
 	if err != nil {
 		t.Fatal(err)
 	}

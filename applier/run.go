@@ -162,7 +162,9 @@ func (r *run) run(ctx context.Context) *Result {
 	for _, c := range r.plan.Changes {
 		switch c.Action {
 		case planner.NoOp:
-			if r.gated(c.Type) {
+			// Gated even unchanged: a deployment or an instance refresh
+			// an earlier apply started may still be under way.
+			if r.gated(c.Type) || entry(c.Type).Refresh != nil {
 				byStage[c.Stage] = append(byStage[c.Stage], c)
 			}
 		case planner.Delete:
@@ -770,8 +772,12 @@ func (r *run) resolveLocked(ref graph.Ref) (string, bool) {
 // properties another controller owns (a service's DesiredCount under
 // autoscaling); a create sets them once.
 func (r *run) request(c *planner.Change, res *graph.Resource, live *provider.Observed) (provider.Request, error) {
+	props, unresolved := r.plan.ResolvedProperties(res)
+	if len(unresolved) > 0 {
+		return provider.Request{}, fmt.Errorf("%s: the plan has no value for the SSM parameter(s) %s: plan again", res.Address, strings.Join(unresolved, ", "))
+	}
 	r.mu.Lock()
-	resolved, ok := graph.Resolve(map[string]any(res.Properties), r.resolveLocked)
+	resolved, ok := graph.Resolve(props, r.resolveLocked)
 	r.mu.Unlock()
 	if !ok {
 		var names []string
@@ -780,7 +786,7 @@ func (r *run) request(c *planner.Change, res *graph.Resource, live *provider.Obs
 		}
 		return provider.Request{}, fmt.Errorf("%s: cannot resolve %s: not created yet, or the provider did not report that attribute", res.Address, strings.Join(names, ", "))
 	}
-	props, _ := graph.Unwrap(resolved).(map[string]any)
+	props, _ = graph.Unwrap(resolved).(map[string]any)
 	if live != nil {
 		// Keep what the other controller set: send the live value back
 		// (an update may replace every property), or nothing.

@@ -249,7 +249,7 @@ func TestCodecChangesRecomputeFromTheFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := Diff(q.Desired, q.Live, q.Scope, Options{})
+	again, err := Diff(q.Desired, q.Live, q.Scope, Options{Parameters: q.Parameters})
 	if err != nil {
 		t.Fatal(err)
 	}

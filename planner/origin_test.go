@@ -13,7 +13,7 @@ import (
 func planEnv(t *testing.T, env *config.Environment, live *Plan) *Plan {
 	t.Helper()
 	p, err := Diff(compileEnv(t, env, Pinned(live.Live)), live.Live, envScope(env), Options{Provider: "sandbox", GantryVersion: "v0.1.0",
-		Now: func() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }})
+		Parameters: live.Parameters, Now: func() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,10 @@ type Options struct {
 	// ReadRetry bounds Make's retries of the live listing; the zero
 	// value is Read's.
 	ReadRetry ReadRetry
+	// Parameters are the values of the SSM parameters the desired graph
+	// names (catalog.Type.Resolves), by name: Make reads them through the
+	// provider; a saved plan's recomputation passes the plan's own.
+	Parameters map[string]string
 }
 
 // CompileFunc compiles the environment's desired graph, keeping the given
@@ -44,6 +48,9 @@ func Make(ctx context.Context, prov provider.Provider, scope provider.Scope, com
 	}
 	desired, err := compile(Pinned(live))
 	if err != nil {
+		return nil, err
+	}
+	if opts.Parameters, err = ResolveParameters(ctx, prov, scope, desired); err != nil {
 		return nil, err
 	}
 	if opts.Provider == "" {
@@ -152,8 +159,10 @@ func Diff(desired *graph.Graph, live []*provider.Observed, scope provider.Scope,
 		Scope:         scope,
 		Desired:       desired,
 		Live:          liveSorted,
+		Parameters:    opts.Parameters,
 	}
 	d := &planBuilder{
+		params:  opts.Parameters,
 		desired: desired.Index(),
 		live:    map[string]*provider.Observed{},
 		changes: map[string]*Change{},
@@ -287,6 +296,8 @@ type planBuilder struct {
 	revokes map[string][]PropertyDiff
 	// byID indexes live by id, built on first use (liveByID).
 	byID map[string]*provider.Observed
+	// params are the SSM parameters' values (Options.Parameters).
+	params map[string]string
 }
 
 // changeFor decides the change that brings r's live counterpart to r:
@@ -316,7 +327,7 @@ func (d *planBuilder) changeFor(r *graph.Resource) (*Change, error) {
 		return c, nil
 	}
 
-	resolved, known := d.resolve(r.Properties)
+	resolved, known := d.resolve(withParameters(t, r, d.params))
 	want := t.Canonical(resolved)
 	have := t.Canonical(o.Properties)
 	for _, prop := range c.Owned {
@@ -371,6 +382,9 @@ func (d *planBuilder) changeFor(r *graph.Resource) (*Change, error) {
 		c.Action, c.Impact = Update, ImpactInPlace
 		c.Reason = "changed: " + changedNames(c.Diffs)
 		d.noteRevokes(t, c.Address, want, have)
+		if refreshes(t, r, c.Diffs) {
+			c.Impact = ImpactRefresh
+		}
 		for _, df := range c.Diffs {
 			for _, rp := range t.Redeploys {
 				if !under(df.Path, rp) {

@@ -36,14 +36,22 @@ func createAll(t testing.TB, ctx context.Context, prov provider.Provider, scope 
 		t.Fatal(err)
 	}
 	// The plan of an empty account gives each change, whose AppliedHash is
-	// what the applier writes.
-	fresh, err := Diff(g, nil, scope, Options{})
+	// what the applier writes, and the SSM parameters' values it sends.
+	params, err := ResolveParameters(ctx, prov, scope, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := Diff(g, nil, scope, Options{Parameters: params})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, addr := range order {
 		r := g.Get(addr)
-		props, ok := graph.Resolve(r.Properties, func(ref graph.Ref) (string, bool) {
+		withParams, missing := fresh.ResolvedProperties(r)
+		if len(missing) > 0 {
+			t.Fatalf("%s: unresolved parameters %v", addr, missing)
+		}
+		props, ok := graph.Resolve(withParams, func(ref graph.Ref) (string, bool) {
 			o := created[ref.Address]
 			if o == nil {
 				return "", false

@@ -160,6 +160,11 @@ type Health struct {
 	// Targets counts the service's load balancer targets by state
 	// (healthy, unhealthy, initial, draining); empty without a load balancer.
 	Targets map[string]int `json:"targets,omitempty"`
+	// Refresh is set when the state is an Auto Scaling group's instance
+	// refresh rather than a service's deployment (the applier's refresh
+	// gates report their progress as Health): DeploymentID is then the
+	// refresh's id, RolloutState its status mapped to ECS's three.
+	Refresh *Refresh `json:"refresh,omitempty"`
 }
 
 // LockInfo says who holds a lock.

@@ -95,7 +95,7 @@ func TestEmulatorCreateReadPlanDelete(t *testing.T) {
 			t.Errorf("%s: ListOwned id %s, Create returned %s", addr, byAddr[addr].ID, o.ID)
 		}
 	}
-	awstest.AssertNoChanges(t, sub, live, scope)
+	awstest.AssertNoChanges(t, sub, live, scope, nil)
 
 	// Another environment of the same project sees none of it.
 	other := scope

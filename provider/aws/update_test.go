@@ -126,7 +126,7 @@ func TestEmulatorUpdateEveryType(t *testing.T) {
 	if live, err = p.ListOwned(ctx, scope); err != nil {
 		t.Fatal(err)
 	}
-	awstest.AssertNoChanges(t, sub, live, scope)
+	awstest.AssertNoChanges(t, sub, live, scope, nil)
 	deleteAll(t, p, scope, sub, a)
 }
 

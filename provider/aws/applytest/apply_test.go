@@ -48,7 +48,11 @@ func planFor(t *testing.T, p *aws.Provider, scope provider.Scope, g *graph.Graph
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := planner.Diff(g, live, scope, planner.Options{Provider: p.Name()})
+	params, err := planner.ResolveParameters(context.Background(), p, scope, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := planner.Diff(g, live, scope, planner.Options{Provider: p.Name(), Parameters: params})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,8 +92,8 @@ func TestEmulatorApplyImageChangeCrashLoopDestroy(t *testing.T) {
 	if res := applyPlan(t, p, plan, live); len(res.Failed)+len(res.NotStarted) > 0 {
 		t.Fatalf("first apply:\n%s", failures(res))
 	}
-	_, live = planFor(t, p, scope, g)
-	awstest.AssertNoChanges(t, g, live, scope)
+	fresh, live := planFor(t, p, scope, g)
+	awstest.AssertNoChanges(t, g, live, scope, fresh.Parameters)
 
 	// A change behind gantry's back is drift, and the next apply undoes it.
 	lg := find(live, "service/svc0/log-group")
@@ -104,8 +108,8 @@ func TestEmulatorApplyImageChangeCrashLoopDestroy(t *testing.T) {
 	if res := applyPlan(t, p, plan, live); len(res.Failed)+len(res.NotStarted) > 0 {
 		t.Fatalf("undoing drift:\n%s", failures(res))
 	}
-	_, live = planFor(t, p, scope, g)
-	awstest.AssertNoChanges(t, g, live, scope)
+	fresh, live = planFor(t, p, scope, g)
+	awstest.AssertNoChanges(t, g, live, scope, fresh.Parameters)
 
 	// An image change: a new task definition revision and a service
 	// deployment, nothing else.
@@ -122,8 +126,8 @@ func TestEmulatorApplyImageChangeCrashLoopDestroy(t *testing.T) {
 	if res := applyPlan(t, p, plan, live); len(res.Failed)+len(res.NotStarted) > 0 {
 		t.Fatalf("image change:\n%s", failures(res))
 	}
-	_, live = planFor(t, p, scope, g2)
-	awstest.AssertNoChanges(t, g2, live, scope)
+	fresh, live = planFor(t, p, scope, g2)
+	awstest.AssertNoChanges(t, g2, live, scope, fresh.Parameters)
 	svc := find(live, "service/svc0")
 	var h *provider.Health
 	h, err = p.Health(context.Background(), scope, svc)

@@ -57,8 +57,8 @@ func TestEmulatorShopExample(t *testing.T) {
 	if res := applyPlan(t, p, plan, live); len(res.Failed)+len(res.NotStarted) > 0 {
 		t.Errorf("apply of the shop example:\n%s", failures(res))
 	}
-	_, live = planFor(t, p, scope, g)
-	awstest.AssertNoChanges(t, g, live, scope)
+	fresh, live := planFor(t, p, scope, g)
+	awstest.AssertNoChanges(t, g, live, scope, fresh.Parameters)
 
 	dplan, _ := applier.DestroyPlan(p.Name(), scope, live, true, time.Now())
 	if res := applyPlan(t, p, dplan, live); len(res.Failed) > 0 {

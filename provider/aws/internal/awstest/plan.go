@@ -10,10 +10,12 @@ import (
 	"github.com/gantry-gitops/gantry/provider"
 )
 
-// AssertNoChanges plans g against live and fails on any change.
-func AssertNoChanges(t *testing.T, g *graph.Graph, live []*provider.Observed, scope provider.Scope) {
+// AssertNoChanges plans g against live, with params the values of the
+// SSM parameters g names (nil: compared unresolved, for resources the
+// provider wrote with the references), and fails on any change.
+func AssertNoChanges(t *testing.T, g *graph.Graph, live []*provider.Observed, scope provider.Scope, params map[string]string) {
 	t.Helper()
-	plan, err := planner.Diff(g, live, scope, planner.Options{Provider: "aws"})
+	plan, err := planner.Diff(g, live, scope, planner.Options{Provider: "aws", Parameters: params})
 	if err != nil {
 		t.Fatal(err)
 	}

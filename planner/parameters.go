@@ -1,0 +1,128 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/graph"
+	"github.com/gantry-gitops/gantry/provider"
+)
+
+// ImpactRefresh: an update of an Auto Scaling group's launch template or
+// instance mix (catalog.Type.Refresh) that apply rolls out to its running
+// instances with an instance refresh (graph.Resource.Refresh).
+const ImpactRefresh Impact = "instances replaced by an instance refresh, rolling"
+
+// Refreshes reports whether apply follows the change with an instance
+// refresh of the group, and health-gates it.
+func (c *Change) Refreshes() bool { return c.Action == Update && c.Impact == ImpactRefresh }
+
+// Parameters lists the SSM parameters g's resources name at their types'
+// Resolves paths (a launch template's "resolve:ssm:" image), sorted, once
+// each.
+func Parameters(g *graph.Graph) []string {
+	seen := map[string]bool{}
+	for _, r := range g.Resources {
+		t, ok := catalog.Lookup(r.Type)
+		if !ok {
+			continue
+		}
+		for _, n := range t.Parameters(r.Properties) {
+			seen[n] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ResolveParameters reads the current values of the SSM parameters
+// desired names, through the provider: nil when it names none. Make
+// calls it; callers of Diff pass its result as Options.Parameters.
+func ResolveParameters(ctx context.Context, prov provider.Provider, scope provider.Scope, desired *graph.Graph) (map[string]string, error) {
+	names := Parameters(desired)
+	if len(names) == 0 {
+		return nil, nil
+	}
+	vals, err := prov.Resolve(ctx, scope, names)
+	if err != nil {
+		return nil, fmt.Errorf("resolve the SSM parameters the configuration names (%s): %w", strings.Join(names, ", "), err)
+	}
+	return vals, nil
+}
+
+// withParameters returns r's properties with the SSM parameter references
+// at its type's Resolves paths replaced by their values: what a plan
+// compares and apply sends. References without a value stay (a plan made
+// without a provider, Diff's callers that resolve nothing).
+func withParameters(t *catalog.Type, r *graph.Resource, values map[string]string) map[string]any {
+	if len(t.Resolves) == 0 || len(values) == 0 {
+		return r.Properties
+	}
+	props, _ := t.ResolveParameters(r.Properties, values)
+	return props
+}
+
+// ResolvedProperties returns r's properties with the SSM parameter
+// references the plan resolved replaced by their values, and the names
+// of those it did not resolve (a plan file made before the reference was
+// added to the configuration, or edited): apply sends the values the plan
+// showed, never a reference.
+func (p *Plan) ResolvedProperties(r *graph.Resource) (map[string]any, []string) {
+	t, ok := catalog.Lookup(r.Type)
+	if !ok || len(t.Resolves) == 0 {
+		return r.Properties, nil
+	}
+	return t.ResolveParameters(r.Properties, p.Parameters)
+}
+
+// StaleParameters compares the values the plan resolved with now (the
+// provider's values read just now) and returns one line for each that
+// moved since the plan was made: AWS published another AMI, and the plan
+// no longer shows what apply would do.
+func (p *Plan) StaleParameters(now map[string]string) []string {
+	var out []string
+	for _, n := range sortedNames(p.Parameters) {
+		if v := now[n]; v != p.Parameters[n] {
+			out = append(out, fmt.Sprintf("SSM parameter %s: the plan resolved it to %s, it is now %s", n, p.Parameters[n], orNone(v)))
+		}
+	}
+	return out
+}
+
+func sortedNames(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "gone"
+	}
+	return s
+}
+
+// refreshes reports whether an in-place update with these diffs leaves
+// r's running instances behind (catalog.Type.Refresh) and r asks for an
+// instance refresh to replace them.
+func refreshes(t *catalog.Type, r *graph.Resource, diffs []PropertyDiff) bool {
+	if t.Refresh == nil || r.Refresh == nil {
+		return false
+	}
+	for _, df := range diffs {
+		if t.Refresh.Triggered(df.Path) {
+			return true
+		}
+	}
+	return false
+}
