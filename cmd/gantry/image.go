@@ -49,6 +49,26 @@ type editFlags struct {
 	dryRun bool
 }
 
+// envNames completes an environment flag with the environments of the
+// configuration in *dir.
+func envNames(dir *string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		proj, _, err := compiler.Load(*dir)
+		if err != nil || proj == nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return proj.EnvNames(), cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// check refuses flags that contradict each other.
+func (f *editFlags) check() error {
+	if f.dryRun && f.commit {
+		return usage(errors.New("--dry-run writes nothing, so there is nothing to --commit: give one of them"))
+	}
+	return nil
+}
+
 func (f *editFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&f.dir, "dir", "C", ".", "the configuration's directory")
 	cmd.Flags().BoolVar(&f.commit, "commit", false, "commit the change with go-git (only the changed files; refused when they have uncommitted changes or anything else is staged)")
@@ -91,14 +111,19 @@ anything else is staged: the commit holds the image change alone.
 
 Without --env, a configuration with one environment means that one.
 
-Exit codes: 0 changed (or nothing to change); 1 a name, image or the
-resulting configuration is invalid, the change was refused, or git
-failed (nothing is written then); 2 usage.`,
+Exit codes: 0 changed (or nothing to change); 1 the image or the
+resulting configuration is invalid, the service is disabled in the
+environment, the change was refused, or git failed (nothing is written
+then); 2 usage: a malformed command line, or an environment or service
+the configuration does not have (as for every command that takes --env).`,
 		Example: `  gantry image set api 111111111111.dkr.ecr.eu-west-1.amazonaws.com/api:1.8.0 --env prod
   gantry image set api=registry/api:1.8.0 web=registry/web:2024.12.1 --env staging --commit
   gantry image set worker registry/worker:0.9.5@sha256:6d0c... --env prod --dry-run
   gantry image set api "$IMAGE" --env staging -C deploy --commit && git push`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.check(); err != nil {
+				return err
+			}
 			wants, err := parseImageArgs(args)
 			if err != nil {
 				return err
@@ -107,7 +132,8 @@ failed (nothing is written then); 2 usage.`,
 		},
 	}
 	f.register(cmd)
-	envFlag(cmd, &f.env, "environment to change (required when the configuration has several)")
+	cmd.Flags().StringVar(&f.env, "env", "", "environment to change (required when the configuration has several)")
+	_ = cmd.RegisterFlagCompletionFunc("env", envNames(&f.dir))
 	return cmd
 }
 
@@ -180,23 +206,22 @@ func printDiagnostics(cmd *cobra.Command, ds compiler.Diagnostics) {
 	}
 }
 
-// pickEnv is the environment name gives; "" means the only one. An
-// unknown name is exit 1, with the closest name.
+// pickEnv is the environment name gives; "" means the only one. A
+// missing or unknown name is a usage error (exit 2), naming the closest
+// one, as for every command that takes --env.
 func pickEnv(p *config.Project, name string) (*config.Environment, error) {
 	t := targetFlags{env: name}
 	env, err := t.environment(p)
-	if err != nil && name == "" {
-		return nil, usage(err)
-	}
 	if err != nil {
-		return nil, failed(err)
+		return nil, usage(err)
 	}
 	return env, nil
 }
 
 // serviceIn returns the service of env named name. A service the
-// configuration does not have is an error naming the closest one; one
-// that env leaves out (enabled: false) is an error saying so.
+// configuration does not have is a usage error (exit 2, like an unknown
+// environment) naming the closest one; one that env leaves out (enabled:
+// false) is exit 1, saying so.
 func serviceIn(p *config.Project, env *config.Environment, name string) (*config.Service, error) {
 	for _, s := range env.Services {
 		if s.Name == name {
@@ -212,14 +237,14 @@ func serviceIn(p *config.Project, env *config.Environment, name string) (*config
 		}
 	}
 	if slices.Contains(all, name) {
-		return nil, fmt.Errorf("service %s is not enabled in environment %s (enabled: false)", name, env.Name)
+		return nil, failed(fmt.Errorf("service %s is not enabled in environment %s (enabled: false)", name, env.Name))
 	}
 	slices.Sort(all)
 	msg := fmt.Sprintf("no service %s in the configuration (have %s)", name, strings.Join(all, ", "))
 	if s := suggest.Closest(name, all); s != "" {
 		msg += fmt.Sprintf("; did you mean %s?", s)
 	}
-	return nil, errors.New(msg)
+	return nil, usage(errors.New(msg))
 }
 
 // othersRunning are the environments other than env that run service.
@@ -250,7 +275,7 @@ func setImages(cmd *cobra.Command, f *editFlags, p *config.Project, env *config.
 	for _, w := range wants {
 		s, err := serviceIn(p, env, w.service)
 		if err != nil {
-			return failed(err)
+			return err
 		}
 		if s.Image == w.image {
 			fmt.Fprintf(stderr, "gantry: %s: %s already runs %s in the configuration\n", env.Name, w.service, w.image)
@@ -309,7 +334,7 @@ func setImages(cmd *cobra.Command, f *editFlags, p *config.Project, env *config.
 			return failed(err)
 		}
 	}
-	if err := cuedit.WriteFiles(files); err != nil {
+	if err := src.Write(files); err != nil {
 		return failed(err)
 	}
 	out := cmd.OutOrStdout()

@@ -46,9 +46,11 @@ rolled back, is refused: what it runs is not proven.
   deploy(TO): SERVICE → IMAGE, ... (promoted from FROM)
 ("promoted from FROM, live" with --live); see gantry image set --help.
 
-Exit codes: 0 changed (or nothing to change); 1 a name is unknown, the
-change was refused or would make the configuration invalid, the live
-state cannot be read, or git failed (nothing is written then); 2 usage.`,
+Exit codes: 0 changed (or nothing to change); 1 a service is disabled in
+one of the environments, the change was refused or would make the
+configuration invalid, the live state cannot be read, or git failed
+(nothing is written then); 2 usage: a malformed command line, or an
+environment or service the configuration does not have.`,
 		Example: `  gantry promote api --from staging --to prod
   gantry promote api web --from staging --to prod --commit
   gantry promote --all --from staging --to prod --dry-run
@@ -57,17 +59,10 @@ state cannot be read, or git failed (nothing is written then); 2 usage.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runPromote(cmd, f, args) },
 	}
 	f.edit.register(cmd)
-	envNames := func(_ *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-		proj, _, err := compiler.Load(f.edit.dir)
-		if err != nil || proj == nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		return proj.EnvNames(), cobra.ShellCompDirectiveNoFileComp
-	}
 	cmd.Flags().StringVar(&f.from, "from", "", "the environment whose images to take (required)")
 	cmd.Flags().StringVar(&f.to, "to", "", "the environment to change (required)")
-	_ = cmd.RegisterFlagCompletionFunc("from", envNames)
-	_ = cmd.RegisterFlagCompletionFunc("to", envNames)
+	_ = cmd.RegisterFlagCompletionFunc("from", envNames(&f.edit.dir))
+	_ = cmd.RegisterFlagCompletionFunc("to", envNames(&f.edit.dir))
 	cmd.Flags().BoolVar(&f.all, "all", false, "promote every service that runs in both environments")
 	cmd.Flags().BoolVar(&f.live, "live", false, "take the images --from runs, read from its account, instead of its configuration's")
 	cmd.Flags().StringVar(&f.sandbox, "sandbox", "",
@@ -87,6 +82,9 @@ func runPromote(cmd *cobra.Command, f *promoteFlags, args []string) error {
 		return usage(errors.New("promote: name the services to promote, or give --all"))
 	case f.sandbox != "" && !f.live:
 		return usage(errors.New("promote: --sandbox is only read with --live"))
+	}
+	if err := f.edit.check(); err != nil {
+		return err
 	}
 	p, err := loadForEdit(cmd, f.edit.dir)
 	if err != nil {
@@ -152,10 +150,10 @@ func (f *promoteFlags) sourceImages(ctx context.Context, p *config.Project, from
 		seen[svc] = true
 		s, err := serviceIn(p, from, svc)
 		if err != nil {
-			return nil, failed(err)
+			return nil, err
 		}
 		if _, err := serviceIn(p, to, svc); err != nil {
-			return nil, failed(err)
+			return nil, err
 		}
 		images[svc] = s.Image
 	}

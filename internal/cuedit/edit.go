@@ -165,21 +165,46 @@ func position(name string, src []byte, at int) string {
 	return fmt.Sprintf("%s:%d:%d", name, line, col)
 }
 
-// WriteFiles writes each file atomically: the new contents go to a
-// temporary file in the same directory, with the old file's permissions,
-// which is then renamed over it; a reader sees the old file or the new
-// one, never a part. On an error, the files already written stay
-// written; the error names the one that failed.
-func WriteFiles(files map[string][]byte) error {
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	slices.Sort(paths)
-	for _, p := range paths {
-		if err := writeAtomic(p, files[p]); err != nil {
+// Write writes the edited files (as Apply returned them) atomically, one
+// after the other: each file's new contents go to a temporary file in its
+// directory, with its permissions, which is then renamed over it, so a
+// reader sees the old file or the new one, never a part. A file that
+// changed on disk since Read is not overwritten. When a file cannot be
+// written, the files already written get their old contents back:
+// nothing is left half-changed.
+func (s *Source) Write(files map[string][]byte) error {
+	var done []*File
+	for _, f := range s.Files {
+		data, ok := files[f.Path]
+		if !ok {
+			continue
+		}
+		err := checkUnchanged(f)
+		if err == nil {
+			err = writeAtomic(f.Path, data)
+		}
+		if err != nil {
+			for _, d := range done {
+				if rerr := writeAtomic(d.Path, d.Src); rerr != nil {
+					return fmt.Errorf("%w; and %s could not be restored: %v", err, d.Name, rerr)
+				}
+			}
 			return err
 		}
+		done = append(done, f)
+	}
+	return nil
+}
+
+// checkUnchanged refuses to overwrite a file someone changed since it was
+// read: the edit was worked out, and validated, on the old contents.
+func checkUnchanged(f *File) error {
+	now, err := os.ReadFile(f.Path)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(now, f.Src) {
+		return fmt.Errorf("%s changed while gantry was editing it; run the command again", f.Name)
 	}
 	return nil
 }
