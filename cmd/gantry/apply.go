@@ -64,6 +64,8 @@ type applyFlags struct {
 	// allowDelete is the explicit yes for deleting services, load
 	// balancers, clusters and what holds data (confirmApply).
 	allowDelete bool
+	// guard: committed configuration, on the branch (applyguard.go).
+	guard guardFlags
 }
 
 func newApplyCmd() *cobra.Command {
@@ -94,17 +96,27 @@ with backoff.
 
 --plan FILE applies a plan saved by gantry plan --out, exactly, without
 asking: it is refused if the file is damaged or was edited (its checksum),
-if the configuration is at another git commit or live state changed since
-the plan was made, if its changes are not the ones its desired graph and
-live state give, or if the configuration in DIR compiles to another
-desired graph (the refusal names the resources).
+if the configuration changed (the files the plan was made from, by
+content: a plan made on a pull request applies on main after unrelated
+commits, and the refusal names the files that changed) or live state
+changed since the plan was made, if its changes are not the ones its
+desired graph and live state give, or if the configuration in DIR
+compiles to another desired graph (the refusal names the resources).
+
+In a git repository apply refuses a configuration with uncommitted
+changes (--allow-dirty overrides) and a HEAD that is not on the branch
+changes are merged to (--branch, default $GANTRY_BRANCH or main; a merge
+to main in CI passes, a feature branch is refused: --any-branch
+overrides). Outside a git repository these checks do not apply.
+docs/git.md has the details.
 
 Without a terminal on stdin, apply refuses to run unless --auto-approve is
 given. docs/apply.md has the details.`,
 		Example: `  gantry apply --env staging --sandbox ./.sandbox
   gantry apply ./deploy --env prod --auto-approve --parallelism 20
   gantry plan --env prod --out prod.plan && gantry apply --plan prod.plan
-  gantry apply --env prod --auto-approve --lock-timeout 10m --timeout 20m`,
+  gantry apply --env prod --auto-approve --lock-timeout 10m --timeout 20m
+  gantry apply --env dev --any-branch --allow-dirty   # from a feature branch, uncommitted edits included`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := dirArg(args)
@@ -119,12 +131,16 @@ given. docs/apply.md has the details.`,
 	}
 	f.execFlags.register(cmd)
 	cmd.Flags().StringVar(&f.planFile, "plan", "", "apply the plan saved in `FILE` (gantry plan --out), exactly")
+	f.guard.register(cmd)
 	cmd.Flags().BoolVar(&f.allowDelete, "allow-delete", false, "apply a plan that deletes services, load balancers, clusters or resources holding data (listed at the top of the plan) without asking")
 	return cmd
 }
 
 // runApply plans under the lock, shows the plan, asks, applies.
 func runApply(cmd *cobra.Command, dir string, f *applyFlags) error {
+	if err := f.guard.check(dir); err != nil {
+		return err
+	}
 	ws, err := f.target.workspace(cmd, dir)
 	if err != nil {
 		return err
@@ -162,12 +178,19 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 		return failed(err)
 	}
 	sc := plan.Scope
-	proj := loadPlanProject(dir)
+	ld := loadPlanConfig(dir)
+	var proj *config.Project
+	if ld != nil {
+		proj = ld.Project
+	}
 	if err := checkPlanProject(dir, proj, sc); err != nil {
 		return failed(err)
 	}
 	if f.target.env != "" && f.target.env != sc.Environment {
 		return failed(fmt.Errorf("%s is a plan for environment %s, not %s", f.planFile, sc.Environment, f.target.env))
+	}
+	if err := f.guard.check(dir); err != nil {
+		return err
 	}
 	var access *config.AWSAccess
 	if proj != nil {
@@ -186,7 +209,13 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 	if err != nil {
 		return failed(fmt.Errorf("cannot check the plan's commit: %w", err))
 	}
-	if err := applier.CheckCommit(plan, git.Commit); err != nil {
+	if plan.Config != nil {
+		// By content: the plan applies on any commit with the same
+		// configuration for its environment.
+		if err := checkPlanConfig(cmd.ErrOrStderr(), ld, plan, f.planFile); err != nil {
+			return failed(err)
+		}
+	} else if err := applier.CheckCommit(plan, git.Commit); err != nil {
 		return failed(err)
 	}
 	if git.Dirty && !plan.Dirty {
@@ -202,6 +231,9 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 		return failed(err)
 	}
 	if err := applier.CheckPlan(plan, live, planner.Fingerprint); err != nil {
+		return failed(err)
+	}
+	if err := applier.CheckParameters(cmd.Context(), prov, plan); err != nil {
 		return failed(err)
 	}
 	if err := applier.CheckChanges(plan, live); err != nil {
@@ -222,15 +254,15 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 	return execute(cmd, prov, plan, live, &f.execFlags, "apply", applier.Options{Repository: repositoryURL(dir)})
 }
 
-// loadPlanProject loads the configuration in dir for the checks of a
+// loadPlanConfig loads the configuration in dir for the checks of a
 // saved plan, or returns nil when dir holds none gantry can load (the
 // plan applied from elsewhere: the checks that need it are skipped).
-func loadPlanProject(dir string) *config.Project {
-	p, _, err := compiler.Load(dir)
-	if err != nil || p == nil || p.Name == "" {
+func loadPlanConfig(dir string) *compiler.Loaded {
+	ld, err := compiler.LoadTree(dir, compiler.LoadOptions{})
+	if err != nil || ld.Project == nil || ld.Project.Name == "" {
 		return nil
 	}
-	return p
+	return ld
 }
 
 // checkPlanProject refuses a saved plan of another project than the

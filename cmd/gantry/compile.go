@@ -18,6 +18,7 @@ import (
 type compileFlags struct {
 	env    string
 	format string
+	ref    string
 }
 
 func newCompileCmd() *cobra.Command {
@@ -49,6 +50,7 @@ priority algorithm.`,
 		Example: `  gantry compile --env prod
   gantry compile ./deploy --env staging --format yaml
   gantry compile --env prod --format cloudformation > template.json
+  gantry compile --env prod --ref main > main.json
   gantry compile | jq '.environments[] | {environment, n: (.resources | length)}'
   gantry compile --env prod | jq '.resources | group_by(.type) | map({type: .[0].type, n: length})'`,
 		Args: cobra.MaximumNArgs(1),
@@ -59,6 +61,7 @@ priority algorithm.`,
 	}
 	envFlag(cmd, &f.env, "environment to compile (default: every environment)")
 	choiceFlag(cmd, &f.format, "format", "json", "output format: json, yaml or cloudformation", "json", "yaml", "cloudformation")
+	refFlag(cmd, &f.ref)
 	return cmd
 }
 
@@ -66,7 +69,7 @@ func runCompile(cmd *cobra.Command, dir string, f *compileFlags) error {
 	if err := checkChoice("format", f.format, "json", "yaml", "cloudformation"); err != nil {
 		return err
 	}
-	p, err := loadProject(cmd, dir, f.env)
+	p, err := loadProjectFrom(cmd, &source{dir: dir, ref: f.ref}, f.env)
 	if err != nil {
 		return err
 	}
@@ -183,7 +186,12 @@ func jsonToYAML(js []byte) ([]byte, error) {
 // environment env names (required when there are several): what graph and
 // policy start from.
 func compileOne(cmd *cobra.Command, dir, env string) (*graph.Graph, error) {
-	p, err := loadProject(cmd, dir, env)
+	return compileOneFrom(cmd, &source{dir: dir}, env)
+}
+
+// compileOneFrom is compileOne for a source (--ref).
+func compileOneFrom(cmd *cobra.Command, src *source, env string) (*graph.Graph, error) {
+	p, err := loadProjectFrom(cmd, src, env)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 type graphFlags struct {
 	env    string
 	format string
+	ref    string
 }
 
 func newGraphCmd() *cobra.Command {
@@ -35,6 +36,7 @@ Formats:
 configuration prints the validation diagnostics and exits 1.`,
 		Example: `  gantry graph --env prod
   gantry graph ./deploy --env staging --format dot | dot -Tsvg -o graph.svg
+  gantry graph --env prod --ref v1.4.0
   { echo '` + "```mermaid" + `'; gantry graph --env prod; echo '` + "```" + `'; } >> README.md`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -44,6 +46,7 @@ configuration prints the validation diagnostics and exits 1.`,
 	}
 	envFlag(cmd, &f.env, "environment to draw (required when there are several)")
 	choiceFlag(cmd, &f.format, "format", "mermaid", "output format: mermaid or dot", "mermaid", "dot")
+	refFlag(cmd, &f.ref)
 	return cmd
 }
 
@@ -51,7 +54,7 @@ func runGraph(cmd *cobra.Command, dir string, f *graphFlags) error {
 	if err := checkChoice("format", f.format, "mermaid", "dot"); err != nil {
 		return err
 	}
-	g, err := compileOne(cmd, dir, f.env)
+	g, err := compileOneFrom(cmd, &source{dir: dir, ref: f.ref}, f.env)
 	if err != nil {
 		return err
 	}

@@ -33,5 +33,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 			return nil
 		},
+		// git-go builds git repositories with go-git (gitcmd_test.go).
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){"git-go": cmdGitGo},
 	})
 }

@@ -20,6 +20,7 @@ type planFlags struct {
 	detailedExitCode bool
 	format           string
 	includeNoOp      bool
+	base             string
 }
 
 func newPlanCmd() *cobra.Command {
@@ -48,11 +49,19 @@ it is written readable by its owner only; treat it as a secret.
 Without --env, a configuration with one environment plans that one; with
 several, --env is required.
 
+--ref REV plans the configuration as it is at git revision REV instead of
+the work tree. --base REV (on a pull request: its base branch) also plans
+REV's configuration against the same live state and labels each change
+"from this change set" or "already pending on the base": merged there
+earlier and not applied yet. docs/git.md has the details.
+
 Exit codes: 0 success; 1 invalid configuration or a failed read; with
 --detailed-exitcode, 0 means no changes and 2 means changes.`,
 		Example: `  gantry plan --env prod --sandbox ./.sandbox
   GANTRY_SANDBOX=./.sandbox gantry plan ./deploy --env staging --out staging.plan
   gantry plan --env prod --format markdown > plan.md
+  gantry plan --env prod --base origin/main --format markdown > plan.md
+  gantry plan --env prod --ref v1.4.0
   gantry plan --env prod --detailed-exitcode; case $? in 0) echo "up to date";; 2) echo "changes pending";; *) exit 1;; esac`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -71,6 +80,8 @@ Exit codes: 0 success; 1 invalid configuration or a failed read; with
 	cmd.Flags().BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are (1 on error)")
 	choiceFlag(cmd, &f.format, "format", "text", "output format: text, markdown or json", planFormats()...)
 	cmd.Flags().BoolVar(&f.includeNoOp, "include-noop", false, "list unchanged resources too (text and json)")
+	refFlag(cmd, &f.target.ref)
+	cmd.Flags().StringVar(&f.base, "base", "", "label each change \"from this change set\" or \"already pending on the base\" against git revision `REV` (the pull request's base branch)")
 	return cmd
 }
 
@@ -93,6 +104,11 @@ func runPlan(cmd *cobra.Command, dir string, f *planFlags) error {
 	plan, err := ws.plan(cmd.Context(), now)
 	if err != nil {
 		return err
+	}
+	if f.base != "" {
+		if err := labelAgainstBase(cmd.ErrOrStderr(), plan, dir, f.base); err != nil {
+			return err
+		}
 	}
 	if f.out != "" {
 		if err := planner.WriteFile(f.out, plan); err != nil {

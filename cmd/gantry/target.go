@@ -36,6 +36,8 @@ type targetFlags struct {
 	// readOnly: the command only reads live state (plan); the sandbox is
 	// opened read-only.
 	readOnly bool
+	// ref (plan --ref) reads the configuration at a git revision.
+	ref string
 }
 
 func (t *targetFlags) register(cmd *cobra.Command) {
@@ -138,6 +140,8 @@ type workspace struct {
 	// warnings are the configuration's warnings about the environment,
 	// as printed: the plan carries them (planner.WarnConfig).
 	warnings []string
+	// config identifies the configuration by content (Plan.Config).
+	config *planner.ConfigSource
 }
 
 // workspace loads the configuration in dir (printing its diagnostics),
@@ -146,10 +150,12 @@ type workspace struct {
 // credentials for another account); no such environment is a usage error
 // (exit 2).
 func (t *targetFlags) workspace(cmd *cobra.Command, dir string) (*workspace, error) {
-	p, warnings, err := loadProjectWarnings(cmd, dir, t.env)
+	src := &source{dir: dir, ref: t.ref}
+	ld, warnings, err := loadSourceWarnings(cmd, src, t.env)
 	if err != nil {
 		return nil, err
 	}
+	p := ld.Project
 	env, err := t.environment(p)
 	if err != nil {
 		return nil, usage(err)
@@ -163,7 +169,14 @@ func (t *targetFlags) workspace(cmd *cobra.Command, dir string) (*workspace, err
 	if err != nil {
 		slog.Warn("cannot read the git commit of the configuration", "dir", dir, "err", err)
 	}
-	return &workspace{project: p, env: env, scope: sc, prov: prov, git: git, warnings: warnings}, nil
+	if src.commit != nil {
+		git = gitinfo.Info{Commit: src.commit.Hash}
+	}
+	cs, err := configSource(ld, env)
+	if err != nil {
+		return nil, failed(err)
+	}
+	return &workspace{project: p, env: env, scope: sc, prov: prov, git: git, warnings: warnings, config: cs}, nil
 }
 
 // compile compiles the workspace's environment with the listener rule
@@ -186,6 +199,7 @@ func (w *workspace) plan(ctx context.Context, now func() time.Time) (*planner.Pl
 	if err != nil {
 		return nil, failed(err)
 	}
+	plan.Config = w.config
 	// The configuration's warnings go with the plan, so that a review
 	// of the markdown comment sees them too.
 	for _, msg := range w.warnings {

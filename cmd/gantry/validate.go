@@ -18,6 +18,7 @@ import (
 type validateFlags struct {
 	format string
 	strict bool
+	ref    string
 }
 
 func newValidateCmd() *cobra.Command {
@@ -49,6 +50,7 @@ Exit codes: 0 valid, 1 invalid, 2 usage or internal error.`,
 		Example: `  gantry validate
   gantry validate ./deploy
   gantry validate --strict
+  gantry validate --ref origin/main ./deploy
   gantry validate --format json | jq '.[] | select(.severity == "error")'
   gantry validate deploy --format github     # in a GitHub Actions step`,
 		Args: cobra.MaximumNArgs(1),
@@ -59,6 +61,7 @@ Exit codes: 0 valid, 1 invalid, 2 usage or internal error.`,
 	}
 	choiceFlag(cmd, &f.format, "format", "text", "output format: text, json or github", validateFormats...)
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail on warnings too")
+	refFlag(cmd, &f.ref)
 	return cmd
 }
 
@@ -70,10 +73,16 @@ func runValidate(cmd *cobra.Command, dir string, f *validateFlags) error {
 		// Timings of each phase, for performance work.
 		slog.SetDefault(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelDebug})))
 	}
-	p, diags, err := compiler.Load(dir)
+	src := &source{dir: dir, ref: f.ref}
+	ld, err := src.load()
 	if err != nil {
 		return usage(err)
 	}
+	if src.commit != nil {
+		// The diagnostics name the user's files; this names the commit.
+		fmt.Fprintf(cmd.ErrOrStderr(), "gantry: validating %s\n", src)
+	}
+	p, diags := ld.Project, ld.Diagnostics
 	out := cmd.OutOrStdout()
 	nErr, nWarn := len(diags.Errors()), len(diags.Warnings())
 	fail := nErr > 0 || (f.strict && nWarn > 0)
