@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 
 	"github.com/spf13/cobra"
 
@@ -19,10 +18,6 @@ type commentFlags struct {
 	repo        string
 	artifactURL string
 }
-
-// envName is the schema's rule for environment names; the marker that
-// makes a comment sticky is built from it.
-var envName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,11}$`)
 
 func newCommentCmd() *cobra.Command {
 	f := &commentFlags{}
@@ -80,8 +75,8 @@ func runComment(cmd *cobra.Command, f *commentFlags) error {
 	if f.pr <= 0 {
 		return usage(fmt.Errorf("--pr %d: want a pull request number", f.pr))
 	}
-	if !envName.MatchString(f.env) {
-		return usage(fmt.Errorf("--env %q: not an environment name", f.env))
+	if err := ghcomment.CheckEnv(f.env); err != nil {
+		return usage(err)
 	}
 	plan, err := readPlanFile(cmd.InOrStdin(), f.file)
 	if err != nil {

@@ -2,12 +2,25 @@ package ghcomment
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf16"
 )
 
 // MaxBody is the most characters GitHub accepts in a comment body.
 const MaxBody = 65536
+
+// markerSafe is what an environment name in a marker may hold: nothing
+// that could end the HTML comment or match another environment's marker.
+var markerSafe = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+
+// CheckEnv refuses an environment name a marker cannot carry.
+func CheckEnv(env string) error {
+	if !markerSafe.MatchString(env) || strings.Contains(env, "--") {
+		return fmt.Errorf("--env %q: not an environment name", env)
+	}
+	return nil
+}
 
 // Marker is the hidden line that makes a comment the sticky one of env:
 // HTML comments do not render, and the env keeps environments apart.

@@ -52,7 +52,8 @@ var projectFiles = []struct{ tmpl, path string }{
 	{"project/pre-commit-config.yaml.tmpl", ".pre-commit-config.yaml"},
 }
 
-// ProjectFiles renders a new configuration repository for p.
+// ProjectFiles renders a new configuration repository for p and checks
+// that it validates.
 func ProjectFiles(p Project) ([]File, error) {
 	if err := p.Check(); err != nil {
 		return nil, err
@@ -64,6 +65,9 @@ func ProjectFiles(p Project) ([]File, error) {
 			return nil, err
 		}
 		files = append(files, File{Path: strings.ReplaceAll(f.path, "{{service}}", p.Service), Data: data})
+	}
+	if err := Validate(files); err != nil {
+		return nil, err
 	}
 	return files, nil
 }

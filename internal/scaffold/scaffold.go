@@ -97,11 +97,13 @@ func writeNew(path string, data []byte) error {
 	return f.Close()
 }
 
-// The configuration format's name rules (the spec's top-level table).
+// The configuration format's rules for the values init takes from flags,
+// so that a mistake is reported by flag name; the schema (schema/gantry.cue)
+// has the same patterns, which a test checks.
 var (
 	projectName = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
 	envName     = regexp.MustCompile(`^[a-z][a-z0-9-]{0,11}$`)
 	itemName    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,27}$`)
 	accountID   = regexp.MustCompile(`^[0-9]{12}$`)
-	regionName  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
+	regionName  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]{1,2}$`)
 )

@@ -4,8 +4,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/gantry-gitops/gantry/schema"
 )
 
 func TestWriteRefusesAnyExistingFile(t *testing.T) {
@@ -75,5 +79,21 @@ func TestProjectFilesCheckFlags(t *testing.T) {
 	p.Service = "Web"
 	if _, err := ProjectFiles(p); err == nil {
 		t.Error("service Web accepted")
+	}
+}
+
+// The flag checks use the schema's own patterns.
+func TestPatternsAreTheSchemas(t *testing.T) {
+	for _, re := range []*regexp.Regexp{projectName, envName, itemName, accountID, regionName} {
+		if !strings.Contains(schema.Source, `"`+re.String()+`"`) {
+			t.Errorf("pattern %s is not in the schema", re)
+		}
+	}
+}
+
+func TestValidateReportsInvalidFiles(t *testing.T) {
+	err := Validate([]File{{Path: "a.cue", Data: []byte("package x\n\nproject: \"ab\"\nenvironments: dev: {account: \"1\", region: \"eu-west-1\"}\n")}})
+	if err == nil || !strings.HasPrefix(err.Error(), "the new configuration would not validate: ") || !strings.Contains(err.Error(), `environments.dev.account: invalid value "1" (want an AWS account id: 12 digits)`) {
+		t.Errorf("err = %v", err)
 	}
 }
