@@ -249,9 +249,12 @@ func statusOfService(ctx context.Context, ws *workspace, plan *planner.Plan, liv
 	}
 	ss.Deployed = true
 	ss.Commit, ss.Repository = o.Tags[graph.TagCommit], o.Tags[graph.TagRepository]
-	ss.TaskDefinition = h.TaskDefinition
+	// The service's own task definition is what ECS runs now: the
+	// primary deployment's, and after a rollback the revision rolled back
+	// to (the newest deployment, which Health reports, is the failed one).
+	ss.TaskDefinition, _ = o.Properties[catalog.MustLookup(o.Type).Deploys].(string)
 	if ss.TaskDefinition == "" {
-		ss.TaskDefinition, _ = o.Properties[catalog.MustLookup(o.Type).Deploys].(string)
+		ss.TaskDefinition = h.TaskDefinition
 	}
 	ss.Image = statusImage(plan.Live, ss.TaskDefinition, s.Name)
 	ss.Tasks.Running, ss.Tasks.Desired, ss.Tasks.Pending = h.Running, h.Desired, h.Pending
