@@ -263,88 +263,110 @@ func othersRunning(p *config.Project, env, service string) []string {
 	return out
 }
 
+// imageEdit is the edit that gives services their new images in one
+// environment, worked out but not written.
+type imageEdit struct {
+	env     string
+	todo    []imageWant       // the services whose image changes
+	old     map[string]string // their images before, by service
+	src     *cuedit.Source
+	changes []*cuedit.Change
+	files   map[string][]byte // the edited files, by absolute path
+}
+
 // setImages is image set and promote: it works out the edits that give
 // each service of wants its image in env, checks the whole configuration
 // with them (and that they change nothing but those images), then writes
 // the files and, with --commit, commits them. note ends the commit
 // message (" (promoted from staging)").
 func setImages(cmd *cobra.Command, f *editFlags, p *config.Project, env *config.Environment, wants []imageWant, note string) error {
+	e, err := planImageEdit(cmd, f.dir, p, env, wants)
+	if err != nil || e == nil {
+		return err
+	}
+	if err := checkEdit(cmd, f.dir, p, e); err != nil {
+		return err
+	}
+	if f.dryRun {
+		return printDiff(cmd, e.src, e.files)
+	}
+	return writeImageEdit(cmd, f, e, note)
+}
+
+// planImageEdit works out the edit; nil when every service already has
+// its image. A refusal prints each reason (at its file:line) and is exit 1.
+func planImageEdit(cmd *cobra.Command, dir string, p *config.Project, env *config.Environment, wants []imageWant) (*imageEdit, error) {
 	stderr := cmd.ErrOrStderr()
-	var todo []imageWant
-	old := map[string]string{}
+	e := &imageEdit{env: env.Name, old: map[string]string{}}
 	for _, w := range wants {
 		s, err := serviceIn(p, env, w.service)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if s.Image == w.image {
 			fmt.Fprintf(stderr, "gantry: %s: %s already runs %s in the configuration\n", env.Name, w.service, w.image)
 			continue
 		}
-		old[w.service] = s.Image
-		todo = append(todo, w)
+		e.old[w.service] = s.Image
+		e.todo = append(e.todo, w)
 	}
-	if len(todo) == 0 {
+	if len(e.todo) == 0 {
 		fmt.Fprintln(stderr, "gantry: nothing to change")
-		return nil
+		return nil, nil
 	}
-	src, err := readSource(f.dir)
-	if err != nil {
-		return failed(err)
+	var err error
+	if e.src, err = readSource(dir); err != nil {
+		return nil, failed(err)
 	}
-	var changes []*cuedit.Change
-	var refused []string
-	for _, w := range todo {
-		c, err := src.SetImage(cuedit.ImageRequest{Service: w.service, Env: env.Name, Image: w.image, OthersRunning: othersRunning(p, env.Name, w.service)})
+	refused := false
+	for _, w := range e.todo {
+		c, err := e.src.SetImage(cuedit.ImageRequest{Service: w.service, Env: env.Name, Image: w.image, OthersRunning: othersRunning(p, env.Name, w.service)})
 		if err != nil {
-			refused = append(refused, err.Error())
+			fmt.Fprintln(stderr, err)
+			refused = true
 			continue
 		}
-		changes = append(changes, c)
+		e.changes = append(e.changes, c)
 	}
-	if len(refused) > 0 {
-		for _, r := range refused {
-			fmt.Fprintln(stderr, r)
-		}
-		return failed(errors.New("nothing was written"))
+	if refused {
+		return nil, failed(errors.New("nothing was written"))
 	}
-	files, err := src.Apply(changes)
-	if err != nil {
-		return failed(err)
+	if e.files, err = e.src.Apply(e.changes); err != nil {
+		return nil, failed(err)
 	}
-	if err := checkEdit(cmd, f.dir, p, env.Name, todo, files); err != nil {
-		return err
-	}
-	if f.dryRun {
-		return printDiff(cmd, src, files)
-	}
-	paths := sortedPaths(files)
+	return e, nil
+}
+
+// writeImageEdit writes the edited files and prints each change; with
+// --commit it first checks everything that could stop the commit (so a
+// refusal writes nothing), then commits exactly those files.
+func writeImageEdit(cmd *cobra.Command, f *editFlags, e *imageEdit, note string) error {
+	paths := sortedPaths(e.files)
 	var repo *gitcommit.Repo
 	var id gitcommit.Identity
 	if f.commit {
-		// Everything that can stop the commit is checked before a file
-		// is written.
+		var err error
 		if repo, err = gitcommit.Open(f.dir); err != nil {
 			return failed(err)
 		}
-		if err := repo.CheckClean(paths, fileNames(src)); err != nil {
+		if err := repo.CheckClean(paths, fileNames(e.src)); err != nil {
 			return failed(err)
 		}
 		if id, err = repo.ReadIdentity(time.Now()); err != nil {
 			return failed(err)
 		}
 	}
-	if err := src.Write(files); err != nil {
+	if err := e.src.Write(e.files); err != nil {
 		return failed(err)
 	}
 	out := cmd.OutOrStdout()
-	for _, c := range changes {
-		fmt.Fprintf(out, "%s: %s: %s: %s → %s (%s)\n", c.At, env.Name, c.Service, old[c.Service], c.Image, describeHow(c))
+	for _, c := range e.changes {
+		fmt.Fprintf(out, "%s: %s: %s: %s → %s (%s)\n", c.At, e.env, c.Service, e.old[c.Service], c.Image, describeHow(c))
 	}
 	if !f.commit {
 		return nil
 	}
-	msg := commitMessage(env.Name, todo, note)
+	msg := commitMessage(e.env, e.todo, note)
 	hash, err := repo.Commit(paths, msg, id)
 	if err != nil {
 		return failed(fmt.Errorf("%w (the files are written, not committed)", err))
@@ -382,8 +404,8 @@ func readSource(dir string) (*cuedit.Source, error) {
 // the edit when it is invalid, or when it changes anything but the
 // requested images: the effective configuration after the edit must be
 // the one before with those images, in every environment.
-func checkEdit(cmd *cobra.Command, dir string, before *config.Project, env string, wants []imageWant, files map[string][]byte) error {
-	after, diags, err := compiler.LoadOverlay(dir, files, compiler.LoadOptions{})
+func checkEdit(cmd *cobra.Command, dir string, before *config.Project, e *imageEdit) error {
+	after, diags, err := compiler.LoadOverlay(dir, e.files, compiler.LoadOptions{})
 	if err != nil {
 		return failed(err)
 	}
@@ -392,11 +414,11 @@ func checkEdit(cmd *cobra.Command, dir string, before *config.Project, env strin
 		return failed(fmt.Errorf("the change would make the configuration invalid (%s); nothing was written", countNoun(len(diags.Errors()), "error")))
 	}
 	for _, d := range diags.Warnings() {
-		if strings.HasSuffix(d.Path, ".image") && concerns(d, env) {
+		if strings.HasSuffix(d.Path, ".image") && concerns(d, e.env) {
 			fmt.Fprintln(cmd.ErrOrStderr(), d.String())
 		}
 	}
-	expected, err := withImages(before, env, wants)
+	expected, err := withImages(before, e.env, e.todo)
 	if err != nil {
 		return failed(err)
 	}
