@@ -6,10 +6,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
+	"github.com/gantry-gitops/gantry/internal/gitcommit"
 	"github.com/gantry-gitops/gantry/internal/scaffold"
 )
 
@@ -89,9 +90,11 @@ func runInit(cmd *cobra.Command, dir string, f *initFlags) error {
 			return failed(err)
 		}
 	}
-	author, err := initAuthor(f.git)
-	if err != nil {
-		return failed(err)
+	var id gitcommit.Identity
+	if f.git {
+		if id, err = scaffold.NewRepoIdentity(time.Now()); err != nil {
+			return failed(err)
+		}
 	}
 	if err := scaffold.Write(dir, files); err != nil {
 		return failed(err)
@@ -102,7 +105,7 @@ func runInit(cmd *cobra.Command, dir string, f *initFlags) error {
 		fmt.Fprintf(out, "  %s\n", file.Path)
 	}
 	if f.git {
-		commit, err := scaffold.InitRepo(dir, files, author, fmt.Sprintf("gantry init: project %s, environment %s, service %s", p.Name, p.Env, p.Service))
+		commit, err := scaffold.InitRepo(dir, files, id, fmt.Sprintf("gantry init: project %s, environment %s, service %s", p.Name, p.Env, p.Service))
 		if err != nil {
 			return failed(err)
 		}
@@ -131,14 +134,6 @@ func initProject(dir string, f *initFlags) (scaffold.Project, error) {
 		p.PreCommitRev = gantryRevision()
 	}
 	return p, p.Check()
-}
-
-// initAuthor is the first commit's author, when there is one to make.
-func initAuthor(git bool) (author object.Signature, err error) {
-	if !git {
-		return author, nil
-	}
-	return scaffold.Author()
 }
 
 // initNextSteps are the commands that take a new repository from files

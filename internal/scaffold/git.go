@@ -1,43 +1,36 @@
 package scaffold
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/gantry-gitops/gantry/internal/gitcommit"
 )
 
-// Author is who the first commit is by: GIT_AUTHOR_NAME and
-// GIT_AUTHOR_EMAIL when set, else user.name and user.email from the
-// user's global git configuration, as git itself would choose.
-func Author() (object.Signature, error) {
-	name, email := os.Getenv("GIT_AUTHOR_NAME"), os.Getenv("GIT_AUTHOR_EMAIL")
-	if name == "" || email == "" {
-		cfg, err := config.LoadConfig(config.GlobalScope)
-		if err != nil {
-			return object.Signature{}, fmt.Errorf("git: read the global configuration: %w", err)
-		}
-		name, email = firstOf(name, cfg.User.Name, cfg.Author.Name), firstOf(email, cfg.User.Email, cfg.Author.Email)
+// NewRepoIdentity is who the first commit of a new repository is by, as
+// git would choose (gitcommit.ReadIdentity: GIT_AUTHOR_* and
+// GIT_COMMITTER_* over the user's and the system's configuration). It is
+// read from an empty repository in a temporary directory, so a missing
+// identity stops gantry init before it writes anything.
+func NewRepoIdentity(now time.Time) (gitcommit.Identity, error) {
+	tmp, err := os.MkdirTemp("", "gantry-init-git-")
+	if err != nil {
+		return gitcommit.Identity{}, err
 	}
-	if name == "" || email == "" {
-		return object.Signature{}, errors.New(`git: no author for the first commit: set git config --global user.name "Your Name" and user.email, or GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL`)
+	defer os.RemoveAll(tmp)
+	if _, err := git.PlainInit(tmp, false); err != nil {
+		return gitcommit.Identity{}, fmt.Errorf("git init: %w", err)
 	}
-	return object.Signature{Name: name, Email: email, When: time.Now()}, nil
-}
-
-func firstOf(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
+	repo, err := gitcommit.Open(tmp)
+	if err != nil {
+		return gitcommit.Identity{}, err
 	}
-	return ""
+	return repo.ReadIdentity(now)
 }
 
 // CheckNotInRepo refuses a directory inside an existing git repository:
@@ -49,45 +42,48 @@ func CheckNotInRepo(dir string) error {
 		return err
 	}
 	// The nearest existing directory at or above dir decides.
-	for probe := abs; ; probe = filepath.Dir(probe) {
+	probe := abs
+	for {
 		if _, err := os.Stat(probe); err == nil {
-			repo, err := git.PlainOpenWithOptions(probe, &git.PlainOpenOptions{DetectDotGit: true})
-			if err == nil {
-				root := probe
-				if wt, err := repo.Worktree(); err == nil {
-					root = wt.Filesystem.Root()
-				}
-				return fmt.Errorf("--git: %s is already in the git repository %s: commit the new files there yourself", dir, root)
-			}
-			return nil
+			break
 		}
 		if probe == filepath.Dir(probe) {
 			return nil
 		}
+		probe = filepath.Dir(probe)
 	}
+	repo, err := git.PlainOpenWithOptions(probe, &git.PlainOpenOptions{DetectDotGit: true})
+	if err != nil {
+		return nil
+	}
+	root := probe
+	if wt, err := repo.Worktree(); err == nil {
+		root = wt.Filesystem.Root()
+	}
+	return fmt.Errorf("--git: %s is already in the git repository %s: commit the new files there yourself", dir, root)
 }
 
 // InitRepo makes dir a git repository on branch main and commits files
-// (written there already) as its first commit; it returns the commit.
-func InitRepo(dir string, files []File, author object.Signature, message string) (string, error) {
-	repo, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
+// (written there already) as its first commit, as id; it returns the
+// commit.
+func InitRepo(dir string, files []File, id gitcommit.Identity, message string) (string, error) {
+	_, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
 		InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName("main")},
 	})
 	if err != nil {
 		return "", fmt.Errorf("git init: %w", err)
 	}
-	wt, err := repo.Worktree()
+	repo, err := gitcommit.Open(dir)
 	if err != nil {
-		return "", fmt.Errorf("git: %w", err)
+		return "", err
 	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	var paths []string
 	for _, f := range files {
-		if _, err := wt.Add(f.Path); err != nil {
-			return "", fmt.Errorf("git add %s: %w", f.Path, err)
-		}
+		paths = append(paths, filepath.Join(abs, filepath.FromSlash(f.Path)))
 	}
-	hash, err := wt.Commit(message, &git.CommitOptions{Author: &author})
-	if err != nil {
-		return "", fmt.Errorf("git commit: %w", err)
-	}
-	return hash.String(), nil
+	return repo.Commit(paths, message, id)
 }
