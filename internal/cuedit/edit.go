@@ -40,32 +40,50 @@ func insertField(f *File, st *ast.StructLit, field string) Edit {
 	}
 	// A line of its own, right after the line of "{" (before the doc
 	// comment of the first field, which stays with its field).
-	at := lineEnd(f.Src, lbrace) + 1
+	at := min(lineEnd(f.Src, lbrace)+1, len(f.Src))
 	indent := ""
 	if len(st.Elts) > 0 {
 		indent = lineIndent(f.Src, st.Elts[0].Pos().Offset())
 	} else {
 		indent = lineIndent(f.Src, st.Rbrace.Offset()) + indentUnit(f.Src)
 	}
-	return Edit{Path: f.Path, Start: at, End: at, Text: indent + field + "\n"}
+	return Edit{Path: f.Path, Start: at, End: at, Text: indent + field + newline(f.Src)}
 }
 
 // insertAfter adds a top-level declaration after decl (and the rest of its
 // last line), separated by a blank line.
 func insertAfter(f *File, decl ast.Decl, text string) Edit {
 	at := lineEnd(f.Src, decl.End().Offset())
-	return Edit{Path: f.Path, Start: at, End: at, Text: "\n\n" + text}
+	if at > 0 && at <= len(f.Src) && f.Src[at-1] == '\r' {
+		at-- // before the line's "\r\n"
+	}
+	nl := newline(f.Src)
+	return Edit{Path: f.Path, Start: at, End: at, Text: nl + nl + withNewlines(text, nl)}
 }
 
 // appendToFile adds a top-level declaration at the end of a file, after a
 // blank line.
 func appendToFile(f *File, text string) Edit {
 	at := len(f.Src)
-	prefix := "\n"
+	nl := newline(f.Src)
+	prefix := nl
 	if at > 0 && f.Src[at-1] != '\n' {
-		prefix = "\n\n"
+		prefix = nl + nl
 	}
-	return Edit{Path: f.Path, Start: at, End: at, Text: prefix + text + "\n"}
+	return Edit{Path: f.Path, Start: at, End: at, Text: prefix + withNewlines(text, nl) + nl}
+}
+
+// newline is the file's line ending: "\r\n" when it uses them, else "\n".
+func newline(src []byte) string {
+	if bytes.Contains(src, []byte("\r\n")) {
+		return "\r\n"
+	}
+	return "\n"
+}
+
+// withNewlines writes text's line endings as nl.
+func withNewlines(text, nl string) string {
+	return strings.ReplaceAll(text, "\n", nl)
 }
 
 // lineEnd is the offset of the newline that ends the line holding offset

@@ -86,3 +86,34 @@ func TestWriteRestoresOnFailure(t *testing.T) {
 		t.Errorf("b.cue overwritten:\n%s", got)
 	}
 }
+
+// A file with CRLF line endings keeps them on the lines gantry adds.
+func TestCRLF(t *testing.T) {
+	for _, tc := range []struct{ name, src, want string }{
+		{"block", "package app\r\n\r\nservices: api: image: *\"r/api:1\" | string\r\nenvironments: prod: services: api: {\r\n\tscale: min: 2\r\n}\r\n",
+			"package app\r\n\r\nservices: api: image: *\"r/api:1\" | string\r\nenvironments: prod: services: api: {\r\n\timage: \"r/api:2\"\r\n\tscale: min: 2\r\n}\r\n"},
+		{"new block", "package app\r\n\r\nservices: api: image: *\"r/api:1\" | string\r\nenvironments: staging: services: api: scale: min: 1\r\n",
+			"package app\r\n\r\nservices: api: image: *\"r/api:1\" | string\r\nenvironments: staging: services: api: scale: min: 1\r\n\r\nenvironments: prod: services: api: {\r\n\timage: \"r/api:2\"\r\n}\r\n"},
+		{"end of file", "package app\r\n\r\nservices: api: image: *\"r/api:1\" | string\r\n",
+			"package app\r\n\r\nservices: api: image: *\"r/api:1\" | string\r\n\r\nenvironments: prod: services: api: {\r\n\timage: \"r/api:2\"\r\n}\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Parse("/cfg/api.cue", "api.cue", []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := &Source{Files: []*File{f}}
+			c, err := src.SetImage(ImageRequest{Service: "api", Env: "prod", Image: "r/api:2", OthersRunning: []string{"staging"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := src.Apply([]*Change{c})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(out["/cfg/api.cue"]); got != tc.want {
+				t.Errorf("got\n%q\nwant\n%q", got, tc.want)
+			}
+		})
+	}
+}
