@@ -73,7 +73,7 @@ func (r *run) refreshGate(ctx, startCtx context.Context, it *item, obs *provider
 			return r.refreshEnded(ctx, f, begin, last, err)
 		}
 	}
-	if err := r.awaitPlaced(ctx, it, obs, &f, &last, begin); err != nil {
+	if err := r.awaitPlaced(ctx, it, obs, &f, begin); err != nil {
 		return r.refreshEnded(ctx, f, begin, last, err)
 	}
 	return done(nil)
@@ -179,7 +179,7 @@ func (r *run) readRefresh(ctx context.Context, it *item, obs *provider.Observed,
 // placed on the group (placedOn) is steady: its deployment complete with
 // all its tasks running and its targets healthy. Replacing instances
 // stops their tasks; ECS starts them again elsewhere.
-func (r *run) awaitPlaced(ctx context.Context, it *item, obs *provider.Observed, f *finished, last **provider.Health, begin time.Time) error {
+func (r *run) awaitPlaced(ctx context.Context, it *item, obs *provider.Observed, f *finished, begin time.Time) error {
 	for _, svc := range r.placedOn(obs) {
 		interval := r.opts.PollInterval
 		for {
@@ -199,7 +199,8 @@ func (r *run) awaitPlaced(ctx context.Context, it *item, obs *provider.Observed,
 				}
 				return fmt.Errorf("%s: after the instance refresh, cannot read the health of %s: %w", it.change.Address, svc.Address, err)
 			}
-			*last = h
+			// Progress shows the service's state; the gate's own (its
+			// report) stays the refresh's.
 			r.emit(Event{Kind: EventGate, Change: it.change, Op: OpGate, Health: h, Elapsed: r.opts.Now().Sub(begin)})
 			settled, err := judge(svc.Address, h, "")
 			if err != nil {

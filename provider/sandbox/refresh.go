@@ -160,13 +160,7 @@ func (c *txc) imageExists(id string) bool {
 	if b == nil {
 		return false
 	}
-	found := false
-	_ = scanPrefix(b, prefix("ami", c.region), func(k, _ []byte) error {
-		parts := splitKey(k)
-		found = found || parts[len(parts)-1] == id
-		return nil
-	})
-	return found
+	return b.Get(key("ami", c.region, id)) != nil || b.Get(key("ami", "", id)) != nil
 }
 
 // groupTemplate is the launch template an Auto Scaling group launches

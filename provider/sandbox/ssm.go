@@ -47,23 +47,26 @@ func AMIArchitectures() []string {
 	return out
 }
 
-// paramKey is where a region's published value of a parameter is kept:
-// public parameters belong to the region, not to an account.
+// paramKey is where a region's published value of a parameter is kept
+// (region "" for a value published in every region): public parameters
+// belong to the region, not to an account.
 func paramKey(region, name string) []byte { return key("ssm", region, name) }
 
 // published returns the value last published for a parameter in
-// region, if any. A read-only handle on a directory without a database
-// yet has no buckets: a new account.
+// region (there, else in every region), if any. A read-only handle on a
+// directory without a database yet has no buckets: a new account.
 func published(tx *bolt.Tx, region, name string) (string, bool) {
 	b := tx.Bucket(bMeta)
 	if b == nil {
 		return "", false
 	}
-	var s string
-	if v := b.Get(paramKey(region, name)); v == nil || json.Unmarshal(v, &s) != nil {
-		return "", false
+	for _, rg := range []string{region, ""} {
+		var s string
+		if v := b.Get(paramKey(rg, name)); v != nil && json.Unmarshal(v, &s) == nil {
+			return s, true
+		}
 	}
-	return s, true
+	return "", false
 }
 
 // parameter returns a parameter's current value in region: the last one
@@ -117,11 +120,13 @@ func (s *Sandbox) Resolve(ctx context.Context, scope provider.Scope, names []str
 	return out, nil
 }
 
-// PublishAMI publishes a new recommended ECS-optimised AMI for arch in
-// region, as AWS does every few weeks: the architecture's public
-// parameter names id from now on. An empty id is derived from the
-// current one, so the same sandbox publishes the same sequence. It
-// returns the parameter's name and its values before and after.
+// PublishAMI publishes a new recommended ECS-optimised AMI for arch, as
+// AWS does every few weeks: the architecture's public parameter names id
+// from now on, in region, or in every region when region is "" (a value
+// published in one region before is replaced there too). An empty id is
+// derived from the current one, so the same sandbox publishes the same
+// sequence. It returns the parameter's name and its values before and
+// after (before: in region, or as seeded for every region).
 func (s *Sandbox) PublishAMI(region, arch, id string) (name, before, after string, err error) {
 	name, ok := amiParameters[arch]
 	if !ok {
@@ -129,9 +134,6 @@ func (s *Sandbox) PublishAMI(region, arch, id string) (name, before, after strin
 	}
 	if id != "" && !amiID.MatchString(id) {
 		return "", "", "", fmt.Errorf("%q is not an AMI id (ami- and 8 or 17 lower-case hex digits)", id)
-	}
-	if region == "" {
-		region = DefaultRegion
 	}
 	err = s.st.update(func(tx *bolt.Tx) error {
 		before, _ = parameter(tx, region, name)
@@ -146,13 +148,40 @@ func (s *Sandbox) PublishAMI(region, arch, id string) (name, before, after strin
 		if err != nil {
 			return err
 		}
+		meta := tx.Bucket(bMeta)
+		if region == "" {
+			if err := dropRegional(meta, name); err != nil {
+				return err
+			}
+		}
 		// The image stays launchable after a newer one is published.
-		if err := tx.Bucket(bMeta).Put(key("ami", region, after), []byte{}); err != nil {
+		if err := meta.Put(key("ami", region, after), []byte{}); err != nil {
 			return err
 		}
-		return tx.Bucket(bMeta).Put(paramKey(region, name), v)
+		return meta.Put(paramKey(region, name), v)
 	})
 	return name, before, after, err
+}
+
+// dropRegional deletes the values of a parameter published in single
+// regions, which a value published in every region replaces.
+func dropRegional(meta *bolt.Bucket, name string) error {
+	var keys [][]byte
+	err := scanPrefix(meta, prefix("ssm"), func(k, _ []byte) error {
+		if parts := splitKey(k); len(parts) == 3 && parts[1] != "" && parts[2] == name {
+			keys = append(keys, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := meta.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // nextAMI derives the id of the AMI published after current.
