@@ -8,11 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/go-git/go-git/v5"
 	"github.com/spf13/cobra"
 
 	"github.com/gantry-gitops/gantry/compiler"
 	"github.com/gantry-gitops/gantry/config"
+	"github.com/gantry-gitops/gantry/internal/gitrepo"
 )
 
 type validateFlags struct {
@@ -185,27 +185,21 @@ func writeGitHubAnnotations(w io.Writer, diags compiler.Diagnostics, strict bool
 // work tree that holds dir: GitHub places annotations by repository path.
 // Outside git, or for a file outside the work tree, names stay as they are.
 func repoRelative(dir string) func(string) string {
-	keep := func(f string) string { return f }
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return keep
+	repo, err := gitrepo.Open(dir)
+	if err != nil || repo.Root() == "" {
+		return func(f string) string { return f }
 	}
-	repo, err := git.PlainOpenWithOptions(abs, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
-	if err != nil {
-		return keep
-	}
-	wt, err := repo.Worktree()
-	if err != nil {
-		return keep
-	}
-	root := wt.Filesystem.Root()
 	return func(f string) string {
+		// Symbolic links resolved as in the root, so the two compare.
 		a, err := filepath.Abs(f)
+		if err == nil {
+			a, err = filepath.EvalSymlinks(a)
+		}
 		if err != nil {
 			return f
 		}
-		rel, err := filepath.Rel(root, a)
-		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		rel, err := filepath.Rel(repo.Root(), a)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return f
 		}
 		return filepath.ToSlash(rel)

@@ -1,6 +1,7 @@
 package scaffold
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/gantry-gitops/gantry/internal/gitcommit"
+	"github.com/gantry-gitops/gantry/internal/gitrepo"
 )
 
 // NewRepoIdentity is who the first commit of a new repository is by, as
@@ -52,15 +54,14 @@ func CheckNotInRepo(dir string) error {
 		}
 		probe = filepath.Dir(probe)
 	}
-	repo, err := git.PlainOpenWithOptions(probe, &git.PlainOpenOptions{DetectDotGit: true})
-	if err != nil {
+	repo, err := gitrepo.Open(probe)
+	if errors.Is(err, gitrepo.ErrNotRepository) {
 		return nil
 	}
-	root := probe
-	if wt, err := repo.Worktree(); err == nil {
-		root = wt.Filesystem.Root()
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("--git: %s is already in the git repository %s: commit the new files there yourself", dir, root)
+	return fmt.Errorf("--git: %s is already in the git repository %s: commit the new files there yourself", dir, repo.Root())
 }
 
 // InitRepo makes dir a git repository on branch main and commits files
