@@ -86,12 +86,11 @@ func (s *Source) SetImage(r ImageRequest) (*Change, error) {
 	switch {
 	case len(baseConcrete) > 0:
 		// CUE cannot override a concrete value: it can be replaced only
-		// where it is this environment's alone.
-		h := baseConcrete[0]
+		// where it is this environment's alone, and only a literal.
 		if len(r.OthersRunning) > 0 {
-			return nil, &Error{h.pos(), sharedMessage(r, h)}
+			return nil, &Error{baseConcrete[0].pos(), sharedMessage(r, baseConcrete[0])}
 		}
-		if c := classify(h.field.Value); c.kind == kindExpression {
+		if h, ok := firstExpression(baseConcrete); ok {
 			return nil, &Error{h.pos(), fmt.Sprintf("%s is an expression (%s), not a string literal: gantry replaces only literals. "+
 				"Write the image there as a literal, or make it a default (image: *%s | string) that environments may override", cuePath(basePath), excerpt(h), operand(h))}
 		}
@@ -114,6 +113,16 @@ func (s *Source) SetImage(r ImageRequest) (*Change, error) {
 		ch.Edits = []Edit{e}
 	}
 	return ch, nil
+}
+
+// firstExpression returns the first hit whose value is an expression.
+func firstExpression(hits []hit) (hit, bool) {
+	for _, h := range hits {
+		if classify(h.field.Value).kind == kindExpression {
+			return h, true
+		}
+	}
+	return hit{}, false
 }
 
 // cuePath writes a path as CUE does, quoting labels that are not
