@@ -159,28 +159,35 @@ var (
 )
 
 // gantryRevision is a revision of gantry's repository that exists and
-// that this binary was built from: its release tag, else the commit
-// recorded at build time (not with local changes); "" when it knows
-// neither.
-func gantryRevision() string {
-	if v := gantryVersion(); releaseTag.MatchString(v) && !pseudo.MatchString(v) {
-		return v
+// that this binary was built from, for the pre-commit config.
+func gantryRevision() string { return revisionOf(gantryVersion(), readBuild().commit) }
+
+// gantryInstallVersion is what go install .../cmd/gantry@VERSION takes for
+// this binary, for the workflows.
+func gantryInstallVersion() string { return installVersionOf(gantryVersion(), readBuild().commit) }
+
+// revisionOf is a release tag, else a full commit without local changes
+// ("+dirty"); "" when the build knows neither. A pseudo-version is no
+// tag, and its 12-character commit prefix is not one git fetches.
+func revisionOf(version, commit string) string {
+	if releaseTag.MatchString(version) && !pseudo.MatchString(version) {
+		return version
 	}
-	if c := readBuild().commit; fullCommit.MatchString(c) {
-		return c
+	if fullCommit.MatchString(commit) {
+		return commit
 	}
 	return ""
 }
 
-// gantryInstallVersion is what `go install .../cmd/gantry@VERSION` takes
-// for this binary: its module version (a tag or a pseudo-version), else
-// its commit; "" when it knows neither.
-func gantryInstallVersion() string {
-	if v := gantryVersion(); strings.HasPrefix(v, "v") && !strings.Contains(v, "+") {
-		return v
+// installVersionOf is a module version (a tag or a pseudo-version, which
+// the module proxy serves), else a full commit; "" for a development
+// build, whose version has local changes ("+dirty") or is none.
+func installVersionOf(version, commit string) string {
+	if strings.HasPrefix(version, "v") && !strings.Contains(version, "+") {
+		return version
 	}
-	if c := readBuild().commit; fullCommit.MatchString(c) {
-		return c
+	if fullCommit.MatchString(commit) {
+		return commit
 	}
 	return ""
 }
