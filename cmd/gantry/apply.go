@@ -103,11 +103,12 @@ changed since the plan was made, if its changes are not the ones its
 desired graph and live state give, or if the configuration in DIR
 compiles to another desired graph (the refusal names the resources).
 
-In a git repository apply refuses a configuration with uncommitted
-changes (--allow-dirty overrides) and a HEAD that is not on the branch
-changes are merged to (--branch, default $GANTRY_BRANCH or main; a merge
-to main in CI passes, a feature branch is refused: --any-branch
-overrides). Outside a git repository these checks do not apply.
+Applying to AWS from a git repository, apply refuses a configuration
+with uncommitted changes (--allow-dirty overrides) and a HEAD that is not
+on the branch changes are merged to (--branch, default $GANTRY_BRANCH or
+main; a merge to main in CI passes, a feature branch is refused:
+--any-branch overrides). Outside a git repository, and on the sandbox,
+these checks do not apply.
 docs/git.md has the details.
 
 Without a terminal on stdin, apply refuses to run unless --auto-approve is
@@ -138,7 +139,7 @@ given. docs/apply.md has the details.`,
 
 // runApply plans under the lock, shows the plan, asks, applies.
 func runApply(cmd *cobra.Command, dir string, f *applyFlags) error {
-	if err := f.guard.check(dir); err != nil {
+	if err := f.guardCheck(dir); err != nil {
 		return err
 	}
 	ws, err := f.target.workspace(cmd, dir)
@@ -189,7 +190,7 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 	if f.target.env != "" && f.target.env != sc.Environment {
 		return failed(fmt.Errorf("%s is a plan for environment %s, not %s", f.planFile, sc.Environment, f.target.env))
 	}
-	if err := f.guard.check(dir); err != nil {
+	if err := f.guardCheck(dir); err != nil {
 		return err
 	}
 	var access *config.AWSAccess

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -34,6 +35,18 @@ func (g *guardFlags) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&g.allowDirty, "allow-dirty", false, "apply even though the configuration has uncommitted changes")
 	cmd.Flags().StringVar(&g.branch, "branch", "", "the branch apply runs from: HEAD must be on it (default $"+EnvBranch+", else "+defaultBranch+")")
 	cmd.Flags().BoolVar(&g.anyBranch, "any-branch", false, "apply from a commit that is not on --branch (a feature branch)")
+}
+
+// guardCheck runs apply's git guard on dir, unless the target is the
+// sandbox: a local practice account with no one else's services in it,
+// where applying a work tree as it is (the tutorials edit files and
+// apply) is the point. Every AWS account is guarded.
+func (f *applyFlags) guardCheck(dir string) error {
+	if sandboxDir(f.target.sandbox) != "" {
+		slog.Debug("apply to the sandbox: the git guard does not apply", "dir", dir)
+		return nil
+	}
+	return f.guard.check(dir)
 }
 
 // branchName is --branch, else $GANTRY_BRANCH, else main.
