@@ -85,13 +85,11 @@ func runInit(cmd *cobra.Command, dir string, f *initFlags) error {
 	}
 	// Everything that could stop --git is checked before anything is
 	// written.
+	var id gitcommit.Identity
 	if f.git {
 		if err := scaffold.CheckNotInRepo(dir); err != nil {
 			return failed(err)
 		}
-	}
-	var id gitcommit.Identity
-	if f.git {
 		if id, err = scaffold.NewRepoIdentity(time.Now()); err != nil {
 			return failed(err)
 		}

@@ -35,6 +35,26 @@ func (p Project) Check() error {
 			return fmt.Errorf("--%s %q: want %s", c.flag, c.value, c.want)
 		}
 	}
+	return checkRev(p.PreCommitRev)
+}
+
+var (
+	revName  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`)
+	shortSHA = regexp.MustCompile(`^[0-9a-f]{7,39}$`)
+)
+
+// checkRev refuses a pre-commit rev that cannot name a revision: an
+// abbreviated commit (pre-commit fetches a full one) or characters no
+// git ref has.
+func checkRev(rev string) error {
+	switch {
+	case rev == "":
+		return nil
+	case shortSHA.MatchString(rev):
+		return fmt.Errorf("--pre-commit-rev %q: an abbreviated commit; give all 40 characters (git rev-parse %s)", rev, rev)
+	case !revName.MatchString(rev) || strings.Contains(rev, ".."):
+		return fmt.Errorf("--pre-commit-rev %q: not a tag or commit", rev)
+	}
 	return nil
 }
 
