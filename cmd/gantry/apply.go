@@ -234,6 +234,9 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 	if err := applier.CheckPlan(plan, live, planner.Fingerprint); err != nil {
 		return failed(err)
 	}
+	if err := applier.CheckParameters(cmd.Context(), prov, plan); err != nil {
+		return failed(err)
+	}
 	if err := applier.CheckChanges(plan, live); err != nil {
 		return failed(fmt.Errorf("%s: %w", f.planFile, err))
 	}

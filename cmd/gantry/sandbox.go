@@ -67,6 +67,7 @@ drift and failures can be shown and tested:
   knobs       show or set latency, throttling, failures, deployment time
   fail        inject targeted failures into API calls
   locks       show the apply locks held
+  publish-ami publish a newer ECS-optimised AMI, as AWS does
 
 A resource is named by its gantry address (within --project/--env), or by
 its id, ARN or name. docs/sandbox.md describes the sandbox in full.`,
@@ -86,7 +87,7 @@ its id, ARN or name. docs/sandbox.md describes the sandbox in full.`,
 	cmd.AddCommand(
 		newSandboxInitCmd(f), newSandboxListCmd(f), newSandboxShowCmd(f), newSandboxEditCmd(f), newSandboxDeleteCmd(f),
 		newSandboxCreateCmd(f), newSandboxPushImageCmd(f), newSandboxKnobsCmd(f), newSandboxFailCmd(f),
-		newSandboxLocksCmd(f),
+		newSandboxLocksCmd(f), newSandboxPublishAMICmd(f),
 	)
 	return cmd
 }
