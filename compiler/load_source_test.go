@@ -171,3 +171,49 @@ func filePaths(fs []SourceFile) []string {
 	}
 	return out
 }
+
+// TestLoadFromCommitImports: a package of the user's own CUE module that
+// the configuration imports is read from the commit too (cue/load over
+// the tree), not from the work tree.
+func TestLoadFromCommitImports(t *testing.T) {
+	root := t.TempDir()
+	if _, err := git.PlainInit(root, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(root, os.DirFS("../testdata/examples/library")); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, src string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("lib/retention.cue", "package lib\n\ndays: 14\n")
+	write("retention.cue", "package library\n\nimport \"example.com/library/lib\"\n\nservices: [_]: logs: retentionDays: lib.days\n")
+	opts := LoadOptions{RelativeTo: root}
+	if ld, _ := LoadTree(root, opts); ld.Project == nil {
+		t.Fatalf("the import does not load on disk: %v", ld.Diagnostics)
+	}
+	commitAll(t, root, "import")
+	// The work tree's library now holds a retention CloudWatch refuses;
+	// the commit's does not.
+	write("lib/retention.cue", "package lib\n\ndays: 15\n")
+	if ld, _ := LoadTree(root, opts); !ld.Diagnostics.HasErrors() {
+		t.Fatal("the work tree's bad retention was not found")
+	}
+	ld := loadAt(t, root, "HEAD")
+	if ld.Project == nil {
+		t.Fatalf("at HEAD: %v", ld.Diagnostics)
+	}
+	for _, e := range ld.Project.Environments {
+		for _, s := range e.Services {
+			if s.Logs.RetentionDays != 14 {
+				t.Fatalf("%s/%s: retention %d, want the commit's 14", e.Name, s.Name, s.Logs.RetentionDays)
+			}
+		}
+	}
+}
