@@ -54,16 +54,23 @@ func (r *run) refreshGate(ctx, startCtx context.Context, it *item, obs *provider
 	}
 	if resume {
 		ref, err := r.readRefresh(ctx, it, obs, "", &f)
-		if err != nil || ref == nil || !ref.Active() {
-			f.quiet = err == nil
-			if err != nil {
-				return done(err)
-			}
-			return f
+		if err != nil {
+			return done(err)
 		}
-		r.emit(Event{Kind: EventGateStart, Change: it.change, Op: OpGate, Health: refreshHealth(ref)})
-		if _, err := r.awaitRefresh(ctx, it, obs, ref.ID, &f, &last, begin); err != nil {
-			return r.refreshEnded(ctx, f, begin, last, err)
+		switch {
+		case ref != nil && ref.Active():
+			r.emit(Event{Kind: EventGateStart, Change: it.change, Op: OpGate, Health: refreshHealth(ref)})
+			if _, err := r.awaitRefresh(ctx, it, obs, ref.ID, &f, &last, begin); err != nil {
+				return r.refreshEnded(ctx, f, begin, last, err)
+			}
+		case outdated(it, obs):
+			// Instances left behind by a refresh that failed or never
+			// started (an apply killed between the update and the start).
+			r.emit(Event{Kind: EventGateStart, Change: it.change, Op: OpGate})
+			start = true
+		default:
+			f.quiet = true
+			return f
 		}
 	} else {
 		r.emit(Event{Kind: EventGateStart, Change: it.change, Op: OpGate})
@@ -112,6 +119,13 @@ func (r *run) runRefresh(ctx, startCtx context.Context, it *item, obs *provider.
 		// Someone else's refresh (an earlier, interrupted apply's) has
 		// ended: the group's instances may still not all match.
 	}
+}
+
+// outdated reports whether some of the group's instances do not run its
+// launch template version (provider.Observed.Fleet, as the plan's listing
+// read them) and the group asks for refreshes.
+func outdated(it *item, obs *provider.Observed) bool {
+	return obs.Fleet != nil && obs.Fleet.Outdated > 0 && it.res != nil && it.res.Refresh != nil
 }
 
 // refreshPreferences are the preferences of the group's refresh: the

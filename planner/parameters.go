@@ -126,3 +126,39 @@ func refreshes(t *catalog.Type, r *graph.Resource, diffs []PropertyDiff) bool {
 	}
 	return false
 }
+
+// refreshWarnings warns about the Auto Scaling groups the plan keeps
+// whose instances are not where the configuration wants them
+// (provider.Observed.Fleet): an instance refresh still under way or one
+// that ended without success (apply waits for the first, and starts a new
+// one for the second), or instances left on an older launch template
+// version by a refresh that never started or failed (apply starts one).
+// A group the plan refreshes anyway needs no warning of the second kind.
+func refreshWarnings(p *Plan) []Warning {
+	var out []Warning
+	for _, o := range p.Live {
+		t, ok := catalog.Lookup(o.Type)
+		c := p.Change(o.Address)
+		if !ok || t.Refresh == nil || o.Fleet == nil || c == nil || c.Action == Delete || strings.Contains(o.Address, "#") {
+			continue
+		}
+		f := o.Fleet
+		wants := p.Desired.Get(o.Address) != nil && p.Desired.Get(o.Address).Refresh != nil
+		switch {
+		case f.Refresh != nil && f.Refresh.Active():
+			out = append(out, Warning{Kind: WarnDeployment, Address: o.Address, Message: fmt.Sprintf(
+				"instance refresh %s is still in progress (%s, %d%% done): apply waits for it", f.Refresh.ID, f.Refresh.Status, f.Refresh.PercentageComplete)})
+		case f.Outdated > 0 && wants && !c.Refreshes():
+			msg := fmt.Sprintf("%d of its %d instances do not run its launch template version", f.Outdated, f.Instances)
+			if f.Refresh != nil && !f.Refresh.Succeeded() {
+				msg += fmt.Sprintf(" (instance refresh %s ended %s", f.Refresh.ID, f.Refresh.Status)
+				if f.Refresh.StatusReason != "" {
+					msg += ": " + f.Refresh.StatusReason
+				}
+				msg += ")"
+			}
+			out = append(out, Warning{Kind: WarnDeployment, Address: o.Address, Message: msg + "; apply starts an instance refresh"})
+		}
+	}
+	return out
+}

@@ -61,6 +61,7 @@ func Make(ctx context.Context, prov provider.Provider, scope provider.Scope, com
 		return nil, err
 	}
 	p.Warnings = append(p.Warnings, deploymentWarnings(ctx, prov, scope, p)...)
+	p.Warnings = append(p.Warnings, refreshWarnings(p)...)
 	return p, nil
 }
 

@@ -40,6 +40,24 @@ type Observed struct {
 	// tells of unsettled deployments without a call per service, and is
 	// not kept in plan files.
 	Deployment *Health `json:"-"`
+	// Fleet, for Auto Scaling groups, is the state of the group's
+	// instances (and, when the provider read it with the listing, its
+	// newest instance refresh); nil when the provider did not read it.
+	// Not kept in plan files.
+	Fleet *Fleet `json:"-"`
+}
+
+// Fleet is the state of an Auto Scaling group's instances.
+type Fleet struct {
+	Instances int `json:"instances"`
+	// Outdated counts the instances not launched from the group's launch
+	// template and version (DescribeAutoScalingGroups, Instances'
+	// LaunchTemplate): left behind by a refresh that failed or never
+	// started.
+	Outdated int `json:"outdated"`
+	// Refresh is the newest instance refresh, nil when there is none or
+	// the listing did not read it.
+	Refresh *Refresh `json:"refresh,omitempty"`
 }
 
 // Request is a resource to create or update: the desired properties with

@@ -103,8 +103,35 @@ func asgObserved(g asgtypes.AutoScalingGroup) *provider.Observed {
 		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
 	name := aws.ToString(g.AutoScalingGroupName)
-	return observed(catalog.AutoScalingGroup, name, "", props,
+	o := observed(catalog.AutoScalingGroup, name, "", props,
 		map[string]string{"AutoScalingGroupName": name, "Arn": aws.ToString(g.AutoScalingGroupARN)}, tags)
+	o.Fleet = asgFleet(g)
+	return o
+}
+
+// asgFleet counts the group's instances and those not launched from its
+// launch template and version, from what DescribeAutoScalingGroups
+// returns (Instance, LaunchTemplate). A group that names its version as
+// $Latest or $Default cannot be compared without reading the template:
+// its instances are not counted as outdated. The newest refresh is not
+// read with the listing (a call per group); the applier asks for it.
+func asgFleet(g asgtypes.AutoScalingGroup) *provider.Fleet {
+	spec := g.LaunchTemplate
+	if spec == nil && g.MixedInstancesPolicy != nil && g.MixedInstancesPolicy.LaunchTemplate != nil {
+		spec = g.MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification
+	}
+	f := &provider.Fleet{Instances: len(g.Instances)}
+	if spec == nil || strings.HasPrefix(aws.ToString(spec.Version), "$") {
+		return f
+	}
+	for _, in := range g.Instances {
+		lt := in.LaunchTemplate
+		if lt == nil || aws.ToString(lt.LaunchTemplateId) != aws.ToString(spec.LaunchTemplateId) ||
+			aws.ToString(lt.Version) != aws.ToString(spec.Version) {
+			f.Outdated++
+		}
+	}
+	return f
 }
 
 func readAutoScalingGroup(ctx context.Context, c *call, name string) (*provider.Observed, error) {

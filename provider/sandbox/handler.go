@@ -67,6 +67,9 @@ type handler struct {
 	// Deployment returns the state of a health-gated resource's newest
 	// deployment, which the same read returns (Observed.Deployment).
 	Deployment func(c *txc, r *record) *provider.Health
+	// Fleet returns the state of a group's instances and newest
+	// instance refresh, which the same read returns (Observed.Fleet).
+	Fleet func(c *txc, r *record) *provider.Fleet
 	// NameRefs lists the resources p names by name rather than by ARN or
 	// id, as typed refs ("ecs-cluster:name"); RefName is the typed ref
 	// other resources use to name r.

@@ -453,6 +453,9 @@ func (c *txc) observe(r *record) *provider.Observed {
 	if h != nil && h.Deployment != nil && r.live() {
 		o.Deployment = h.Deployment(c, r)
 	}
+	if h != nil && h.Fleet != nil && r.live() {
+		o.Fleet = h.Fleet(c, r)
+	}
 	return o
 }
 

@@ -49,6 +49,9 @@ type refresh struct {
 	Replace   []string `json:"replace"`
 	Batch     int      `json:"batch"`
 	BatchTime Duration `json:"batchTime"`
+	// NoImage records that ImageID did not exist when the refresh
+	// started: it fails, and stays failed once the image is published.
+	NoImage bool `json:"noImage,omitempty"`
 }
 
 // refreshView is a refresh as DescribeInstanceRefreshes reports it at
@@ -84,7 +87,7 @@ type InstanceStatus struct {
 // matching). A refresh whose image does not exist fails at its first
 // batch, as EC2 cannot launch the replacements (EC2 API Reference:
 // InvalidAMIID.NotFound).
-func (f *refresh) view(now time.Time, imageExists bool) refreshView {
+func (f *refresh) view(now time.Time) refreshView {
 	v := refreshView{Refresh: provider.Refresh{ID: f.ID, InstancesToUpdate: len(f.Replace)}}
 	total := len(f.Replace)
 	batches := 0
@@ -96,7 +99,7 @@ func (f *refresh) view(now time.Time, imageExists bool) refreshView {
 		done = min(batches, int(now.Sub(f.Created)/d))
 	}
 	switch {
-	case total > 0 && !imageExists:
+	case total > 0 && f.NoImage:
 		v.Status = provider.RefreshInProgress
 		if done > 0 || f.BatchTime.D() == 0 {
 			v.Status = provider.RefreshFailed
@@ -130,7 +133,7 @@ func (c *txc) fleetAt(r *record, now time.Time) ([]instance, []refreshView) {
 	fleet := append([]instance(nil), r.Instances...)
 	views := make([]refreshView, 0, len(r.Refreshes))
 	for _, f := range r.Refreshes {
-		v := f.view(now, c.imageExists(f.ImageID))
+		v := f.view(now)
 		replaced := map[string]bool{}
 		for _, id := range f.Replace[:v.replaced] {
 			replaced[id] = true
@@ -338,6 +341,7 @@ func (s *Sandbox) StartRefresh(ctx context.Context, scope provider.Scope, group 
 		}
 		f := &refresh{Created: c.now, Prefs: prefs, Template: t.ID, Version: version, ImageID: str(data, "ImageId"),
 			BatchTime: c.knobs.DeploymentDuration}
+		f.NoImage = !c.imageExists(f.ImageID)
 		b, err := c.newIDs("instance-refresh", old.Key)
 		if err != nil {
 			return err
@@ -354,7 +358,7 @@ func (s *Sandbox) StartRefresh(ctx context.Context, scope provider.Scope, group 
 		f.Batch = max(1, len(fleet)*(100-prefs.MinHealthyPercentage)/100)
 		r := *old
 		r.Refreshes = append(append([]*refresh(nil), old.Refreshes...), f)
-		v := f.view(c.now, c.imageExists(f.ImageID))
+		v := f.view(c.now)
 		v.Started = true
 		out = &v.Refresh
 		return c.put(old, &r)
@@ -417,4 +421,24 @@ func (c *txc) fleetStatus(r *record) ([]InstanceStatus, []RefreshStatus) {
 		rs = append(rs, RefreshStatus{Refresh: views[i].Refresh, StartTime: f.Created, Preferences: f.Prefs, ImageID: f.ImageID, Version: f.Version})
 	}
 	return ins, rs
+}
+
+// fleet is the group's Observed.Fleet: its instances now, those not on
+// its launch template and version, and its newest refresh
+// (DescribeAutoScalingGroups returns each instance's LaunchTemplate; the
+// sandbox's listing reads the refreshes with it).
+func fleet(c *txc, r *record) *provider.Fleet {
+	instances, views := c.fleetAt(r, c.now)
+	f := &provider.Fleet{Instances: len(instances)}
+	t, version, _, _ := c.groupTemplate(r.Props)
+	for _, in := range instances {
+		if t == nil || in.Template != t.ID || in.Version != version {
+			f.Outdated++
+		}
+	}
+	if n := len(views); n > 0 {
+		ref := views[n-1].Refresh
+		f.Refresh = &ref
+	}
+	return f
 }

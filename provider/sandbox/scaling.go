@@ -59,6 +59,7 @@ func init() {
 		// refresh (StartInstanceRefresh).
 		Update: func(c *txc, old, r *record) error { return c.launch(r) },
 		Read:   readAutoScalingGroup,
+		Fleet:  fleet,
 		NameRefs: func(p map[string]any) []string {
 			if n := str(obj(p, "LaunchTemplate"), "LaunchTemplateName"); n != "" {
 				return []string{"ec2-launch-template:" + n}
