@@ -14,10 +14,11 @@ var ownershipTags = []string{"gantry:project", "gantry:environment", "gantry:add
 
 // gantryTags is how many tags gantry may put on one resource: the
 // ownership tags, the applied hash (planner.TagApplied), the retain mark
-// (graph.TagRetain), and the AWS provider's gantry:child: tags that own
-// the untaggable resources of a parent (a scalable target's up to three
-// scaling policies).
-var gantryTags = len(ownershipTags) + 2 + 3
+// (graph.TagRetain), the provenance apply stamps (graph.TagCommit,
+// graph.TagRepository), and the AWS provider's gantry:child: tags that
+// own the untaggable resources of a parent (a scalable target's up to
+// three scaling policies).
+var gantryTags = len(ownershipTags) + 4 + 3
 
 // maxTagsPerResource is AWS's limit of user tags per resource (AWS
 // General Reference, "Tagging AWS resources": 50 per resource; keys 1-128
@@ -104,7 +105,7 @@ func hasEC2(e *config.Environment) bool {
 func (c *checker) checkTags(e *config.Environment) {
 	path := []string{"environments", e.Name, "tags"}
 	if n := len(e.Tags) + gantryTags; n > maxTagsPerResource {
-		c.errorf(e.Name, path, fmt.Sprintf("%d tags: AWS allows %d per resource and gantry keeps %d for its own (%s, gantry:applied, gantry:retain, and a gantry:child: tag for each of up to 3 resources owned through it), so at most %d may be listed",
+		c.errorf(e.Name, path, fmt.Sprintf("%d tags: AWS allows %d per resource and gantry keeps %d for its own (%s, gantry:applied, gantry:retain, gantry:commit, gantry:repository, and a gantry:child: tag for each of up to 3 resources owned through it), so at most %d may be listed",
 			len(e.Tags), maxTagsPerResource, gantryTags, strings.Join(ownershipTags, ", "), maxTagsPerResource-gantryTags))
 	}
 	for _, k := range sortedKeys(e.Tags) {
