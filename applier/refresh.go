@@ -27,7 +27,7 @@ func (e *RefreshError) Error() string {
 	if e.Refresh.StatusReason != "" {
 		s += ": " + e.Refresh.StatusReason
 	}
-	return s + "; the group's instances do not all run its launch template, and apply starts a refresh again once the plan changes the group"
+	return s + "; the group's instances do not all run its launch template: the next apply starts a new refresh"
 }
 
 // startRefreshAttempts bounds how often a refresh start finds another
