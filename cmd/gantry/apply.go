@@ -179,7 +179,10 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 		return failed(err)
 	}
 	sc := plan.Scope
-	ld := loadPlanConfig(dir)
+	ld, err := loadPlanConfig(dir, plan)
+	if err != nil {
+		return failed(err)
+	}
 	var proj *config.Project
 	if ld != nil {
 		proj = ld.Project
@@ -257,13 +260,36 @@ func runApplySaved(cmd *cobra.Command, dir string, f *applyFlags) error {
 
 // loadPlanConfig loads the configuration in dir for the checks of a
 // saved plan, or returns nil when dir holds none gantry can load (the
-// plan applied from elsewhere: the checks that need it are skipped).
-func loadPlanConfig(dir string) *compiler.Loaded {
+// plan applied from elsewhere: the checks that need it are skipped). The
+// plan's own configuration, invalid now (files the plan was made from,
+// at the same paths, that no longer validate), is an error: the plan
+// cannot be checked against it, and since a plan is checked by its
+// configuration's content, not its commit, nothing else would notice that
+// it changed.
+func loadPlanConfig(dir string, plan *planner.Plan) (*compiler.Loaded, error) {
 	ld, err := compiler.LoadTree(dir, compiler.LoadOptions{})
-	if err != nil || ld.Project == nil || ld.Project.Name == "" {
-		return nil
+	if err != nil {
+		return nil, nil
 	}
-	return ld
+	if ld.Diagnostics.HasErrors() && plan.Config != nil && sharesFiles(ld, plan.Config) {
+		return nil, fmt.Errorf("the configuration in %s is invalid now (%s; run gantry validate %s): the saved plan cannot be checked against it",
+			dir, countNoun(len(ld.Diagnostics.Errors()), "error"), dir)
+	}
+	if ld.Project == nil || ld.Project.Name == "" {
+		return nil, nil
+	}
+	return ld, nil
+}
+
+// sharesFiles reports whether the load read a file the plan's
+// configuration had at the same path.
+func sharesFiles(ld *compiler.Loaded, cs *planner.ConfigSource) bool {
+	for _, f := range ld.Files {
+		if _, ok := cs.Files[f.Path]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // checkPlanProject refuses a saved plan of another project than the

@@ -100,7 +100,7 @@ func runChanged(cmd *cobra.Command, dir string, f *changedFlags) error {
 	if err := checkChoice("format", f.format, "text", "json"); err != nil {
 		return err
 	}
-	base, head := &source{dir: dir, ref: f.base}, &source{dir: dir, ref: f.head}
+	base, head := &source{dir: dir, ref: f.base, flag: "--base"}, &source{dir: dir, ref: f.head, flag: "--head"}
 	bp, err := loadValid(cmd, base)
 	if err != nil {
 		return err

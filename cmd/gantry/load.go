@@ -24,6 +24,8 @@ import (
 type source struct {
 	dir string
 	ref string
+	// flag names the flag ref came from in messages ("" is --ref).
+	flag string
 	// commit is the commit ref resolved to, once loaded.
 	commit *gitrepo.Commit
 }
@@ -51,16 +53,20 @@ func (s *source) load() (*compiler.Loaded, error) {
 	if s.ref == "" {
 		return compiler.LoadTree(s.dir, compiler.LoadOptions{})
 	}
+	flag := s.flag
+	if flag == "" {
+		flag = "--ref"
+	}
 	repo, err := gitrepo.Open(existingDir(s.dir))
 	if errors.Is(err, gitrepo.ErrNotRepository) {
-		return nil, fmt.Errorf("--ref %s: %s is not in a git repository", s.ref, s.dir)
+		return nil, fmt.Errorf("%s %s: %s is not in a git repository", flag, s.ref, s.dir)
 	}
 	if err != nil {
 		return nil, err
 	}
 	c, err := repo.Resolve(s.ref)
 	if err != nil {
-		return nil, fmt.Errorf("--ref %s: %w", s.ref, err)
+		return nil, fmt.Errorf("%s %s: %w", flag, s.ref, err)
 	}
 	fsys, err := repo.TreeFS(c)
 	if err != nil {

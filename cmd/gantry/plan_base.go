@@ -17,10 +17,10 @@ import (
 // environment the base does not have makes every change the change
 // set's. A base that does not load or is invalid is an error naming it.
 func labelAgainstBase(stderr io.Writer, plan *planner.Plan, dir, rev string) error {
-	src := &source{dir: dir, ref: rev}
+	src := &source{dir: dir, ref: rev, flag: "--base"}
 	ld, err := src.load()
 	if err != nil {
-		return usage(fmt.Errorf("--base: %w", err))
+		return usage(err)
 	}
 	if ld.Diagnostics.HasErrors() {
 		for _, d := range ld.Diagnostics.Errors() {
