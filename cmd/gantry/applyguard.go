@@ -33,7 +33,7 @@ type guardFlags struct {
 
 func (g *guardFlags) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&g.allowDirty, "allow-dirty", false, "apply even though the configuration has uncommitted changes")
-	cmd.Flags().StringVar(&g.branch, "branch", "", "the branch apply runs from: HEAD must be on it (default $"+EnvBranch+", else "+defaultBranch+")")
+	cmd.Flags().StringVar(&g.branch, "branch", "", "apply to AWS only from a commit on branch `NAME` (default $"+EnvBranch+", else "+defaultBranch+")")
 	cmd.Flags().BoolVar(&g.anyBranch, "any-branch", false, "apply from a commit that is not on --branch (a feature branch)")
 }
 
