@@ -78,16 +78,9 @@ func (p *Provider) StartRefresh(ctx context.Context, scope provider.Scope, group
 	if err != nil {
 		return nil, c.err(err)
 	}
-	r, err := p.Refresh(ctx, scope, group, aws.ToString(out.InstanceRefreshId))
-	if err != nil {
-		return nil, err
-	}
-	if r == nil {
-		// Not listed yet: it was just started.
-		r = &provider.Refresh{ID: aws.ToString(out.InstanceRefreshId), Status: provider.RefreshPending}
-	}
-	r.Started = true
-	return r, nil
+	// Just started: Pending, as DescribeInstanceRefreshes would say; the
+	// gate reads its progress.
+	return &provider.Refresh{ID: aws.ToString(out.InstanceRefreshId), Status: provider.RefreshPending, Started: true}, nil
 }
 
 // Refresh reads the group's instance refresh id, or its newest (AWS lists

@@ -56,7 +56,8 @@ var emulatorDisagreements = map[string]string{
 	catalog.TargetGroup + " HealthCheckTimeoutSeconds": "moto defaults HealthCheckTimeoutSeconds to 5, the API reference to 6 for HTTP",
 	// The group's launch template version reads as (known after apply) only
 	// because of the launch template difference above.
-	catalog.AutoScalingGroup + " LaunchTemplate.Version": "follows the launch template's emulator difference",
+	catalog.AutoScalingGroup + " LaunchTemplate.Version":                                                  "follows the launch template's emulator difference",
+	catalog.AutoScalingGroup + " MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.Version": "follows the launch template's emulator difference",
 }
 
 // EmulatorDisagrees says why a difference at path of a resource of typ

@@ -1,0 +1,125 @@
+package aws
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/gantry-gitops/gantry/catalog"
+	"github.com/gantry-gitops/gantry/graph"
+	"github.com/gantry-gitops/gantry/provider"
+	"github.com/gantry-gitops/gantry/provider/aws/internal/awstest"
+)
+
+const (
+	amiX86   = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+	amiArm64 = "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+)
+
+// The public ECS-optimised AMI parameters resolve with GetParameters; a
+// name AWS does not publish fails, NotFound, naming it.
+func TestEmulatorResolveAMIParameters(t *testing.T) {
+	p, scope := emulatorProvider(t, "resolve")
+	ctx := context.Background()
+	vals, err := p.Resolve(ctx, scope, []string{amiX86, amiArm64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{amiX86, amiArm64} {
+		if !strings.HasPrefix(vals[n], "ami-") {
+			t.Errorf("%s = %q, want an AMI id", n, vals[n])
+		}
+	}
+	_, err = p.Resolve(ctx, scope, []string{amiArm64, "/aws/service/ecs/nothing/here"})
+	if !provider.IsNotFound(err) || !strings.Contains(err.Error(), "ssm:GetParameters") || !strings.Contains(err.Error(), "/aws/service/ecs/nothing/here") {
+		t.Errorf("unknown parameter: %v", err)
+	}
+}
+
+// A Graviton group of three types, one on-demand instance and the rest
+// Spot (MixedInstancesPolicy, CapacityRebalance), reads back with no
+// difference; an instance refresh starts once, a second start while it
+// runs returns it, and it is followed to its end.
+func TestEmulatorMixedFleetAndInstanceRefresh(t *testing.T) {
+	p, scope := emulatorProvider(t, "fleet")
+	ctx := context.Background()
+	net := awstest.MakeNetwork(t)
+	vals, err := p.Resolve(ctx, scope, []string{amiArm64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &graph.Graph{Project: scope.Project, Environment: scope.Environment, Account: scope.Account, Region: scope.Region}
+	tags := func(addr string) map[string]string {
+		return map[string]string{graph.TagProject: scope.Project, graph.TagEnvironment: scope.Environment, graph.TagAddress: addr}
+	}
+	g.Resources = append(g.Resources, &graph.Resource{Address: "cluster/arm/launch-template", Type: catalog.LaunchTemplate,
+		Tags: tags("cluster/arm/launch-template"), Properties: map[string]any{
+			"LaunchTemplateName": "fleet-staging-arm",
+			"LaunchTemplateData": map[string]any{"ImageId": vals[amiArm64], "InstanceType": "c7g.large"},
+		}}, &graph.Resource{Address: "cluster/arm/auto-scaling-group", Type: catalog.AutoScalingGroup,
+		Tags: tags("cluster/arm/auto-scaling-group"), DependsOn: []string{"cluster/arm/launch-template"},
+		Refresh: &graph.InstanceRefresh{MinHealthyPercentage: 90, SkipMatching: true},
+		Properties: map[string]any{
+			"AutoScalingGroupName": "fleet-staging-arm",
+			"MinSize":              "0",
+			"MaxSize":              "3",
+			"VPCZoneIdentifier":    []any{net.Private(0), net.Private(1)},
+			"CapacityRebalance":    true,
+			"MixedInstancesPolicy": map[string]any{
+				"LaunchTemplate": map[string]any{
+					"LaunchTemplateSpecification": map[string]any{
+						"LaunchTemplateId": graph.Ref{Address: "cluster/arm/launch-template", Attribute: "LaunchTemplateId"},
+						"Version":          graph.Ref{Address: "cluster/arm/launch-template", Attribute: "LatestVersionNumber"},
+					},
+					"Overrides": []any{
+						map[string]any{"InstanceType": "c7g.large"},
+						map[string]any{"InstanceType": "m7g.large"},
+						map[string]any{"InstanceType": "r7g.large"},
+					},
+				},
+				"InstancesDistribution": map[string]any{
+					"OnDemandBaseCapacity":                1,
+					"OnDemandPercentageAboveBaseCapacity": 0,
+					"SpotAllocationStrategy":              "price-capacity-optimized",
+				},
+			},
+		}})
+	g.Sort()
+	a, sub := createAll(t, p, scope, g)
+	defer deleteAll(t, p, scope, sub, a)
+	live, err := p.ListOwned(ctx, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	awstest.AssertNoChanges(t, sub, live, scope, nil)
+	group := a.Live["cluster/arm/auto-scaling-group"]
+	if group == nil {
+		t.Fatal("the group was not created")
+	}
+	if f := group.Fleet; f == nil || f.Instances != 0 || f.Outdated != 0 {
+		t.Errorf("fleet of an empty group: %+v", f)
+	}
+
+	if r, err := p.Refresh(ctx, scope, group, ""); err != nil || r != nil {
+		t.Fatalf("a group without refreshes: %+v, %v", r, err)
+	}
+	prefs := provider.RefreshPreferences{MinHealthyPercentage: 90, SkipMatching: true, InstanceWarmup: 300}
+	first, err := p.StartRefresh(ctx, scope, group, prefs)
+	if err != nil || !first.Started || first.ID == "" || first.Status != provider.RefreshPending {
+		t.Fatalf("StartRefresh: %+v, %v", first, err)
+	}
+	// The emulator reports InProgress at the first describe (here, the
+	// one StartRefresh makes on InstanceRefreshInProgress), Successful at
+	// the next.
+	again, err := p.StartRefresh(ctx, scope, group, prefs)
+	if err != nil || again.Started || again.ID != first.ID || again.Status != provider.RefreshInProgress {
+		t.Fatalf("a second StartRefresh while one runs: %+v, %v", again, err)
+	}
+	done, err := p.Refresh(ctx, scope, group, first.ID)
+	if err != nil || done.ID != first.ID || !done.Succeeded() || done.Active() {
+		t.Fatalf("Refresh: %+v, %v", done, err)
+	}
+	if _, err := p.Refresh(ctx, scope, group, "00000000-0000-0000-0000-000000000000"); err == nil {
+		t.Error("an unknown refresh id is not an error")
+	}
+}
