@@ -12,7 +12,8 @@ import (
 // labelAgainstBase labels each change of plan with its origin (plan
 // --base): it loads dir's configuration at rev, compiles the plan's
 // environment there and plans it against the live state plan saw, with
-// the same pinned listener rule priorities; a change that plan also has
+// the same pinned listener rule priorities and SSM parameter values (the
+// base judged against the same world); a change that plan also has
 // (planner.LabelOrigins) was already pending on the base. An
 // environment the base does not have makes every change the change
 // set's. A base that does not load or is invalid is an error naming it.
