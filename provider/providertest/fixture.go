@@ -32,7 +32,7 @@ environments: {{.Env}}: {
 
 clusters: main: {}
 clusters: batch: capacity: ec2: {
-	instanceType:      "t3.medium"
+	instanceType:      "{{.Type}}"
 	minInstances:      0
 	maxInstances:      2
 	targetUtilization: 90
@@ -76,6 +76,16 @@ type config struct {
 	Account, Region string
 	Network         Network
 	Tags            map[string]string
+	// InstanceType is the EC2 cluster's instance type ("" for t3.medium).
+	InstanceType string
+}
+
+// Type is the EC2 cluster's instance type.
+func (c *config) Type() string {
+	if c.InstanceType == "" {
+		return "t3.medium"
+	}
+	return c.InstanceType
 }
 
 // Repo is the test's ECR repository.

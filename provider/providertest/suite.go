@@ -27,6 +27,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Drift", func(t *testing.T) { testDrift(t, h) })
 	t.Run("Destroy", func(t *testing.T) { testDestroy(t, h) })
 	t.Run("Lock", func(t *testing.T) { testLock(t, h) })
+	t.Run("InstanceRefresh", func(t *testing.T) { testInstanceRefresh(t, h) })
 }
 
 // world is one test's configuration, provider and account slice.
@@ -314,4 +315,55 @@ func testLock(t *testing.T, h Harness) {
 		t.Fatalf("Lock after release: %v", err)
 	}
 	_ = release3()
+}
+
+// testInstanceRefresh: another instance type is a new launch template
+// version, and the group's update is followed by an instance refresh,
+// which apply starts and gates on until it succeeded; the next plan is
+// empty.
+func testInstanceRefresh(t *testing.T, h Harness) {
+	w := newWorld(t, h, "refresh")
+	w.converge()
+	w.cfg.InstanceType = "t3.large"
+	w.cfg.write(t, w.dir)
+	plan := w.plan()
+	const group = "cluster/batch/auto-scaling-group"
+	if c := plan.Change("cluster/batch/launch-template"); c == nil || c.Action != planner.Update {
+		t.Fatalf("the launch template's change: %+v", c)
+	}
+	// Checked whatever the harness tolerates: an emulator's read-back
+	// differences of the group do not make the version change less real.
+	if c := plan.Change(group); c == nil || !c.Refreshes() {
+		t.Fatalf("the group's change is not refreshed: %+v", c)
+	}
+	for _, c := range w.changes(plan) {
+		if c != "update "+group && c != "update cluster/batch/launch-template" {
+			t.Errorf("unexpected change %s", c)
+		}
+	}
+	res := w.apply(plan, applier.Options{})
+	if res.Err() != nil {
+		t.Fatalf("apply: %v\n%s", res.Err(), failures(res))
+	}
+	gated := false
+	for _, o := range res.Done {
+		gated = gated || (o.Op == applier.OpGate && o.Change.Address == group && o.Health != nil && o.Health.Refresh != nil)
+	}
+	if !gated {
+		t.Errorf("no refresh gate of %s among %d outcomes", group, len(res.Done))
+	}
+	live, err := planner.Read(context.Background(), w.p, w.scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range live {
+		if o.Address != group {
+			continue
+		}
+		r, err := w.p.Refresh(context.Background(), w.scope, o, "")
+		if err != nil || r == nil || !r.Succeeded() {
+			t.Errorf("the group's newest refresh: %+v, %v", r, err)
+		}
+	}
+	w.wantChanges(w.plan())
 }
