@@ -44,6 +44,9 @@ type refresh struct {
 	Template string `json:"launchTemplateId"`
 	Version  int    `json:"version"`
 	ImageID  string `json:"imageId"`
+	// Types are the instance types the desired configuration launches
+	// (the mix's overrides, else the template's), in turn.
+	Types []string `json:"types,omitempty"`
 	// Replace lists the instances to replace, in order; Batch how many at
 	// a time; BatchTime how long a batch takes.
 	Replace   []string `json:"replace"`
@@ -142,8 +145,12 @@ func (c *txc) fleetAt(r *record, now time.Time) ([]instance, []refreshView) {
 			if !replaced[in.ID] {
 				continue
 			}
+			typ := in.InstanceType
+			if len(f.Types) > 0 {
+				typ = f.Types[i%len(f.Types)]
+			}
 			fleet[i] = instance{ID: successor(f.ID, in.ID), Template: f.Template, Version: f.Version, ImageID: f.ImageID,
-				InstanceType: in.InstanceType, Lifecycle: in.Lifecycle, Launched: f.Created}
+				InstanceType: typ, Lifecycle: in.Lifecycle, Launched: f.Created}
 		}
 		views = append(views, v)
 	}
@@ -342,6 +349,7 @@ func (s *Sandbox) StartRefresh(ctx context.Context, scope provider.Scope, group 
 		f := &refresh{Created: c.now, Prefs: prefs, Template: t.ID, Version: version, ImageID: str(data, "ImageId"),
 			BatchTime: c.knobs.DeploymentDuration}
 		f.NoImage = !c.imageExists(f.ImageID)
+		f.Types = instanceTypes(old.Props, data)
 		b, err := c.newIDs("instance-refresh", old.Key)
 		if err != nil {
 			return err
