@@ -106,7 +106,9 @@ func (r *run) runRefresh(ctx, startCtx context.Context, it *item, obs *provider.
 			return fmt.Errorf("%s: starting the instance refresh: %w", it.change.Address, err)
 		}
 		end, err := r.awaitRefresh(ctx, it, obs, ref.ID, f, last, begin)
-		if err != nil && (ref.Started || n >= startRefreshAttempts) {
+		var theirs *RefreshError
+		if err != nil && (ref.Started || !errors.As(err, &theirs)) {
+			// Ours failed, or the wait itself did (interrupted, unreadable).
 			return err
 		}
 		if ref.Started {
