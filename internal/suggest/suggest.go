@@ -1,5 +1,3 @@
-// Package suggest finds the likely intended word for a misspelt one: a
-// field, a region, an environment, a flag value.
 package suggest
 
 import "strings"
