@@ -163,6 +163,11 @@ func compareChange(rec, fresh *planner.Change) []string {
 		switch k {
 		case "action", "stage", "type", "diffs":
 			continue
+		case "origin":
+			// A label against the base's plan (plan --base): it changes
+			// nothing that is sent, and the base is not here to recompute
+			// it from.
+			continue
 		case "cause", "impact", "reason":
 			if actionDiffers {
 				continue // they follow from the action
