@@ -17,8 +17,33 @@ import (
 const ImpactRefresh Impact = "instances replaced by an instance refresh, rolling"
 
 // Refreshes reports whether apply follows the change with an instance
-// refresh of the group, and health-gates it.
-func (c *Change) Refreshes() bool { return c.Action == Update && c.Impact == ImpactRefresh }
+// refresh of the group, and health-gates it: an update with that impact
+// of a type whose instances follow a template (catalog.Type.Refresh), not
+// of the template itself.
+func (c *Change) Refreshes() bool {
+	if c.Action != Update || c.Impact != ImpactRefresh {
+		return false
+	}
+	t, ok := catalog.Lookup(c.Type)
+	return ok && t.Refresh != nil
+}
+
+// markRefreshedTemplates gives the in-place updates of what a refreshed
+// group launches from (its launch template: a new AMI) the group's
+// impact: that is what the template's change does to running instances,
+// and where a reviewer reads the new image.
+func (d *planBuilder) markRefreshedTemplates(changes []*Change) {
+	for _, c := range changes {
+		if !c.Refreshes() {
+			continue
+		}
+		for _, ref := range graph.Refs(d.desired[c.Address].Properties) {
+			if u := d.changes[ref.Address]; u != nil && u.Action == Update && u.Impact == ImpactInPlace {
+				u.Impact = ImpactRefresh
+			}
+		}
+	}
+}
 
 // Parameters lists the SSM parameters g's resources name at their types'
 // Resolves paths (a launch template's "resolve:ssm:" image), sorted, once

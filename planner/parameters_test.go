@@ -75,6 +75,10 @@ func TestPlanResolvesTheAMIParameter(t *testing.T) {
 		lt.Diffs[0].Before != "ami-0a9d0bd3f4a1e6b52" || lt.Diffs[0].After != "ami-008b705c661d4f3c3" {
 		t.Errorf("launch template: %+v", lt)
 	}
+	// The template shows what its change does; the group is refreshed.
+	if lt.Impact != ImpactRefresh || lt.Refreshes() {
+		t.Errorf("launch template impact %q, refreshes %v", lt.Impact, lt.Refreshes())
+	}
 	asg := changeOf(t, p, "cluster/c/auto-scaling-group")
 	if asg.Impact != ImpactRefresh || !asg.Refreshes() || asg.Diffs[0].Path != "LaunchTemplate.Version" || asg.Diffs[0].After != KnownAfterApply {
 		t.Errorf("group: %+v", asg)
@@ -93,8 +97,12 @@ func TestPlanResolvesTheAMIParameter(t *testing.T) {
 	}
 
 	g2, live2 := fleet(false, "ami-0a9d0bd3f4a1e6b52")
-	if c := changeOf(t, diffWith(t, g2, live2, moved), "cluster/c/auto-scaling-group"); c.Impact != ImpactInPlace || c.Refreshes() {
+	p2 := diffWith(t, g2, live2, moved)
+	if c := changeOf(t, p2, "cluster/c/auto-scaling-group"); c.Impact != ImpactInPlace || c.Refreshes() {
 		t.Errorf("a group without Refresh: %+v", c)
+	}
+	if c := changeOf(t, p2, "cluster/c/launch-template"); c.Impact != ImpactInPlace {
+		t.Errorf("the template of a group without Refresh: %+v", c)
 	}
 }
 

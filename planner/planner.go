@@ -228,6 +228,7 @@ func Diff(desired *graph.Graph, live []*provider.Observed, scope provider.Scope,
 		}
 		p.Changes = append(p.Changes, c)
 	}
+	d.markRefreshedTemplates(p.Changes)
 	p.Changes = append(p.Changes, d.supersededRevisions(p.Changes)...)
 	d.handovers(p.Changes)
 	d.deferFallbacks(p.Changes)
