@@ -7,6 +7,8 @@ import (
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/token"
+
+	"github.com/gantry-gitops/gantry/internal/cuelabel"
 )
 
 // declIndex records where the user wrote each field with a static path
@@ -188,32 +190,10 @@ func (ix *declIndex) walkExpr(p []string, e ast.Expr) bool {
 	return ix.hasRefs(e)
 }
 
-// staticLabel returns the name of a regular field label: identifiers and
-// string literals, not definitions, hidden fields, patterns or dynamic
-// labels.
-func staticLabel(l ast.Label) (string, bool) {
-	switch x := l.(type) {
-	case *ast.Ident:
-		if strings.HasPrefix(x.Name, "#") || strings.HasPrefix(x.Name, "_") {
-			return "", false
-		}
-		return x.Name, true
-	case *ast.BasicLit:
-		if x.Kind != token.STRING {
-			return "", false
-		}
-		s, err := strconv.Unquote(x.Value)
-		if err != nil {
-			return "", false
-		}
-		return s, true
-	case *ast.Alias:
-		if e, ok := x.Expr.(ast.Label); ok {
-			return staticLabel(e)
-		}
-	}
-	return "", false
-}
+// staticLabel is the name of a regular field's label, read as gantry image
+// set reads it (internal/cuelabel), so that a diagnostic and an edit agree
+// on which field a label names.
+var staticLabel = cuelabel.Static
 
 // first returns the first position recorded for path p.
 func (ix *declIndex) first(p []string) (token.Pos, bool) {

@@ -9,6 +9,8 @@ import (
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
+
+	"github.com/gantry-gitops/gantry/internal/cuelabel"
 )
 
 // File is one source file of the configuration.
@@ -93,7 +95,7 @@ func walkDecl(f *File, top, d ast.Decl, prefix, pattern []string, out *[]hit) {
 			}
 		}
 	case *ast.Field:
-		name, ok := staticLabel(x.Label)
+		name, ok := cuelabel.Static(x.Label)
 		if !ok || !matches(pattern[len(prefix)], name) {
 			return
 		}
@@ -126,33 +128,6 @@ func structsOf(e ast.Expr) []*ast.StructLit {
 		}
 	}
 	return nil
-}
-
-// staticLabel returns the name of a regular field's label: an identifier
-// or a string literal; not a definition, a hidden field, a pattern or a
-// dynamic label.
-func staticLabel(l ast.Label) (string, bool) {
-	switch x := l.(type) {
-	case *ast.Ident:
-		if strings.HasPrefix(x.Name, "#") || strings.HasPrefix(x.Name, "_") {
-			return "", false
-		}
-		return x.Name, true
-	case *ast.BasicLit:
-		if x.Kind != token.STRING {
-			return "", false
-		}
-		s, err := strconv.Unquote(x.Value)
-		if err != nil {
-			return "", false
-		}
-		return s, true
-	case *ast.Alias:
-		if e, ok := x.Expr.(ast.Label); ok {
-			return staticLabel(e)
-		}
-	}
-	return "", false
 }
 
 // label writes a name as a CUE label: an identifier when it is one, else
