@@ -3,33 +3,14 @@ package main
 import (
 	"fmt"
 	"strconv"
-	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/gantry-gitops/gantry/internal/ghcomment/ghfake"
 )
 
-// TestGitHubScripts runs the scripts in testdata/github: the commands that
-// talk to GitHub's API, against ghfake started by the ghserver command.
-// Run with -update to rewrite their cmp files, then review the diff.
-func TestGitHubScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
-		Dir:           "testdata/github",
-		UpdateScripts: *update,
-		Setup: func(e *testscript.Env) error {
-			e.Setenv("NO_COLOR", "1")
-			e.Setenv("GITHUB_ACTIONS", "")
-			for _, k := range []string{"GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_SERVER_URL", "GITHUB_RUN_ID"} {
-				e.Setenv(k, "")
-			}
-			e.Values[ghServerKey{}] = new(*ghfake.Server)
-			return nil
-		},
-		Cmds: map[string]func(*testscript.TestScript, bool, []string){"ghserver": cmdGHServer},
-	})
-}
-
+// ghServerKey holds, in a script's values, the fake GitHub API ghserver
+// started (nil before ghserver start).
 type ghServerKey struct{}
 
 // cmdGHServer drives the fake GitHub API of a script:

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5"
@@ -15,7 +16,8 @@ import (
 )
 
 // cmdGitGo is the testscript command git-go: real git repositories built
-// with go-git (never the git binary), in the script's current directory.
+// and read with go-git (never the git binary), in the script's current
+// directory or, with -C DIR first, in DIR.
 //
 //	git-go init                 a repository, default branch main, no commit
 //	git-go commit MSG           stage everything (deletions too) and commit
@@ -27,17 +29,26 @@ import (
 //	                            changes since the merge base applied; a file
 //	                            both sides changed differently fails)
 //	git-go rev VAR REV          set $VAR to the full hash REV names
+//	git-go config NAME EMAIL    the repository's user.name and user.email
+//	git-go add FILE             stage FILE alone (a path in the repository)
+//	git-go head                 print HEAD's message, author, parents, and per
+//	                            file the lines it adds and deletes
+//	[!] git-go clean            fail unless (with !: when) the work tree and
+//	                            index match HEAD
 //
 // Commits get a fixed author and a clock that moves a minute per commit,
 // so hashes are the same on every run.
 func cmdGitGo(ts *testscript.TestScript, neg bool, args []string) {
-	if neg {
-		ts.Fatalf("unsupported: ! git-go")
+	dir := ts.MkAbs(".")
+	if len(args) >= 2 && args[0] == "-C" {
+		dir, args = ts.MkAbs(args[1]), args[2:]
 	}
 	if len(args) == 0 {
-		ts.Fatalf("usage: git-go init|commit|branch|checkout|merge|rev ...")
+		ts.Fatalf("usage: git-go [-C DIR] init|commit|branch|checkout|merge|rev|config|add|head|clean ...")
 	}
-	dir := ts.MkAbs(".")
+	if neg && args[0] != "clean" {
+		ts.Fatalf("unsupported: ! git-go %s (only clean can be negated)", args[0])
+	}
 	if args[0] == "init" {
 		_, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{InitOptions: git.InitOptions{DefaultBranch: plumbing.Main}})
 		ts.Check(err)
@@ -68,8 +79,52 @@ func cmdGitGo(ts *testscript.TestScript, neg bool, args []string) {
 		h, err := repo.ResolveRevision(plumbing.Revision(rest[1]))
 		ts.Check(err)
 		ts.Setenv(rest[0], h.String())
+	case sub == "config" && len(rest) == 2:
+		cfg, err := repo.Config()
+		ts.Check(err)
+		cfg.User.Name, cfg.User.Email = rest[0], rest[1]
+		ts.Check(repo.SetConfig(cfg))
+	case sub == "add" && len(rest) == 1:
+		_, err := wt.Add(filepath.ToSlash(rest[0]))
+		ts.Check(err)
+	case sub == "head" && len(rest) == 0:
+		gitGoHead(ts, repo)
+	case sub == "clean" && len(rest) == 0:
+		gitGoClean(ts, wt, neg)
 	default:
-		ts.Fatalf("usage: git-go init|commit MSG|branch NAME|checkout [-b] NAME|merge NAME [MSG]|rev VAR REV")
+		ts.Fatalf("usage: git-go [-C DIR] init|commit MSG|branch NAME|checkout [-b] NAME|merge NAME [MSG]|rev VAR REV|config NAME EMAIL|add FILE|head|clean")
+	}
+}
+
+// gitGoHead prints what HEAD's commit is: its message, author, number of
+// parents, and per file the lines added and deleted against its parent.
+func gitGoHead(ts *testscript.TestScript, repo *git.Repository) {
+	head, err := repo.Head()
+	ts.Check(err)
+	c, err := repo.CommitObject(head.Hash())
+	ts.Check(err)
+	var b strings.Builder
+	fmt.Fprintf(&b, "message: %s\n", strings.TrimSuffix(c.Message, "\n"))
+	fmt.Fprintf(&b, "author: %s <%s>\n", c.Author.Name, c.Author.Email)
+	fmt.Fprintf(&b, "parents: %d\n", c.NumParents())
+	stats, err := c.Stats()
+	ts.Check(err)
+	for _, s := range stats {
+		fmt.Fprintf(&b, "%s +%d -%d\n", s.Name, s.Addition, s.Deletion)
+	}
+	_, err = fmt.Fprint(ts.Stdout(), b.String())
+	ts.Check(err)
+}
+
+// gitGoClean fails unless the work tree is clean (neg: unless it is not).
+func gitGoClean(ts *testscript.TestScript, wt *git.Worktree, neg bool) {
+	st, err := wt.Status()
+	ts.Check(err)
+	switch {
+	case st.IsClean() && neg:
+		ts.Fatalf("the work tree is clean")
+	case !st.IsClean() && !neg:
+		ts.Fatalf("the work tree is not clean:\n%s", st)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/gantry-gitops/gantry/internal/ghcomment/ghfake"
 )
 
 func TestMain(m *testing.M) {
@@ -19,6 +21,10 @@ var update = flag.Bool("update", false, "rewrite the cmp files of the scripts in
 // TestScripts runs the CLI golden tests in testdata/script. Run with
 // -update (go test ./cmd/gantry -update) to rewrite the files that cmp
 // compares with, inside the scripts, then review the diff.
+//
+// Besides gantry, scripts have two commands of their own: git-go builds
+// and reads git repositories with go-git (gitcmd_test.go), and ghserver
+// runs a fake GitHub API that records the requests (ghserver_test.go).
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
@@ -31,9 +37,18 @@ func TestScripts(t *testing.T) {
 			// reaches for AWS without credentials must fail at once, with
 			// no traffic off this machine.
 			e.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+			// Never GitHub itself: a token or repository of the machine
+			// running the tests must not reach a script (ghserver sets
+			// GITHUB_API_URL to the fake when a script starts one).
+			for _, k := range []string{"GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_SERVER_URL", "GITHUB_RUN_ID"} {
+				e.Setenv(k, "")
+			}
+			e.Values[ghServerKey{}] = new(*ghfake.Server)
 			return nil
 		},
-		// git-go builds git repositories with go-git (gitcmd_test.go).
-		Cmds: map[string]func(*testscript.TestScript, bool, []string){"git-go": cmdGitGo},
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){
+			"git-go":   cmdGitGo,
+			"ghserver": cmdGHServer,
+		},
 	})
 }
