@@ -41,14 +41,19 @@ resources (service/NAME and service/NAME/...) differ; an environment is
 only at --head is "added", one only at --base is "removed".
 
 JSON (stable; docs/git.md):
-  {"base": {"rev": "origin/main", "commit": "<sha>"},
-   "head": {"rev": "", "commit": ""},
+  {"base": {"rev": "origin/main", "commit": "<sha>", "workTree": false},
+   "head": {"rev": "", "commit": "", "workTree": true},
    "all": false,
    "environments": [{"name": "prod", "services": ["api"], "shared": false}]}
-"all" is true when every environment of either revision is touched with
-every one of its services; "environments" lists only touched ones, sorted
-by name ([] when nothing is touched); added and removed environments carry
-"added": true or "removed": true. "head" is empty for the work tree.
+"head" is the work tree ("workTree": true, no rev or commit) unless --head
+names a revision. "environments" lists only touched ones, sorted by name
+([] when nothing is touched): plan each one that is not "removed"; added
+and removed environments carry "added": true or "removed": true. "all" is
+true when every environment of either revision is touched, each in all its
+services or in shared resources: the touched environments are the whole
+project. It says nothing of the cause: one shared default, or separate
+edits that between them reach everything (in a project of one environment
+and one service, any change of that service).
 
 Exit codes: 0 success (touched or not); 1 an invalid configuration at
 --head or --base (its diagnostics are printed); 2 usage (no --base, no
@@ -75,11 +80,13 @@ type changeSet struct {
 	Environments []touchedEnv `json:"environments"`
 }
 
-// revision names one side: as given, and the commit it resolved to (both
-// empty for the work tree).
+// revision names one side: as given, and the commit it resolved to; the
+// work tree has neither, and says so, so that CI never reads an empty
+// commit as a missing value.
 type revision struct {
-	Rev    string `json:"rev"`
-	Commit string `json:"commit"`
+	Rev      string `json:"rev"`
+	Commit   string `json:"commit"`
+	WorkTree bool   `json:"workTree"`
 }
 
 // touchedEnv is one environment the change set touches.
@@ -114,6 +121,7 @@ func runChanged(cmd *cobra.Command, dir string, f *changedFlags) error {
 		return failed(err)
 	}
 	cs.Base = revision{Rev: f.base, Commit: base.commit.Hash}
+	cs.Head = revision{WorkTree: true}
 	if head.commit != nil {
 		cs.Head = revision{Rev: f.head, Commit: head.commit.Hash}
 	}
@@ -310,8 +318,18 @@ func writeChangedText(w io.Writer, cs *changeSet, base, head *source) {
 		fmt.Fprintf(w, "  %s: %s\n", e.Name, strings.Join(what, "; "))
 	}
 	if cs.All {
-		fmt.Fprintln(w, "Every environment and service is touched.")
+		fmt.Fprintln(w, allTouched(len(cs.Environments)))
 	}
+}
+
+// allTouched says what "all" means: the environments listed are every one
+// the project has. A project of one environment is said as such, not as
+// "everything", which would read as a change to shared configuration.
+func allTouched(envs int) string {
+	if envs == 1 {
+		return "That is the project's only environment, touched in all its services."
+	}
+	return fmt.Sprintf("That is all %d environments, each touched in all its services or in shared resources.", envs)
 }
 
 func headName(head *source) string {
