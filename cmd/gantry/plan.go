@@ -93,15 +93,7 @@ func runPlan(cmd *cobra.Command, dir string, f *planFlags) error {
 	if err != nil {
 		return err
 	}
-	ws, err := f.target.workspace(cmd, dir)
-	if err != nil {
-		return err
-	}
-	now, err := planTime()
-	if err != nil {
-		return failed(err)
-	}
-	plan, err := ws.plan(cmd.Context(), now)
+	_, plan, err := f.target.planNow(cmd, dir)
 	if err != nil {
 		return err
 	}

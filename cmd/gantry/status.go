@@ -84,15 +84,7 @@ func runStatus(cmd *cobra.Command, dir string, f *statusFlags) error {
 	if err := checkChoice("format", f.format, "text", "json"); err != nil {
 		return err
 	}
-	ws, err := f.target.workspace(cmd, dir)
-	if err != nil {
-		return err
-	}
-	now, err := planTime()
-	if err != nil {
-		return failed(err)
-	}
-	plan, err := ws.plan(cmd.Context(), now)
+	ws, plan, err := f.target.planNow(cmd, dir)
 	if err != nil {
 		return err
 	}

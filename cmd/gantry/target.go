@@ -208,6 +208,25 @@ func (w *workspace) plan(ctx context.Context, now func() time.Time) (*planner.Pl
 	return plan, nil
 }
 
+// planNow opens the workspace of dir and plans it, on the clock plans
+// record (planTime: SOURCE_DATE_EPOCH when set): what plan and status
+// both start from.
+func (t *targetFlags) planNow(cmd *cobra.Command, dir string) (*workspace, *planner.Plan, error) {
+	ws, err := t.workspace(cmd, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	now, err := planTime()
+	if err != nil {
+		return nil, nil, failed(err)
+	}
+	plan, err := ws.plan(cmd.Context(), now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ws, plan, nil
+}
+
 // dirArg is the configuration directory a command was given, "." if none.
 func dirArg(args []string) string {
 	if len(args) == 1 {
