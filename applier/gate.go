@@ -162,16 +162,7 @@ func (r *run) gate(ctx context.Context, it *item, obs *provider.Observed, want s
 	}
 	var last *provider.Health
 	for {
-		var h *provider.Health
-		n, err := r.attempt(ctx, it, false, func(c context.Context) error {
-			var e error
-			h, e = r.p.Health(c, r.scope, obs)
-			return e
-		})
-		f.out.Attempts += n
-		if err == nil && h == nil {
-			err = errors.New("provider returned no health")
-		}
+		h, err := r.readHealth(ctx, it, obs, &f)
 		if err != nil {
 			if ctx.Err() != nil {
 				return r.gateEnded(ctx, f, start, last)
@@ -202,6 +193,31 @@ func (r *run) gate(ctx context.Context, it *item, obs *provider.Observed, want s
 		}
 		interval = min(interval*3/2, r.opts.PollMax)
 	}
+}
+
+// attemptRead makes one provider call of a gate with the apply's retries
+// (attempt), counting its attempts in the gate's outcome.
+func attemptRead[T any](r *run, ctx context.Context, it *item, f *finished, call func(context.Context) (*T, error)) (*T, error) {
+	var v *T
+	n, err := r.attempt(ctx, it, false, func(c context.Context) error {
+		var e error
+		v, e = call(c)
+		return e
+	})
+	f.out.Attempts += n
+	return v, err
+}
+
+// readHealth reads a gated resource's health with the apply's retries; a
+// provider that returns no health and no error is an error.
+func (r *run) readHealth(ctx context.Context, it *item, obs *provider.Observed, f *finished) (*provider.Health, error) {
+	h, err := attemptRead(r, ctx, it, f, func(c context.Context) (*provider.Health, error) {
+		return r.p.Health(c, r.scope, obs)
+	})
+	if err == nil && h == nil {
+		err = errors.New("provider returned no health")
+	}
+	return h, err
 }
 
 // gateEnded is a gate whose context ended: the stage timed out (a

@@ -92,13 +92,9 @@ func (r *run) refreshGate(ctx, startCtx context.Context, it *item, obs *provider
 func (r *run) runRefresh(ctx, startCtx context.Context, it *item, obs *provider.Observed, f *finished, last **provider.Health, begin time.Time) error {
 	prefs := r.refreshPreferences(it)
 	for n := 1; ; n++ {
-		var ref *provider.Refresh
-		attempts, err := r.attempt(startCtx, it, false, func(c context.Context) error {
-			var e error
-			ref, e = r.p.StartRefresh(c, r.scope, obs, prefs)
-			return e
+		ref, err := attemptRead(r, startCtx, it, f, func(c context.Context) (*provider.Refresh, error) {
+			return r.p.StartRefresh(c, r.scope, obs, prefs)
 		})
-		f.out.Attempts += attempts
 		if err == nil && ref == nil {
 			err = errors.New("provider returned no instance refresh")
 		}
@@ -131,14 +127,20 @@ func outdated(it *item, obs *provider.Observed) bool {
 }
 
 // refreshPreferences are the preferences of the group's refresh: the
-// graph's (MinHealthyPercentage, SkipMatching) and the type's warmup.
+// graph's (MinHealthyPercentage, SkipMatching, from the configuration)
+// and the type's (catalog.Refresh: warmup, and what becomes of instances
+// protected from scale-in or in Standby).
 func (r *run) refreshPreferences(it *item) provider.RefreshPreferences {
 	var prefs provider.RefreshPreferences
 	if it.res != nil && it.res.Refresh != nil {
 		prefs.MinHealthyPercentage = it.res.Refresh.MinHealthyPercentage
 		prefs.SkipMatching = it.res.Refresh.SkipMatching
-		if t := entry(it.change.Type); t.Refresh != nil && t.Refresh.Warmup != nil {
-			prefs.InstanceWarmup = t.Refresh.Warmup(it.res.Properties)
+		if t := entry(it.change.Type); t.Refresh != nil {
+			if t.Refresh.Warmup != nil {
+				prefs.InstanceWarmup = t.Refresh.Warmup(it.res.Properties)
+			}
+			prefs.ScaleInProtectedInstances = t.Refresh.ScaleInProtected
+			prefs.StandbyInstances = t.Refresh.Standby
 		}
 	}
 	return prefs
@@ -175,13 +177,9 @@ func (r *run) awaitRefresh(ctx context.Context, it *item, obs *provider.Observed
 // readRefresh reads a refresh of the group (the newest when id is ""),
 // with the apply's retries.
 func (r *run) readRefresh(ctx context.Context, it *item, obs *provider.Observed, id string, f *finished) (*provider.Refresh, error) {
-	var ref *provider.Refresh
-	n, err := r.attempt(ctx, it, false, func(c context.Context) error {
-		var e error
-		ref, e = r.p.Refresh(c, r.scope, obs, id)
-		return e
+	ref, err := attemptRead(r, ctx, it, f, func(c context.Context) (*provider.Refresh, error) {
+		return r.p.Refresh(c, r.scope, obs, id)
 	})
-	f.out.Attempts += n
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -199,16 +197,7 @@ func (r *run) awaitPlaced(ctx context.Context, it *item, obs *provider.Observed,
 	for _, svc := range r.placedOn(obs) {
 		interval := r.opts.PollInterval
 		for {
-			var h *provider.Health
-			n, err := r.attempt(ctx, it, false, func(c context.Context) error {
-				var e error
-				h, e = r.p.Health(c, r.scope, svc)
-				return e
-			})
-			f.out.Attempts += n
-			if err == nil && h == nil {
-				err = errors.New("provider returned no health")
-			}
+			h, err := r.readHealth(ctx, it, svc, f)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()

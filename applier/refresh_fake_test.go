@@ -58,7 +58,8 @@ func TestRefreshUnderWayIsAwaitedThenOursStarts(t *testing.T) {
 	if f.busy.ID == "theirs" || !f.busy.Succeeded() {
 		t.Errorf("our refresh was not started and awaited: %+v", f.busy)
 	}
-	want := provider.RefreshPreferences{MinHealthyPercentage: 75, SkipMatching: true, InstanceWarmup: 300}
+	want := provider.RefreshPreferences{MinHealthyPercentage: 75, SkipMatching: true, InstanceWarmup: 300,
+		ScaleInProtectedInstances: "Refresh", StandbyInstances: "Ignore"}
 	for _, p := range f.prefs {
 		if p != want {
 			t.Errorf("preferences %+v, want %+v", p, want)

@@ -128,7 +128,8 @@ func TestSandboxNewAMIRefreshesInstances(t *testing.T) {
 			t.Errorf("instance %d after the refresh: %+v (before %+v)", i, in, old[i])
 		}
 	}
-	if r := g.InstanceRefreshes; len(r) != 1 || r[0].Preferences != (provider.RefreshPreferences{MinHealthyPercentage: 90, SkipMatching: true, InstanceWarmup: 300}) {
+	if r := g.InstanceRefreshes; len(r) != 1 || r[0].Preferences != (provider.RefreshPreferences{MinHealthyPercentage: 90, SkipMatching: true, InstanceWarmup: 300,
+		ScaleInProtectedInstances: "Refresh", StandbyInstances: "Ignore"}) {
 		t.Errorf("refreshes: %+v", r)
 	}
 	if again := w.plan(); again.HasChanges() {
@@ -149,11 +150,14 @@ func TestSandboxRefreshUnderWayAndFailed(t *testing.T) {
 			group = o
 		}
 	}
-	ref, err := w.sb.StartRefresh(context.Background(), w.scope, group, provider.RefreshPreferences{MinHealthyPercentage: 50})
+	// An earlier apply's refresh: protected instances replaced, as every
+	// gantry refresh does.
+	theirs := provider.RefreshPreferences{MinHealthyPercentage: 50, ScaleInProtectedInstances: provider.ScaleInProtectedRefresh}
+	ref, err := w.sb.StartRefresh(context.Background(), w.scope, group, theirs)
 	if err != nil || !ref.Started || !ref.Active() {
 		t.Fatalf("StartRefresh: %+v, %v", ref, err)
 	}
-	again, err := w.sb.StartRefresh(context.Background(), w.scope, group, provider.RefreshPreferences{MinHealthyPercentage: 50})
+	again, err := w.sb.StartRefresh(context.Background(), w.scope, group, theirs)
 	if err != nil || again.Started || again.ID != ref.ID {
 		t.Fatalf("a second StartRefresh while one is under way: %+v, %v", again, err)
 	}

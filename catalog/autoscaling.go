@@ -27,7 +27,21 @@ func init() {
 		Normalise:  normaliseAutoScalingGroup,
 		// A new launch template version or instance mix reaches running
 		// instances only through an instance refresh.
-		Refresh: &Refresh{Properties: []string{"LaunchTemplate", "MixedInstancesPolicy"}, Warmup: asgWarmup},
+		//
+		// ECS managed termination protection keeps every instance that
+		// runs tasks protected from scale-in (the group's
+		// NewInstancesProtectedFromScaleIn), so with AWS's default
+		// (Wait) a refresh waits an hour for protection that never goes
+		// and fails. Refresh replaces protected instances: their
+		// termination goes through the capacity provider's lifecycle
+		// hook, and managed draining moves their tasks first. Standby
+		// instances were set aside by a person (gantry never puts one
+		// there): Ignore leaves them as they are, where Terminate would
+		// destroy what they are kept for and Wait would fail every
+		// refresh an hour later; they are refreshed once back in
+		// service.
+		Refresh: &Refresh{Properties: []string{"LaunchTemplate", "MixedInstancesPolicy"}, Warmup: asgWarmup,
+			ScaleInProtected: "Refresh", Standby: "Ignore"},
 	})
 	Register(&Type{
 		Name:      ScalableTarget,

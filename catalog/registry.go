@@ -23,6 +23,14 @@ type Refresh struct {
 	// refresh counts it healthy and moves on, from the resource's
 	// properties.
 	Warmup func(props map[string]any) int
+	// ScaleInProtected and Standby are what a refresh does with instances
+	// protected from scale-in and with instances in Standby, as
+	// StartInstanceRefresh's RefreshPreferences takes them
+	// (ScaleInProtectedInstances: Refresh, Ignore or Wait;
+	// StandbyInstances: Terminate, Ignore or Wait). "" leaves AWS's
+	// default, Wait: an hour's wait, then a failed refresh.
+	ScaleInProtected string
+	Standby          string
 }
 
 // Triggered reports whether a change of the property at path (dotted,

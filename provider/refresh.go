@@ -23,7 +23,30 @@ type RefreshPreferences struct {
 	// AWS's default (the group's DefaultInstanceWarmup, else its health
 	// check grace period).
 	InstanceWarmup int `json:"instanceWarmup,omitempty"`
+	// ScaleInProtectedInstances is what the refresh does with instances
+	// protected from scale-in: ScaleInProtectedRefresh replaces them,
+	// "Ignore" leaves them, ScaleInProtectedWait ("" is AWS's default)
+	// waits one hour for their protection to go and then fails the
+	// refresh. The type's catalog entry decides (catalog.Refresh).
+	ScaleInProtectedInstances string `json:"scaleInProtectedInstances,omitempty"`
+	// StandbyInstances is what the refresh does with instances in
+	// Standby: "Terminate", StandbyIgnore, or "Wait" ("" is AWS's
+	// default: waits one hour for them to return to service, then fails).
+	StandbyInstances string `json:"standbyInstances,omitempty"`
 }
+
+// RefreshPreferences' values for instances protected from scale-in and in
+// Standby (EC2 Auto Scaling API Reference: RefreshPreferences,
+// ScaleInProtectedInstances: Refresh | Ignore | Wait; StandbyInstances:
+// Terminate | Ignore | Wait; Wait is the default of both).
+const (
+	ScaleInProtectedRefresh = "Refresh"
+	ScaleInProtectedIgnore  = "Ignore"
+	ScaleInProtectedWait    = "Wait"
+	StandbyTerminate        = "Terminate"
+	StandbyIgnore           = "Ignore"
+	StandbyWait             = "Wait"
+)
 
 // Instance refresh statuses, as DescribeInstanceRefreshes reports them
 // (EC2 Auto Scaling API Reference: InstanceRefresh, Status).

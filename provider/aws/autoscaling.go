@@ -115,6 +115,9 @@ func asgObserved(g asgtypes.AutoScalingGroup) *provider.Observed {
 // $Latest or $Default cannot be compared without reading the template:
 // its instances are not counted as outdated. The newest refresh is not
 // read with the listing (a call per group); the applier asks for it.
+// Instances in Standby are not counted outdated: gantry's refreshes
+// ignore them (catalog: StandbyInstances Ignore) until they are back in
+// service.
 func asgFleet(g asgtypes.AutoScalingGroup) *provider.Fleet {
 	spec := g.LaunchTemplate
 	if spec == nil && g.MixedInstancesPolicy != nil && g.MixedInstancesPolicy.LaunchTemplate != nil {
@@ -125,6 +128,9 @@ func asgFleet(g asgtypes.AutoScalingGroup) *provider.Fleet {
 		return f
 	}
 	for _, in := range g.Instances {
+		if standby(in.LifecycleState) {
+			continue
+		}
 		lt := in.LaunchTemplate
 		if lt == nil || aws.ToString(lt.LaunchTemplateId) != aws.ToString(spec.LaunchTemplateId) ||
 			aws.ToString(lt.Version) != aws.ToString(spec.Version) {
@@ -132,6 +138,12 @@ func asgFleet(g asgtypes.AutoScalingGroup) *provider.Fleet {
 		}
 	}
 	return f
+}
+
+// standby reports whether an instance is in, entering or leaving
+// Standby (EC2 Auto Scaling API Reference: Instance, LifecycleState).
+func standby(s asgtypes.LifecycleState) bool {
+	return s == asgtypes.LifecycleStateStandby || s == asgtypes.LifecycleStateEnteringStandby
 }
 
 func readAutoScalingGroup(ctx context.Context, c *call, name string) (*provider.Observed, error) {

@@ -61,6 +61,14 @@ func (p *Provider) StartRefresh(ctx context.Context, scope provider.Scope, group
 	if prefs.InstanceWarmup > 0 {
 		in.Preferences.InstanceWarmup = aws.Int32(int32(prefs.InstanceWarmup))
 	}
+	// Left out when "": AWS's default (Wait) applies; an empty value is a
+	// ValidationError.
+	if prefs.ScaleInProtectedInstances != "" {
+		in.Preferences.ScaleInProtectedInstances = asgtypes.ScaleInProtectedInstances(prefs.ScaleInProtectedInstances)
+	}
+	if prefs.StandbyInstances != "" {
+		in.Preferences.StandbyInstances = asgtypes.StandbyInstances(prefs.StandbyInstances)
+	}
 	out, err := p.w.asg.StartInstanceRefresh(ctx, in)
 	if isCode(err, "InstanceRefreshInProgress") {
 		r, derr := p.Refresh(ctx, scope, group, "")

@@ -5,6 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/smithy-go/middleware"
+
 	"github.com/gantry-gitops/gantry/catalog"
 	"github.com/gantry-gitops/gantry/graph"
 	"github.com/gantry-gitops/gantry/provider"
@@ -41,7 +46,12 @@ func TestEmulatorResolveAMIParameters(t *testing.T) {
 // difference; an instance refresh starts once, a second start while it
 // runs returns it, and it is followed to its end.
 func TestEmulatorMixedFleetAndInstanceRefresh(t *testing.T) {
-	p, scope := emulatorProvider(t, "fleet")
+	_, scope := emulatorProvider(t, "fleet")
+	sent := &[]*autoscaling.StartInstanceRefreshInput{}
+	p, err := New(context.Background(), scope, Options{HTTPClient: awstest.HTTPClient(), APIOptions: []func(*middleware.Stack) error{recordStarts(sent)}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	net := awstest.MakeNetwork(t)
 	vals, err := p.Resolve(ctx, scope, []string{amiArm64})
@@ -103,7 +113,8 @@ func TestEmulatorMixedFleetAndInstanceRefresh(t *testing.T) {
 	if r, err := p.Refresh(ctx, scope, group, ""); err != nil || r != nil {
 		t.Fatalf("a group without refreshes: %+v, %v", r, err)
 	}
-	prefs := provider.RefreshPreferences{MinHealthyPercentage: 90, SkipMatching: true, InstanceWarmup: 300}
+	prefs := provider.RefreshPreferences{MinHealthyPercentage: 90, SkipMatching: true, InstanceWarmup: 300,
+		ScaleInProtectedInstances: provider.ScaleInProtectedRefresh, StandbyInstances: provider.StandbyIgnore}
 	first, err := p.StartRefresh(ctx, scope, group, prefs)
 	if err != nil || !first.Started || first.ID == "" || first.Status != provider.RefreshPending {
 		t.Fatalf("StartRefresh: %+v, %v", first, err)
@@ -119,7 +130,32 @@ func TestEmulatorMixedFleetAndInstanceRefresh(t *testing.T) {
 	if err != nil || done.ID != first.ID || !done.Succeeded() || done.Active() {
 		t.Fatalf("Refresh: %+v, %v", done, err)
 	}
+	// The request as sent: the emulator's Auto Scaling model predates
+	// ScaleInProtectedInstances and StandbyInstances and drops them from
+	// what DescribeInstanceRefreshes echoes, so the SDK's input is read.
+	if len(*sent) != 2 {
+		t.Fatalf("StartInstanceRefresh calls: %d, want 2", len(*sent))
+	}
+	for _, in := range *sent {
+		if got := in.Preferences; got == nil || got.ScaleInProtectedInstances != asgtypes.ScaleInProtectedInstancesRefresh ||
+			got.StandbyInstances != asgtypes.StandbyInstancesIgnore || aws.ToInt32(got.MinHealthyPercentage) != 90 ||
+			!aws.ToBool(got.SkipMatching) || aws.ToInt32(got.InstanceWarmup) != 300 {
+			t.Errorf("preferences sent: %+v", got)
+		}
+	}
 	if _, err := p.Refresh(ctx, scope, group, "00000000-0000-0000-0000-000000000000"); err == nil {
 		t.Error("an unknown refresh id is not an error")
+	}
+}
+
+// recordStarts records the input of every StartInstanceRefresh call.
+func recordStarts(into *[]*autoscaling.StartInstanceRefreshInput) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("recordStarts", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			if v, ok := in.Parameters.(*autoscaling.StartInstanceRefreshInput); ok {
+				*into = append(*into, v)
+			}
+			return next.HandleInitialize(ctx, in)
+		}), middleware.Before)
 	}
 }

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+
 	"github.com/gantry-gitops/gantry/catalog"
 	"github.com/gantry-gitops/gantry/provider"
 )
@@ -152,5 +155,20 @@ func TestThrottlingThenSuccessThroughListOwnedPage(t *testing.T) {
 	}
 	if f.count["GetResources"] != 2 {
 		t.Errorf("%d calls, want 2", f.count["GetResources"])
+	}
+}
+
+// An instance set aside in Standby is not outdated (refreshes ignore it);
+// one in service on another version is.
+func TestASGFleetLeavesStandbyOut(t *testing.T) {
+	spec := &asgtypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String("lt-1"), Version: aws.String("2")}
+	old := &asgtypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String("lt-1"), Version: aws.String("1")}
+	f := asgFleet(asgtypes.AutoScalingGroup{LaunchTemplate: spec, Instances: []asgtypes.Instance{
+		{LaunchTemplate: spec, LifecycleState: asgtypes.LifecycleStateInService},
+		{LaunchTemplate: old, LifecycleState: asgtypes.LifecycleStateInService},
+		{LaunchTemplate: old, LifecycleState: asgtypes.LifecycleStateStandby},
+	}})
+	if f.Instances != 3 || f.Outdated != 1 {
+		t.Errorf("fleet: %+v, want 3 instances, 1 outdated", f)
 	}
 }

@@ -27,6 +27,13 @@ type instance struct {
 	InstanceType string    `json:"instanceType,omitempty"`
 	Lifecycle    string    `json:"lifecycle"` // on-demand, spot
 	Launched     time.Time `json:"launched"`
+	// Protected is the instance's protection from scale-in: set at
+	// launch from the group's NewInstancesProtectedFromScaleIn (EC2 Auto
+	// Scaling API Reference: Instance, ProtectedFromScaleIn). ECS
+	// managed termination protection keeps it on every instance that
+	// runs tasks; the sandbox places no tasks on instances and leaves it
+	// on, as if each instance ran some.
+	Protected bool `json:"protectedFromScaleIn,omitempty"`
 }
 
 // refresh is one instance refresh as the sandbox stores it. Like a
@@ -55,7 +62,27 @@ type refresh struct {
 	// NoImage records that ImageID did not exist when the refresh
 	// started: it fails, and stays failed once the image is published.
 	NoImage bool `json:"noImage,omitempty"`
+	// Waiting lists the instances protected from scale-in that the
+	// refresh waits for (ScaleInProtectedInstances Wait, AWS's default):
+	// it never replaces them, and fails once protectedWait has passed
+	// after its batches.
+	Waiting []string `json:"waiting,omitempty"`
 }
+
+// protectedBatches is how long a refresh waits for scale-in protection
+// to go, in batches: AWS waits one hour (RefreshPreferences,
+// ScaleInProtectedInstances: Wait); a batch stands for an instance's
+// warmup, 300 seconds for ECS capacity, so an hour is twelve batches.
+const protectedBatches = 12
+
+// protectedWaitReason and protectedFailReason are the status reasons of a
+// refresh waiting for, then failed by, instances protected from scale-in.
+const (
+	protectedWaitReason = "Waiting for %d instance(s) protected from scale in to lose their protection; " +
+		"the instance refresh fails if they are still protected after one hour"
+	protectedFailReason = "Instance refresh failed: %d instance(s) were still protected from scale in after one hour. " +
+		"Set ScaleInProtectedInstances to Refresh to replace protected instances"
+)
 
 // refreshView is a refresh as DescribeInstanceRefreshes reports it at
 // some time.
@@ -82,6 +109,7 @@ type InstanceStatus struct {
 	Version      int    `json:"launchTemplateVersion"`
 	InstanceType string `json:"instanceType,omitempty"`
 	Lifecycle    string `json:"lifecycle"`
+	Protected    bool   `json:"protectedFromScaleIn"`
 }
 
 // view reports the refresh at now, given how many instances it had to
@@ -111,16 +139,30 @@ func (f *refresh) view(now time.Time) refreshView {
 		return v
 	case done < batches:
 		v.Status = provider.RefreshInProgress
+	case len(f.Waiting) > 0:
+		v.Status, v.StatusReason = f.waitProtected(now, batches)
 	default:
 		v.Status = provider.RefreshSuccessful
 	}
 	v.replaced = min(total, done*f.Batch)
-	v.InstancesToUpdate = total - v.replaced
+	v.InstancesToUpdate = total - v.replaced + len(f.Waiting)
 	v.PercentageComplete = 100
-	if total > 0 {
-		v.PercentageComplete = v.replaced * 100 / total
+	if all := total + len(f.Waiting); all > 0 {
+		v.PercentageComplete = v.replaced * 100 / all
 	}
 	return v
+}
+
+// waitProtected is the state of a refresh that has replaced what it could
+// and waits for the protected instances it may not replace: InProgress
+// for protectedBatches batch times, then Failed (at once when batches
+// take no time).
+func (f *refresh) waitProtected(now time.Time, batches int) (status, reason string) {
+	d := f.BatchTime.D()
+	if d > 0 && now.Sub(f.Created) < time.Duration(batches+protectedBatches)*d {
+		return provider.RefreshInProgress, fmt.Sprintf(protectedWaitReason, len(f.Waiting))
+	}
+	return provider.RefreshFailed, fmt.Sprintf(protectedFailReason, len(f.Waiting))
 }
 
 // successor is the id of the instance that replaces old in refresh id.
@@ -150,7 +192,7 @@ func (c *txc) fleetAt(r *record, now time.Time) ([]instance, []refreshView) {
 				typ = f.Types[i%len(f.Types)]
 			}
 			fleet[i] = instance{ID: successor(f.ID, in.ID), Template: f.Template, Version: f.Version, ImageID: f.ImageID,
-				InstanceType: typ, Lifecycle: in.Lifecycle, Launched: f.Created}
+				InstanceType: typ, Lifecycle: in.Lifecycle, Launched: f.Created, Protected: in.Protected}
 		}
 		views = append(views, v)
 	}
@@ -241,13 +283,14 @@ func (c *txc) launch(r *record) error {
 		return nil
 	}
 	types := instanceTypes(r.Props, data)
+	protected, _ := boolean(r.Props, "NewInstancesProtectedFromScaleIn")
 	for i := n; i < int(want); i++ {
 		b, err := c.newIDs("instance", r.Key)
 		if err != nil {
 			return err
 		}
 		r.Instances = append(r.Instances, instance{ID: "i-0" + b.hex(16), Template: t.ID, Version: version, ImageID: image,
-			InstanceType: types[i%len(types)], Lifecycle: lifecycle(r.Props, i), Launched: c.now})
+			InstanceType: types[i%len(types)], Lifecycle: lifecycle(r.Props, i), Launched: c.now, Protected: protected})
 	}
 	return nil
 }
@@ -320,9 +363,8 @@ func (s *Sandbox) groupRecord(c *txc, group *provider.Observed) (*record, error)
 // says.
 func (s *Sandbox) StartRefresh(ctx context.Context, scope provider.Scope, group *provider.Observed, prefs provider.RefreshPreferences) (*provider.Refresh, error) {
 	const op = "autoscaling:StartInstanceRefresh"
-	if prefs.MinHealthyPercentage < 0 || prefs.MinHealthyPercentage > 100 {
-		return nil, &provider.OpError{Address: group.Address, Type: catalog.AutoScalingGroup, Operation: op, Code: "ValidationError",
-			Message: fmt.Sprintf("MinHealthyPercentage must be between 0 and 100, got %d", prefs.MinHealthyPercentage)}
+	if msg := checkPreferences(prefs); msg != "" {
+		return nil, &provider.OpError{Address: group.Address, Type: catalog.AutoScalingGroup, Operation: op, Code: "ValidationError", Message: msg}
 	}
 	after, err := s.call(ctx, op, catalog.AutoScalingGroup, group.Address, true)
 	if err != nil {
@@ -355,12 +397,7 @@ func (s *Sandbox) StartRefresh(ctx context.Context, scope provider.Scope, group 
 			return err
 		}
 		f.ID = b.uuid()
-		for _, in := range fleet {
-			if prefs.SkipMatching && in.Template == f.Template && in.Version == f.Version {
-				continue
-			}
-			f.Replace = append(f.Replace, in.ID)
-		}
+		f.Replace, f.Waiting = toReplace(fleet, f, prefs)
 		// Replacing Batch instances at a time keeps MinHealthyPercentage
 		// of the group in service; at least one moves at a time.
 		f.Batch = max(1, len(fleet)*(100-prefs.MinHealthyPercentage)/100)
@@ -378,6 +415,55 @@ func (s *Sandbox) StartRefresh(ctx context.Context, scope provider.Scope, group 
 		return nil, after
 	}
 	return out, nil
+}
+
+// checkPreferences returns StartInstanceRefresh's validation error for
+// prefs, "" when they are valid (EC2 Auto Scaling API Reference:
+// RefreshPreferences: MinHealthyPercentage 0 to 100; the enums of
+// ScaleInProtectedInstances and StandbyInstances).
+func checkPreferences(prefs provider.RefreshPreferences) string {
+	if prefs.MinHealthyPercentage < 0 || prefs.MinHealthyPercentage > 100 {
+		return fmt.Sprintf("MinHealthyPercentage must be between 0 and 100, got %d", prefs.MinHealthyPercentage)
+	}
+	switch prefs.ScaleInProtectedInstances {
+	case "", provider.ScaleInProtectedRefresh, provider.ScaleInProtectedIgnore, provider.ScaleInProtectedWait:
+	default:
+		return fmt.Sprintf("1 validation error detected: Value '%s' at 'preferences.scaleInProtectedInstances' failed to satisfy constraint: "+
+			"Member must satisfy enum value set: [Ignore, Wait, Refresh]", prefs.ScaleInProtectedInstances)
+	}
+	switch prefs.StandbyInstances {
+	case "", provider.StandbyTerminate, provider.StandbyIgnore, provider.StandbyWait:
+	default:
+		return fmt.Sprintf("1 validation error detected: Value '%s' at 'preferences.standbyInstances' failed to satisfy constraint: "+
+			"Member must satisfy enum value set: [Terminate, Ignore, Wait]", prefs.StandbyInstances)
+	}
+	return ""
+}
+
+// toReplace splits a group's instances for a new refresh f: those it
+// replaces, in order, and the protected ones it waits for. SkipMatching
+// skips instances already on f's template version; an instance protected
+// from scale-in is replaced with ScaleInProtectedInstances Refresh,
+// skipped with Ignore, and waited for with Wait or none (AWS's default).
+// The sandbox has no Standby state: StandbyInstances changes nothing.
+func toReplace(fleet []instance, f *refresh, prefs provider.RefreshPreferences) (replace, waiting []string) {
+	for _, in := range fleet {
+		if prefs.SkipMatching && in.Template == f.Template && in.Version == f.Version {
+			continue
+		}
+		if in.Protected {
+			switch prefs.ScaleInProtectedInstances {
+			case provider.ScaleInProtectedIgnore:
+				continue
+			case provider.ScaleInProtectedRefresh:
+			default:
+				waiting = append(waiting, in.ID)
+				continue
+			}
+		}
+		replace = append(replace, in.ID)
+	}
+	return replace, waiting
 }
 
 // Refresh reports the group's instance refresh id, or its newest one when
@@ -421,7 +507,8 @@ func (c *txc) fleetStatus(r *record) ([]InstanceStatus, []RefreshStatus) {
 	fleet, views := c.fleetAt(r, c.now)
 	var ins []InstanceStatus
 	for _, in := range fleet {
-		ins = append(ins, InstanceStatus{ID: in.ID, ImageID: in.ImageID, Version: in.Version, InstanceType: in.InstanceType, Lifecycle: in.Lifecycle})
+		ins = append(ins, InstanceStatus{ID: in.ID, ImageID: in.ImageID, Version: in.Version, InstanceType: in.InstanceType,
+			Lifecycle: in.Lifecycle, Protected: in.Protected})
 	}
 	var rs []RefreshStatus
 	for i := len(views) - 1; i >= 0; i-- {

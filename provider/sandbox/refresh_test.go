@@ -15,6 +15,12 @@ import (
 // three Graviton types, one on-demand and the rest Spot, from image.
 func createFleet(t *testing.T, s *Sandbox, n int, image string) (lt, group *provider.Observed) {
 	t.Helper()
+	return createFleetWith(t, s, n, image, nil)
+}
+
+// createFleetWith is createFleet with more properties of the group.
+func createFleetWith(t *testing.T, s *Sandbox, n int, image string, extra m) (lt, group *provider.Observed) {
+	t.Helper()
 	tags := func(addr string) map[string]string {
 		return map[string]string{graph.TagProject: testScope.Project, graph.TagEnvironment: testScope.Environment, graph.TagAddress: addr}
 	}
@@ -26,21 +32,25 @@ func createFleet(t *testing.T, s *Sandbox, n int, image string) (lt, group *prov
 	if err != nil {
 		t.Fatal(err)
 	}
-	group, err = s.Create(ctx, testScope, provider.Request{Address: "cluster/arm/auto-scaling-group", Type: catalog.AutoScalingGroup,
-		Tags: tags("cluster/arm/auto-scaling-group"), Properties: m{
-			"AutoScalingGroupName": "shop-staging-arm",
-			"MinSize":              "0",
-			"MaxSize":              "10",
-			"DesiredCapacity":      n,
-			"VPCZoneIdentifier":    privateSubnets,
-			"MixedInstancesPolicy": m{
-				"LaunchTemplate": m{
-					"LaunchTemplateSpecification": m{"LaunchTemplateId": lt.ID, "Version": "1"},
-					"Overrides":                   l{m{"InstanceType": "c7g.large"}, m{"InstanceType": "m7g.large"}, m{"InstanceType": "r7g.large"}},
-				},
-				"InstancesDistribution": m{"OnDemandBaseCapacity": 1, "OnDemandPercentageAboveBaseCapacity": 0},
+	props := m{
+		"AutoScalingGroupName": "shop-staging-arm",
+		"MinSize":              "0",
+		"MaxSize":              "10",
+		"DesiredCapacity":      n,
+		"VPCZoneIdentifier":    privateSubnets,
+		"MixedInstancesPolicy": m{
+			"LaunchTemplate": m{
+				"LaunchTemplateSpecification": m{"LaunchTemplateId": lt.ID, "Version": "1"},
+				"Overrides":                   l{m{"InstanceType": "c7g.large"}, m{"InstanceType": "m7g.large"}, m{"InstanceType": "r7g.large"}},
 			},
-		}})
+			"InstancesDistribution": m{"OnDemandBaseCapacity": 1, "OnDemandPercentageAboveBaseCapacity": 0},
+		},
+	}
+	for k, v := range extra {
+		props[k] = v
+	}
+	group, err = s.Create(ctx, testScope, provider.Request{Address: "cluster/arm/auto-scaling-group", Type: catalog.AutoScalingGroup,
+		Tags: tags("cluster/arm/auto-scaling-group"), Properties: props})
 	if err != nil {
 		t.Fatal(err)
 	}
