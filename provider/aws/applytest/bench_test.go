@@ -46,14 +46,7 @@ import (
 // time).
 func BenchmarkPlanCalls(b *testing.B) {
 	b.Run("shop-staging", func(b *testing.B) {
-		dir, err := filepath.Abs(filepath.Join("..", "..", "..", "..", "shared", "examples", "shop"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := os.Stat(dir); err != nil {
-			b.Skipf("no shared example at %s", dir)
-		}
-		benchPlan(b, dir, "staging")
+		benchPlan(b, sharedShop(b), "staging")
 	})
 	b.Run("gen-200", func(b *testing.B) {
 		benchPlan(b, genRepo(b), "dev")

@@ -34,13 +34,7 @@ import (
 // destroy removes everything gantry made and nothing else.
 func TestEmulatorCLIShop(t *testing.T) {
 	awstest.Need(t)
-	src, err := filepath.Abs(filepath.Join("..", "..", "..", "..", "shared", "examples", "shop"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(src); err != nil {
-		t.Skipf("no shared example at %s", src)
-	}
+	src := sharedShop(t)
 	dir := copyShop(t, src)
 	bin := buildGantry(t)
 	g := func(want int, args ...string) string {

@@ -2,8 +2,6 @@ package applytest
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,13 +19,7 @@ import (
 // subnets made in the emulator first; plans again (no changes); destroys.
 func TestEmulatorShopExample(t *testing.T) {
 	awstest.Need(t)
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "..", "shared", "examples", "shop"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("no shared example at %s", dir)
-	}
+	dir := sharedShop(t)
 	proj, diags, err := compiler.Load(dir)
 	if err != nil || diags.HasErrors() {
 		t.Fatalf("loading %s: %v %v", dir, err, diags)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -49,13 +48,7 @@ type statusDoc struct {
 // service shows as drift of that service. Exit 0 throughout.
 func TestEmulatorCLIStatus(t *testing.T) {
 	awstest.Need(t)
-	src, err := filepath.Abs(filepath.Join("..", "..", "..", "..", "shared", "examples", "shop"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(src); err != nil {
-		t.Skipf("no shared example at %s", src)
-	}
+	src := sharedShop(t)
 	dir := copyShop(t, src)
 	commit := commitDir(t, dir)
 	bin := buildGantry(t)
