@@ -156,6 +156,8 @@ type Outcome struct {
 	Duration time.Duration
 	// Health is the last health a gate saw.
 	Health *provider.Health
+	// Gate is what a gate (Op OpGate) waited for.
+	Gate GateKind
 }
 
 // Result is the account of an apply: everything done, everything that

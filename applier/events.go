@@ -46,6 +46,9 @@ type Event struct {
 	Kept    bool
 	// Wait is what an EventWait waits for.
 	Wait Wait
+	// Gate is what the gate of an EventGateStart, EventGate or
+	// EventGateDone waits for.
+	Gate GateKind
 }
 
 // Wait is what a change waits for.

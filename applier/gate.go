@@ -75,10 +75,14 @@ func DescribeHealth(h *provider.Health) string {
 
 // describeRefresh is the one-line state of an instance refresh:
 // "instance refresh 5f1c… InProgress, 40% done, 3 instances to replace".
+// AWS's status reason, when it gives one, follows.
 func describeRefresh(ref *provider.Refresh) string {
 	s := fmt.Sprintf("instance refresh %s %s, %d%% done", ref.ID, ref.Status, ref.PercentageComplete)
 	if ref.InstancesToUpdate > 0 {
 		s += fmt.Sprintf(", %d instance(s) to replace", ref.InstancesToUpdate)
+	}
+	if ref.StatusReason != "" {
+		s += ": " + ref.StatusReason
 	}
 	return s
 }
@@ -227,7 +231,7 @@ func (r *run) gateEnded(ctx context.Context, f finished, start time.Time, last *
 	var to *stageTimeout
 	if errors.As(cause, &to) {
 		f.out.Err = &GateError{Address: f.it.change.Address, Health: last,
-			Reason: fmt.Sprintf("the deployment did not settle within the stage timeout (%s)", to.timeout)}
+			Reason: fmt.Sprintf("%s did not settle within the stage timeout (%s)", f.out.Gate.Subject(), to.timeout)}
 	} else {
 		f.unverified = true
 		f.out.Err = &GateError{Address: f.it.change.Address, Health: last, Reason: notAwaited + ": " + cause.Error()}
@@ -238,6 +242,6 @@ func (r *run) gateEnded(ctx context.Context, f finished, start time.Time, last *
 func (r *run) gateDone(f finished, start time.Time, last *provider.Health) finished {
 	f.out.Health = last
 	f.out.Duration = r.opts.Now().Sub(start)
-	r.emit(Event{Kind: EventGateDone, Change: f.it.change, Op: OpGate, Health: last, Err: f.out.Err, Elapsed: f.out.Duration})
+	r.emit(Event{Kind: EventGateDone, Change: f.it.change, Op: OpGate, Gate: f.out.Gate, Health: last, Err: f.out.Err, Elapsed: f.out.Duration})
 	return f
 }

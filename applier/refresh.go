@@ -46,7 +46,7 @@ const startRefreshAttempts = 3
 // waits run under ctx (the gates').
 func (r *run) refreshGate(ctx, startCtx context.Context, it *item, obs *provider.Observed, start, resume bool) finished {
 	begin := r.opts.Now()
-	f := finished{it: it, gate: true, out: Outcome{Change: it.change, Op: OpGate, ID: obs.ID}}
+	f := finished{it: it, gate: true, out: Outcome{Change: it.change, Op: OpGate, Gate: GateRefresh, ID: obs.ID}}
 	var last *provider.Health
 	done := func(err error) finished {
 		f.out.Err = err
@@ -59,21 +59,21 @@ func (r *run) refreshGate(ctx, startCtx context.Context, it *item, obs *provider
 		}
 		switch {
 		case ref != nil && ref.Active():
-			r.emit(Event{Kind: EventGateStart, Change: it.change, Op: OpGate, Health: refreshHealth(ref)})
+			r.emit(Event{Kind: EventGateStart, Change: it.change, Op: OpGate, Gate: GateRefresh, Health: refreshHealth(ref)})
 			if _, err := r.awaitRefresh(ctx, it, obs, ref.ID, &f, &last, begin); err != nil {
 				return r.refreshEnded(ctx, f, begin, last, err)
 			}
 		case outdated(it, obs):
 			// Instances left behind by a refresh that failed or never
 			// started (an apply killed between the update and the start).
-			r.emit(Event{Kind: EventGateStart, Change: it.change, Op: OpGate})
+			r.emit(Event{Kind: EventGateStart, Change: it.change, Op: OpGate, Gate: GateRefresh})
 			start = true
 		default:
 			f.quiet = true
 			return f
 		}
 	} else {
-		r.emit(Event{Kind: EventGateStart, Change: it.change, Op: OpGate})
+		r.emit(Event{Kind: EventGateStart, Change: it.change, Op: OpGate, Gate: GateRefresh})
 	}
 	if start {
 		if err := r.runRefresh(ctx, startCtx, it, obs, &f, &last, begin); err != nil {
@@ -160,7 +160,7 @@ func (r *run) awaitRefresh(ctx context.Context, it *item, obs *provider.Observed
 			return nil, fmt.Errorf("%s: instance refresh %s is not listed", it.change.Address, id)
 		}
 		*last = refreshHealth(ref)
-		r.emit(Event{Kind: EventGate, Change: it.change, Op: OpGate, Health: *last, Elapsed: r.opts.Now().Sub(begin)})
+		r.emit(Event{Kind: EventGate, Change: it.change, Op: OpGate, Gate: GateRefresh, Health: *last, Elapsed: r.opts.Now().Sub(begin)})
 		if !ref.Active() {
 			if !ref.Succeeded() {
 				return ref, &RefreshError{Address: it.change.Address, Group: obs.ID, Refresh: ref}
@@ -206,7 +206,7 @@ func (r *run) awaitPlaced(ctx context.Context, it *item, obs *provider.Observed,
 			}
 			// Progress shows the service's state; the gate's own (its
 			// report) stays the refresh's.
-			r.emit(Event{Kind: EventGate, Change: it.change, Op: OpGate, Health: h, Elapsed: r.opts.Now().Sub(begin)})
+			r.emit(Event{Kind: EventGate, Change: it.change, Op: OpGate, Gate: GateRefresh, Health: h, Elapsed: r.opts.Now().Sub(begin)})
 			settled, err := judge(svc.Address, h, "")
 			if err != nil {
 				return fmt.Errorf("%s: after the instance refresh: %w", it.change.Address, err)

@@ -74,6 +74,10 @@ func TestRefreshUnderWayIsAwaitedThenOursStarts(t *testing.T) {
 	if gate == nil || gate.Health == nil || gate.Health.Refresh == nil || gate.Health.Refresh.ID != f.busy.ID {
 		t.Errorf("the gate's outcome does not report our refresh: %+v", gate)
 	}
+	// Reports count it as a refresh, not a service's deployment.
+	if gate != nil && (gate.Gate != GateRefresh || gate.PastTense() != "refreshed") {
+		t.Errorf("the gate's kind: %v %q", gate.Gate, gate.PastTense())
+	}
 }
 
 // A refresh that ends without success fails the gate with a RefreshError

@@ -49,6 +49,9 @@ type activeLine struct {
 	verb    string
 	since   time.Time
 	state   string
+	// gate is set for a health gate's line (a deployment, an instance
+	// refresh): what people wait for, listed first.
+	gate bool
 }
 
 // printerOptions configure a printer.
@@ -176,12 +179,12 @@ func (p *printer) Event(e applier.Event) {
 			lines = append(lines, p.paint(green, fmt.Sprintf("    %-8s %s", shortPast(e.Op), addr))+p.dim(fmt.Sprintf("  %s %s", e.ID, applier.Round(e.Elapsed))))
 		}
 	case applier.EventGateStart:
-		p.active[addr] = &activeLine{address: addr, verb: "deploying", since: e.Time, state: "waiting for the deployment"}
+		p.active[addr] = &activeLine{address: addr, verb: e.Gate.Activity(), since: e.Time, state: "waiting for " + e.Gate.Subject(), gate: true}
 		if p.compact {
 			// Said only if it takes a while: every HeartBeat.
 			p.saidAt[addr] = e.Time
 		} else {
-			lines = append(lines, fmt.Sprintf("    waiting  %s: deployment to complete and targets to be healthy", addr))
+			lines = append(lines, fmt.Sprintf("    waiting  %s: %s", addr, e.Gate.Awaits()))
 		}
 	case applier.EventGate:
 		state := applier.DescribeHealth(e.Health)
@@ -190,7 +193,7 @@ func (p *printer) Event(e applier.Event) {
 		}
 		if !p.tty && (!p.compact && p.said[addr] != state || e.Time.Sub(p.saidAt[addr]) >= p.heartbeat) {
 			p.said[addr], p.saidAt[addr] = state, e.Time
-			lines = append(lines, fmt.Sprintf("    deploy   %s: %s (%s)", addr, state, applier.Round(e.Elapsed)))
+			lines = append(lines, fmt.Sprintf("    %-8s %s: %s (%s)", e.Gate.Verb(), addr, state, applier.Round(e.Elapsed)))
 		}
 	case applier.EventGateDone:
 		delete(p.active, addr)
@@ -203,7 +206,7 @@ func (p *printer) Event(e applier.Event) {
 			lines = append(lines, p.paint(red, fmt.Sprintf("    FAILED   %s: %s", addr, trimAddress(e.Err, addr))))
 		case p.compact:
 		default:
-			lines = append(lines, p.paint(green, fmt.Sprintf("    healthy  %s", addr))+p.dim(fmt.Sprintf("  %s in %s", applier.DescribeHealth(e.Health), applier.Round(e.Elapsed))))
+			lines = append(lines, p.paint(green, fmt.Sprintf("    %-8s %s", e.Gate.ShortDone(), addr))+p.dim(fmt.Sprintf("  %s in %s", applier.DescribeHealth(e.Health), applier.Round(e.Elapsed))))
 		}
 	}
 	if len(lines) > 0 || p.tty {
@@ -324,7 +327,7 @@ func (p *printer) block() []string {
 	}
 	// Deployments first (they are what people wait for), then the oldest.
 	sort.Slice(all, func(i, j int) bool {
-		di, dj := all[i].verb == "deploying", all[j].verb == "deploying"
+		di, dj := all[i].gate, all[j].gate
 		if di != dj {
 			return di
 		}
@@ -383,6 +386,10 @@ func (p *printer) dim(s string) string {
 // liveHealth is the short state of a deployment for the live block:
 // running/desired and rollout state first.
 func liveHealth(h *provider.Health) string {
+	if h.Refresh != nil {
+		// An instance refresh has no tasks: its own one-line state.
+		return applier.DescribeHealth(h)
+	}
 	state := h.RolloutState
 	if state == "" {
 		state = "unknown"

@@ -65,7 +65,7 @@ func writeDone(w io.Writer, done []applier.Outcome, width int) {
 	}
 	fmt.Fprintf(w, "\nDone (%d):\n", len(done))
 	for _, o := range done {
-		fmt.Fprintf(w, "  %-12s %-*s  %s\n", o.Op.PastTense(), width, o.Change.Address, detail(o))
+		fmt.Fprintf(w, "  %-12s %-*s  %s\n", o.PastTense(), width, o.Change.Address, detail(o))
 	}
 }
 
@@ -138,25 +138,32 @@ func trimAddress(err error, addr string) string {
 	return strings.TrimPrefix(s, addr+": ")
 }
 
-// summarise counts outcomes by operation: "3 created, 1 updated, 2 healthy".
+// summarise counts outcomes by operation, and gates by what they waited
+// for: "3 created, 1 updated, 1 instance refresh completed, 2 services
+// healthy".
 func summarise(done []applier.Outcome) string {
 	counts := map[string]int{}
+	gates := map[applier.GateKind]int{}
 	for _, o := range done {
+		if o.Op == applier.OpGate {
+			gates[o.Gate]++
+			continue
+		}
 		counts[o.Op.PastTense()]++
 	}
 	var parts []string
-	for _, k := range []string{"created", "updated", "new revision", "replaced", "deleted", "retired", "healthy"} {
+	for _, k := range []string{"created", "updated", "new revision", "replaced", "deleted", "retired"} {
 		if n := counts[k]; n > 0 {
-			label := k
-			switch k {
-			case "new revision":
+			if k == "new revision" {
 				parts = append(parts, countNoun(n, "new revision"))
 				continue
-			case "healthy":
-				parts = append(parts, countNoun(n, "service")+" healthy")
-				continue
 			}
-			parts = append(parts, fmt.Sprintf("%d %s", n, label))
+			parts = append(parts, fmt.Sprintf("%d %s", n, k))
+		}
+	}
+	for _, k := range applier.GateKinds() {
+		if n := gates[k]; n > 0 {
+			parts = append(parts, k.Count(n))
 		}
 	}
 	if len(parts) == 0 {
