@@ -2,9 +2,6 @@ package compiler
 
 import (
 	"log/slog"
-	"os"
-
-	"cuelang.org/go/cue/parser"
 
 	"github.com/gantry-gitops/gantry/config"
 )
@@ -29,56 +26,18 @@ func SourceFiles(dir string) ([]string, error) {
 
 // LoadOverlay is LoadWithOptions with the contents of some files replaced:
 // a file whose absolute path (as SourceFiles returns it) is a key of
-// overlay is read from there instead of the disk. It is how an edit is
-// validated before anything is written: the diagnostics name the files as
-// Load would, at the lines of the edited contents.
+// overlay is read from there instead of the disk (or of opts.FS). It is
+// how an edit is validated before anything is written: the diagnostics
+// name the files as Load would, at the lines of the edited contents. The
+// load is Load's own, over a tree with the files laid over it
+// (overlayFS), so nothing of Load's checks is left out.
 func LoadOverlay(dir string, overlay map[string][]byte, opts LoadOptions) (*config.Project, Diagnostics, error) {
-	l, err := newLoader(dir, opts)
+	opts, err := overlayOptions(dir, overlay, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := l.readOverlay(overlay); err != nil {
-		return nil, nil, err
-	}
-	// As loadAll, after readFiles.
-	l.marks = sensitiveVars(l.files, l.sources)
-	p := l.evaluate()
-	ds := normalize(l.diags)
-	maskSensitiveDiagnostics(ds, l.marks)
-	maskSensitiveValues(ds, l.secrets)
-	if ds.HasErrors() {
-		return nil, ds, nil
-	}
-	return p, ds, nil
-}
-
-// readOverlay is readFiles with contents taken from overlay where it has
-// them. It reads one file after the other: an edit is validated once, not
-// on every pre-commit run.
-func (l *loader) readOverlay(overlay map[string][]byte) error {
-	paths, err := l.listFiles()
-	if err != nil {
-		return err
-	}
-	for _, path := range paths {
-		name := l.displayName(path)
-		src, ok := overlay[path]
-		if !ok {
-			if src, err = os.ReadFile(path); err != nil {
-				return err
-			}
-		}
-		l.sources[name] = src
-		l.absPath[name] = path
-		f, err := parser.ParseFile(name, src)
-		if err != nil {
-			l.addCUEErrors(firstParseError(err), "")
-			continue
-		}
-		l.files = append(l.files, f)
-	}
-	slog.Debug("gantry: parsed configuration with edits", "dir", l.dir, "files", len(l.files), "edited", len(overlay))
-	return nil
+	slog.Debug("gantry: loading configuration with edits", "dir", dir, "edited", len(overlay))
+	return LoadWithOptions(dir, opts)
 }
 
 // ServiceAddress is the graph address of the ECS service a configuration
