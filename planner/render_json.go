@@ -52,6 +52,10 @@ type JSONPlan struct {
 	// Retained: no longer in the configuration, kept and no longer
 	// managed (retainOnDelete).
 	Retained []Retained `json:"retained,omitempty"`
+	// Parameters: the SSM parameters the plan resolved (the
+	// ECS-optimised AMI of EC2 clusters), by name, with the changes each
+	// value makes; absent when the plan resolved none.
+	Parameters []JSONParameter `json:"parameters,omitempty"`
 }
 
 // JSONSummary counts the changes per action (no-ops included).
@@ -185,6 +189,7 @@ func JSON(p *Plan, opts RenderOptions) *JSONPlan {
 		Base:          p.Base,
 		Warnings:      p.Warnings,
 		Retained:      p.Retained,
+		Parameters:    jsonParameters(p),
 	}
 	for _, c := range p.Destructive() {
 		out.Destructive = append(out.Destructive, JSONDestructive{Address: c.Address, Type: c.Type, Loses: c.Lost()})

@@ -72,6 +72,9 @@ func markdown(p *Plan, level int) string {
 	if l := baseLine(p); l != "" {
 		b.WriteString(mdEscape(l) + "\n\n")
 	}
+	for _, l := range parameterLines(p) {
+		b.WriteString(mdEscape(l) + "\n\n")
+	}
 	writeMarkdownDestructive(&b, p, level)
 	writeMarkdownWarnings(&b, p)
 	if r := retainedLine(p); r != "" {

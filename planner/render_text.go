@@ -44,6 +44,9 @@ func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 	if b := baseLine(p); b != "" {
 		fmt.Fprintln(bw, b)
 	}
+	for _, l := range parameterLines(p) {
+		fmt.Fprintln(bw, l)
+	}
 	if ds := destructiveLines(p); len(ds) > 0 {
 		fmt.Fprintf(bw, "\n%s\n", c(ansiBold+ansiRed, fmt.Sprintf("This plan DELETES %s; apply asks for an explicit yes (--allow-delete):", plural(len(ds), "resource"))))
 		for _, d := range ds {

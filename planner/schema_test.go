@@ -162,6 +162,7 @@ func TestSchemaRefusesWhatTheRenderingNeverWrites(t *testing.T) {
 		{"a replacement without its order", `"replaceOrder": "create-before-delete",`, ``},
 		{"an unknown field", `"stageName": "services",`, `"stageName": "services", "extra": 1,`},
 		{"a bare value", `"value": "info"`, `"info": "info"`},
+		{"a parameter that is not a path", `"name": "/aws/service/ecs/`, `"name": "aws/service/ecs/`},
 	} {
 		s := strings.Replace(string(b), tc.old, tc.new, 1)
 		if s == string(b) {
