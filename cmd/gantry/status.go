@@ -100,7 +100,7 @@ func runStatus(cmd *cobra.Command, dir string, f *statusFlags) error {
 			return failed(err)
 		}
 	} else {
-		writeStatusText(out, st)
+		writeStatusText(out, st, planCommand(dir, f.target.sandbox, st.Environment))
 	}
 	if f.detailedExitCode && st.Sync.State != statusInSync {
 		return &exitError{code: 2}
@@ -366,12 +366,13 @@ func statusRouteURL(r *config.Route, lb *config.LoadBalancer, dnsName string) st
 	return scheme + "://" + host + path
 }
 
-// writeStatusText renders st for people: the environment's sync line,
-// a table of services, the outputs.
-func writeStatusText(w io.Writer, st *statusDoc) {
+// writeStatusText renders st for people: the environment's sync line
+// (with, when live differs, planCmd: the plan that lists the changes), a
+// table of services, the outputs.
+func writeStatusText(w io.Writer, st *statusDoc, planCmd string) {
 	fmt.Fprintf(w, "Environment %s/%s (%s, account %s, %s): %s\n", st.Project, st.Environment, st.Provider, st.Account, st.Region, statusSyncText(st.Sync, true))
 	if st.Sync.State != statusInSync {
-		fmt.Fprintf(w, "  (gantry plan --env %s lists them)\n", st.Environment)
+		fmt.Fprintf(w, "  (%s lists them)\n", planCmd)
 	}
 	fmt.Fprintln(w)
 	if len(st.Services) == 0 {
@@ -473,4 +474,31 @@ func statusOr(s, none string) string {
 		return none
 	}
 	return s
+}
+
+// planCommand is the gantry plan command line that plans what status
+// looked at: the same directory and, when status was given --sandbox, the
+// same sandbox (without it, a copied command would plan against AWS).
+func planCommand(dir, sandboxFlag, env string) string {
+	words := []string{"gantry", "plan"}
+	if dir != "." {
+		words = append(words, shellWord(dir))
+	}
+	words = append(words, "--env", shellWord(env))
+	if sandboxFlag != "" {
+		words = append(words, "--sandbox", shellWord(sandboxFlag))
+	}
+	return strings.Join(words, " ")
+}
+
+// shellWord quotes s for sh when it holds anything but letters, digits and
+// ./_-:+=@ (a path with a space, say).
+func shellWord(s string) string {
+	plain := func(r rune) bool {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("./_-:+=@", r)
+	}
+	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !plain(r) }) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
