@@ -400,14 +400,19 @@ func writeStatusText(w io.Writer, st *statusDoc, planCmd string) {
 	tw.Flush()
 }
 
-// statusSyncText is "in sync", "drifted: N changes (M drift)" or "pending: N
-// changes from config"; short, for a table cell, leaves the counts out.
+// statusSyncText is "in sync", "drifted: N changes (M drift)" (", K from
+// config" added when some are: an environment with one drift and a dozen
+// unapplied changes is not a dozen drifts) or "pending: N changes from
+// config"; short, for a table cell, leaves the counts out.
 func statusSyncText(s statusSync, long bool) string {
 	if !long {
 		return strings.ReplaceAll(s.State, "-", " ")
 	}
 	switch s.State {
 	case statusDrifted:
+		if s.Config > 0 {
+			return fmt.Sprintf("drifted: %s (%d drift, %d from config)", statusPlural(s.Changes, "change", "changes"), s.Drift, s.Config)
+		}
 		return fmt.Sprintf("drifted: %s (%d drift)", statusPlural(s.Changes, "change", "changes"), s.Drift)
 	case statusPending:
 		return fmt.Sprintf("pending: %s from config", statusPlural(s.Changes, "change", "changes"))
