@@ -134,6 +134,11 @@ func checkPlanWorkflow(t *testing.T, w workflow) {
 	if w.Env["GANTRY_VERSION"] != "v0.3.0" || w.Env["GANTRY_CONFIG"] != "deploy" {
 		t.Errorf("env = %v", w.Env)
 	}
+	// One run per pull request: a newer push cancels the older run, whose
+	// plan would otherwise overwrite the newer sticky comment.
+	if c := w.Concurrency; c == nil || c.Group != "gantry-plan-${{ github.event.pull_request.number }}" || c.CancelInProgress == nil || !*c.CancelInProgress {
+		t.Errorf("concurrency = %+v, want one group per pull request, cancelling in progress", c)
+	}
 	if got := sortedKeys(w.Jobs); !slices.Equal(got, []string{"changed", "plan", "validate"}) {
 		t.Fatalf("jobs = %v", got)
 	}
@@ -234,10 +239,22 @@ func checkImageWorkflow(t *testing.T, w workflow) {
 	if with := withOf(r, "actions/checkout@v4"); with["repository"] != "acme/deploy" || with["token"] != "${{ secrets.GANTRY_CONFIG_TOKEN }}" {
 		t.Errorf("release checkout: %v", with)
 	}
+	// The image crosses jobs as an output: a masked account id in it
+	// would make GitHub drop it.
+	if with := withOf(b, "aws-actions/configure-aws-credentials@v4"); with["mask-aws-account-id"] != false {
+		t.Errorf("build credentials: mask-aws-account-id %v, want false", with["mask-aws-account-id"])
+	}
 	set := stepIndex(r, `gantry image set "$SERVICE" "$IMAGE" --env "$ENV_NAME" --dir deploy --commit`)
 	push := stepIndex(r, "git push origin HEAD")
 	if set < 0 || push != set {
 		t.Errorf("release: image set at step %d, git push at %d", set, push)
+	}
+	// A commit that reached the repository first is not a failed release:
+	// the push is retried on top of it, the result validated again.
+	for _, c := range []string{"git pull --rebase origin HEAD", "gantry validate deploy"} {
+		if stepIndex(r, c) != set {
+			t.Errorf("release: no %q in the step that sets the image and pushes", c)
+		}
 	}
 }
 
