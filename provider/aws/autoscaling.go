@@ -60,10 +60,36 @@ func asgTags(name string, m map[string]string) []asgtypes.Tag {
 }
 
 func listAutoScalingGroups(ctx context.Context, c *call, _ []taggedARN) ([]*provider.Observed, error) {
-	return describeAutoScalingGroups(ctx, c, &autoscaling.DescribeAutoScalingGroupsInput{Filters: []asgtypes.Filter{
+	out, err := describeAutoScalingGroups(ctx, c, &autoscaling.DescribeAutoScalingGroupsInput{Filters: []asgtypes.Filter{
 		{Name: aws.String("tag:" + graph.TagProject), Values: []string{c.scope.Project}},
 		{Name: aws.String("tag:" + graph.TagEnvironment), Values: []string{c.scope.Environment}},
 	}})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range out {
+		if err := readNewestRefresh(ctx, c, o); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// readNewestRefresh reads the newest instance refresh of a group gantry
+// owns into its Fleet, so that plans warn of a refresh under way or
+// failed: one DescribeInstanceRefreshes call with MaxRecords 1 (AWS lists
+// the newest first), and none for a group without instances (an EC2
+// cluster scaled to zero: nothing to refresh).
+func readNewestRefresh(ctx context.Context, c *call, o *provider.Observed) error {
+	if o.Fleet == nil || o.Fleet.Instances == 0 {
+		return nil
+	}
+	r, err := c.p.Refresh(ctx, c.scope, o, "")
+	if err != nil {
+		return err
+	}
+	o.Fleet.Refresh = r
+	return nil
 }
 
 func describeAutoScalingGroups(ctx context.Context, c *call, in *autoscaling.DescribeAutoScalingGroupsInput) ([]*provider.Observed, error) {
@@ -113,8 +139,8 @@ func asgObserved(g asgtypes.AutoScalingGroup) *provider.Observed {
 // launch template and version, from what DescribeAutoScalingGroups
 // returns (Instance, LaunchTemplate). A group that names its version as
 // $Latest or $Default cannot be compared without reading the template:
-// its instances are not counted as outdated. The newest refresh is not
-// read with the listing (a call per group); the applier asks for it.
+// its instances are not counted as outdated. The newest refresh is read
+// apart (readNewestRefresh).
 // Instances in Standby are not counted outdated: gantry's refreshes
 // ignore them (catalog: StandbyInstances Ignore) until they are back in
 // service.

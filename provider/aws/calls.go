@@ -90,7 +90,7 @@ var apiCalls = map[string]APICall{
 	"autoscaling:DeleteTags":                     write("remove its tags"),
 	"autoscaling:DeleteAutoScalingGroup":         write("delete an Auto Scaling group with its instances"),
 	"autoscaling:StartInstanceRefresh":           write("replace a group's instances after its launch template changed (a new AMI)"),
-	"autoscaling:DescribeInstanceRefreshes":      read("follow an instance refresh until it ends (apply's health gate)"),
+	"autoscaling:DescribeInstanceRefreshes":      read("the newest instance refresh of each owned group with instances (one call, MaxRecords 1: plans warn of a refresh under way or failed), and following one until it ends (apply's health gate)"),
 
 	"logs:DescribeLogGroups":             read("read log groups"),
 	"logs:ListTagsForResource":           read("read a log group's tags after writing it"),
