@@ -2,7 +2,6 @@ package aws
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,37 +20,14 @@ import (
 // group without instances costs no call.
 func TestEmulatorListingReadsRefreshes(t *testing.T) {
 	_, scope := emulatorProvider(t, "fleetlist")
-	var mu sync.Mutex
-	var describes []int32
-	count := func(stack *middleware.Stack) error {
-		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("countRefreshReads", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			if v, ok := in.Parameters.(*autoscaling.DescribeInstanceRefreshesInput); ok {
-				mu.Lock()
-				describes = append(describes, aws.ToInt32(v.MaxRecords))
-				mu.Unlock()
-			}
-			return next.HandleInitialize(ctx, in)
-		}), middleware.Before)
-	}
-	p, err := New(context.Background(), scope, Options{HTTPClient: awstest.HTTPClient(), APIOptions: []func(*middleware.Stack) error{count}})
+	var describes []*autoscaling.DescribeInstanceRefreshesInput
+	p, err := New(context.Background(), scope, Options{HTTPClient: awstest.HTTPClient(), APIOptions: []func(*middleware.Stack) error{recordInputs(&describes)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	net := awstest.MakeNetwork(t)
-	vals, err := p.Resolve(ctx, scope, []string{amiArm64})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := &graph.Graph{Project: scope.Project, Environment: scope.Environment, Account: scope.Account, Region: scope.Region}
-	tags := func(addr string) map[string]string {
-		return map[string]string{graph.TagProject: scope.Project, graph.TagEnvironment: scope.Environment, graph.TagAddress: addr}
-	}
-	g.Resources = append(g.Resources, &graph.Resource{Address: "cluster/arm/launch-template", Type: catalog.LaunchTemplate,
-		Tags: tags("cluster/arm/launch-template"), Properties: map[string]any{
-			"LaunchTemplateName": "fleetlist-staging-arm",
-			"LaunchTemplateData": map[string]any{"ImageId": vals[amiArm64], "InstanceType": "c7g.large"},
-		}})
+	g, tags := armTemplateGraph(t, p, scope)
 	for name, size := range map[string]string{"busy": "1", "idle": "0"} {
 		addr := "cluster/" + name + "/auto-scaling-group"
 		g.Resources = append(g.Resources, &graph.Resource{Address: addr, Type: catalog.AutoScalingGroup,
@@ -74,9 +50,7 @@ func TestEmulatorListingReadsRefreshes(t *testing.T) {
 
 	fleets := func() map[string]*provider.Fleet {
 		t.Helper()
-		mu.Lock()
 		describes = nil
-		mu.Unlock()
 		live, err := p.ListOwned(ctx, scope)
 		if err != nil {
 			t.Fatal(err)
@@ -94,8 +68,8 @@ func TestEmulatorListingReadsRefreshes(t *testing.T) {
 	if busy == nil || busy.Instances != 1 || busy.Refresh != nil || idle == nil || idle.Instances != 0 || idle.Refresh != nil {
 		t.Fatalf("fleets before a refresh: busy %+v, idle %+v", busy, idle)
 	}
-	if len(describes) != 1 || describes[0] != 1 {
-		t.Errorf("DescribeInstanceRefreshes calls of the listing (MaxRecords each): %v, want [1]", describes)
+	if len(describes) != 1 || aws.ToInt32(describes[0].MaxRecords) != 1 || aws.ToString(describes[0].AutoScalingGroupName) != "fleetlist-staging-busy" {
+		t.Errorf("DescribeInstanceRefreshes calls of the listing: %d, want 1, for the busy group, MaxRecords 1", len(describes))
 	}
 
 	ref, err := p.StartRefresh(ctx, scope, a.Live["cluster/busy/auto-scaling-group"], provider.RefreshPreferences{MinHealthyPercentage: 90,

@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,25 +49,14 @@ func TestEmulatorResolveAMIParameters(t *testing.T) {
 func TestEmulatorMixedFleetAndInstanceRefresh(t *testing.T) {
 	_, scope := emulatorProvider(t, "fleet")
 	sent := &[]*autoscaling.StartInstanceRefreshInput{}
-	p, err := New(context.Background(), scope, Options{HTTPClient: awstest.HTTPClient(), APIOptions: []func(*middleware.Stack) error{recordStarts(sent)}})
+	p, err := New(context.Background(), scope, Options{HTTPClient: awstest.HTTPClient(), APIOptions: []func(*middleware.Stack) error{recordInputs(sent)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	net := awstest.MakeNetwork(t)
-	vals, err := p.Resolve(ctx, scope, []string{amiArm64})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := &graph.Graph{Project: scope.Project, Environment: scope.Environment, Account: scope.Account, Region: scope.Region}
-	tags := func(addr string) map[string]string {
-		return map[string]string{graph.TagProject: scope.Project, graph.TagEnvironment: scope.Environment, graph.TagAddress: addr}
-	}
-	g.Resources = append(g.Resources, &graph.Resource{Address: "cluster/arm/launch-template", Type: catalog.LaunchTemplate,
-		Tags: tags("cluster/arm/launch-template"), Properties: map[string]any{
-			"LaunchTemplateName": "fleet-staging-arm",
-			"LaunchTemplateData": map[string]any{"ImageId": vals[amiArm64], "InstanceType": "c7g.large"},
-		}}, &graph.Resource{Address: "cluster/arm/auto-scaling-group", Type: catalog.AutoScalingGroup,
+	g, tags := armTemplateGraph(t, p, scope)
+	g.Resources = append(g.Resources, &graph.Resource{Address: "cluster/arm/auto-scaling-group", Type: catalog.AutoScalingGroup,
 		Tags: tags("cluster/arm/auto-scaling-group"), DependsOn: []string{"cluster/arm/launch-template"},
 		Refresh: &graph.InstanceRefresh{MinHealthyPercentage: 90, SkipMatching: true},
 		Properties: map[string]any{
@@ -148,14 +138,39 @@ func TestEmulatorMixedFleetAndInstanceRefresh(t *testing.T) {
 	}
 }
 
-// recordStarts records the input of every StartInstanceRefresh call.
-func recordStarts(into *[]*autoscaling.StartInstanceRefreshInput) func(*middleware.Stack) error {
+// recordInputs records the input of every call whose input is a T, in
+// order (safe for concurrent calls).
+func recordInputs[T any](into *[]T) func(*middleware.Stack) error {
+	var mu sync.Mutex
 	return func(stack *middleware.Stack) error {
-		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("recordStarts", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			if v, ok := in.Parameters.(*autoscaling.StartInstanceRefreshInput); ok {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("recordInputs", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			if v, ok := in.Parameters.(T); ok {
+				mu.Lock()
 				*into = append(*into, v)
+				mu.Unlock()
 			}
 			return next.HandleInitialize(ctx, in)
 		}), middleware.Before)
 	}
+}
+
+// armTemplateGraph is a graph of the scope with a launch template of the
+// recommended arm64 ECS-optimised AMI (cluster/arm/launch-template,
+// named PROJECT-staging-arm), and the ownership tags of an address.
+func armTemplateGraph(t *testing.T, p *Provider, scope provider.Scope) (*graph.Graph, func(string) map[string]string) {
+	t.Helper()
+	vals, err := p.Resolve(context.Background(), scope, []string{amiArm64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &graph.Graph{Project: scope.Project, Environment: scope.Environment, Account: scope.Account, Region: scope.Region}
+	tags := func(addr string) map[string]string {
+		return map[string]string{graph.TagProject: scope.Project, graph.TagEnvironment: scope.Environment, graph.TagAddress: addr}
+	}
+	g.Resources = append(g.Resources, &graph.Resource{Address: "cluster/arm/launch-template", Type: catalog.LaunchTemplate,
+		Tags: tags("cluster/arm/launch-template"), Properties: map[string]any{
+			"LaunchTemplateName": scope.Project + "-staging-arm",
+			"LaunchTemplateData": map[string]any{"ImageId": vals[amiArm64], "InstanceType": "c7g.large"},
+		}})
+	return g, tags
 }
