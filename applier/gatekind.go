@@ -19,19 +19,19 @@ const (
 )
 
 var gateKinds = map[GateKind]struct {
-	awaits, subject, activity, verb, short, done, noun, counted string
+	awaits, subject, activity, verb, short, done, noun, nouns, counted string
 }{
 	GateDeployment: {
 		awaits:   "deployment to complete and targets to be healthy",
 		subject:  "the deployment",
 		activity: "deploying", verb: "deploy", short: "healthy", done: "healthy",
-		noun: "service", counted: "healthy",
+		noun: "service", nouns: "services", counted: "healthy",
 	},
 	GateRefresh: {
 		awaits:   "instance refresh to replace its instances, then the services on them to be healthy",
 		subject:  "the instance refresh",
 		activity: "refreshing", verb: "refresh", short: "complete", done: "refreshed",
-		noun: "instance refresh", counted: "completed",
+		noun: "instance refresh", nouns: "instance refreshes", counted: "completed",
 	},
 }
 
@@ -62,12 +62,9 @@ func (k GateKind) ShortDone() string { return gateKinds[k].short }
 // healthy", "1 instance refresh completed".
 func (k GateKind) Count(n int) string {
 	g := gateKinds[k]
-	noun := g.noun
-	if n != 1 {
-		noun += "s"
-		if noun == "instance refreshs" {
-			noun = "instance refreshes"
-		}
+	noun := g.nouns
+	if n == 1 {
+		noun = g.noun
 	}
 	return fmt.Sprintf("%d %s %s", n, noun, g.counted)
 }
