@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue/load"
+
+	"github.com/gantry-gitops/gantry/internal/treelink"
 )
 
 // fileTree is where the loader reads a configuration from: the disk, or
@@ -99,47 +100,29 @@ func (t fsTree) EvalSymlinks(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	todo := strings.Split(r, "/")
-	if r == "." {
-		todo = nil
+	res, err := treelink.Resolve(fsLinks{t.fsys}, r, true)
+	if err != nil {
+		return "", &fs.PathError{Op: "evalsymlinks", Path: name, Err: err}
 	}
-	done := "."
-	for links := 0; len(todo) > 0; {
-		cur := path.Join(done, todo[0])
-		todo = todo[1:]
-		fi, err := fs.Lstat(t.fsys, cur)
-		if err != nil {
-			return "", err
-		}
-		if fi.Mode()&fs.ModeSymlink == 0 {
-			done = cur
-			continue
-		}
-		if links++; links > 40 {
-			return "", &fs.PathError{Op: "evalsymlinks", Path: name, Err: errors.New("too many links")}
-		}
-		target, err := fs.ReadLink(t.fsys, cur)
-		if err != nil {
-			return "", err
-		}
-		joined := path.Join(done, target)
-		if path.IsAbs(target) || joined == ".." || strings.HasPrefix(joined, "../") {
-			out := filepath.Join(t.root, filepath.FromSlash(joined))
-			if path.IsAbs(target) {
-				out = filepath.FromSlash(target)
-			}
-			return filepath.Join(append([]string{out}, todo...)...), nil
-		}
-		rest := todo
-		todo = nil
-		if joined != "." {
-			todo = strings.Split(joined, "/")
-		}
-		todo = append(todo, rest...)
-		done = "."
+	if res.Outside && path.IsAbs(res.Path) {
+		return filepath.FromSlash(res.Path), nil
 	}
-	return filepath.Join(t.root, filepath.FromSlash(done)), nil
+	return filepath.Join(t.root, filepath.FromSlash(res.Path)), nil
 }
+
+// fsLinks is an fs.FS as treelink reads it (fs.Lstat and fs.ReadLink: the
+// file system must implement fs.ReadLinkFS for links to be seen).
+type fsLinks struct{ fsys fs.FS }
+
+func (l fsLinks) IsLink(p string) (bool, error) {
+	fi, err := fs.Lstat(l.fsys, p)
+	if err != nil {
+		return false, err
+	}
+	return fi.Mode()&fs.ModeSymlink != 0, nil
+}
+
+func (l fsLinks) ReadLink(p string) (string, error) { return fs.ReadLink(l.fsys, p) }
 
 // newTree is the tree opts select for a configuration at dir (absolute).
 func newTree(opts LoadOptions) (fileTree, error) {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/gantry-gitops/gantry/internal/treelink"
 )
 
 // treeFS is a commit's tree as an fs.FS. Paths are slash-separated and
@@ -32,10 +34,6 @@ var (
 	_ fs.ReadLinkFS = (*treeFS)(nil)
 )
 
-// maxLinks bounds the symbolic links followed in one path, as the
-// kernel's ELOOP does.
-const maxLinks = 40
-
 // lookup finds the entry at name without following a link in its last
 // element; name "." is the root.
 func (t *treeFS) lookup(name string) (*object.TreeEntry, error) {
@@ -50,50 +48,40 @@ func (t *treeFS) lookup(name string) (*object.TreeEntry, error) {
 }
 
 // resolve follows the symbolic links of name (every element, the last one
-// too when follow is set) and returns the path without links.
+// too when follow is set) and returns the path without links and its
+// entry. A link leading out of the tree leads nowhere: the commit has
+// nothing there.
 func (t *treeFS) resolve(name string, follow bool) (string, *object.TreeEntry, error) {
-	links := 0
-	todo := strings.Split(name, "/")
-	if name == "." {
-		todo = nil
+	r, err := treelink.Resolve(treeLinks{t}, name, follow)
+	if err != nil {
+		return "", nil, err
 	}
-	done := "."
-	for len(todo) > 0 {
-		elem := todo[0]
-		todo = todo[1:]
-		cur := path.Join(done, elem)
-		e, err := t.lookup(cur)
-		if err != nil {
-			return "", nil, err
-		}
-		if e.Mode != filemode.Symlink || (len(todo) == 0 && !follow) {
-			done = cur
-			continue
-		}
-		if links++; links > maxLinks {
-			return "", nil, errors.New("too many levels of symbolic links")
-		}
-		target, err := t.readBlob(e)
-		if err != nil {
-			return "", nil, err
-		}
-		if path.IsAbs(string(target)) {
-			return "", nil, fs.ErrNotExist // outside the tree
-		}
-		joined := path.Join(done, string(target))
-		if joined == ".." || strings.HasPrefix(joined, "../") {
-			return "", nil, fs.ErrNotExist
-		}
-		rest := todo
-		todo = nil
-		if joined != "." {
-			todo = strings.Split(joined, "/")
-		}
-		todo = append(todo, rest...)
-		done = "."
+	if r.Outside {
+		return "", nil, fs.ErrNotExist
 	}
-	e, err := t.lookup(done)
-	return done, e, err
+	e, err := t.lookup(r.Path)
+	return r.Path, e, err
+}
+
+// treeLinks is the commit's tree as treelink reads it: links are entries
+// of mode 120000, their blob holding the target.
+type treeLinks struct{ t *treeFS }
+
+func (l treeLinks) IsLink(p string) (bool, error) {
+	e, err := l.t.lookup(p)
+	if err != nil {
+		return false, err
+	}
+	return e.Mode == filemode.Symlink, nil
+}
+
+func (l treeLinks) ReadLink(p string) (string, error) {
+	e, err := l.t.lookup(p)
+	if err != nil {
+		return "", err
+	}
+	b, err := l.t.readBlob(e)
+	return string(b), err
 }
 
 func (t *treeFS) readBlob(e *object.TreeEntry) ([]byte, error) {
