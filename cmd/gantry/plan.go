@@ -111,7 +111,7 @@ func runPlan(cmd *cobra.Command, dir string, f *planFlags) error {
 		return err
 	}
 	if f.out != "" {
-		fmt.Fprintf(cmd.ErrOrStderr(), "gantry: plan saved to %s; apply it with: gantry apply --plan %s\n", f.out, f.out)
+		fmt.Fprintf(cmd.ErrOrStderr(), "gantry: plan saved to %s; apply it with: %s\n", f.out, suggestedCommand("apply", dir, f.target.sandbox, "--plan", f.out))
 		warnExposedPlan(cmd, f.out)
 	}
 	if f.detailedExitCode && plan.HasChanges() {

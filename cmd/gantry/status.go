@@ -100,7 +100,7 @@ func runStatus(cmd *cobra.Command, dir string, f *statusFlags) error {
 			return failed(err)
 		}
 	} else {
-		writeStatusText(out, st, planCommand(dir, f.target.sandbox, st.Environment))
+		writeStatusText(out, st, suggestedCommand("plan", dir, f.target.sandbox, "--env", st.Environment))
 	}
 	if f.detailedExitCode && st.Sync.State != statusInSync {
 		return &exitError{code: 2}
@@ -479,31 +479,4 @@ func statusOr(s, none string) string {
 		return none
 	}
 	return s
-}
-
-// planCommand is the gantry plan command line that plans what status
-// looked at: the same directory and, when status was given --sandbox, the
-// same sandbox (without it, a copied command would plan against AWS).
-func planCommand(dir, sandboxFlag, env string) string {
-	words := []string{"gantry", "plan"}
-	if dir != "." {
-		words = append(words, shellWord(dir))
-	}
-	words = append(words, "--env", shellWord(env))
-	if sandboxFlag != "" {
-		words = append(words, "--sandbox", shellWord(sandboxFlag))
-	}
-	return strings.Join(words, " ")
-}
-
-// shellWord quotes s for sh when it holds anything but letters, digits and
-// ./_-:+=@ (a path with a space, say).
-func shellWord(s string) string {
-	plain := func(r rune) bool {
-		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("./_-:+=@", r)
-	}
-	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !plain(r) }) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

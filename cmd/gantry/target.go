@@ -248,3 +248,33 @@ func useColor(cmd *cobra.Command, w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
+
+// suggestedCommand is a gantry command line printed for the user to run
+// next: gantry NAME, the directory unless it is ".", the flags, and the
+// --sandbox this command was given (without it, a copied line would go to
+// AWS), every word quoted for sh where it needs to be.
+func suggestedCommand(name, dir, sandboxFlag string, flags ...string) string {
+	words := []string{"gantry", name}
+	if dir != "." {
+		words = append(words, shellWord(dir))
+	}
+	for _, f := range flags {
+		words = append(words, shellWord(f))
+	}
+	if sandboxFlag != "" {
+		words = append(words, "--sandbox", shellWord(sandboxFlag))
+	}
+	return strings.Join(words, " ")
+}
+
+// shellWord quotes s for sh when it holds anything but letters, digits and
+// ./_-:+=@ (a path with a space, say).
+func shellWord(s string) string {
+	plain := func(r rune) bool {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("./_-:+=@", r)
+	}
+	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !plain(r) }) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
