@@ -113,8 +113,12 @@ func checkVersion(v string) error {
 // checkPath accepts a relative, slash-separated path inside the
 // repository that needs no quoting in YAML or the shell.
 func checkPath(p string) error {
-	if p == "" || strings.HasPrefix(p, "/") || slices.Contains(strings.Split(p, "/"), "..") || !regexp.MustCompile(`^[A-Za-z0-9._/-]+$`).MatchString(p) {
+	if p == "" || strings.HasPrefix(p, "/") || slices.Contains(strings.Split(p, "/"), "..") {
 		return fmt.Errorf("--config %q: want a path relative to the repository's root, inside it", p)
+	}
+	if !regexp.MustCompile(`^[A-Za-z0-9._/-]+$`).MatchString(p) {
+		// The workflows write the path unquoted in YAML and shell lines.
+		return fmt.Errorf("--config %q: want letters, digits and . _ - / only (the workflows name it unquoted); rename the directory", p)
 	}
 	return nil
 }
