@@ -41,6 +41,7 @@ type job struct {
 type step struct {
 	Name string            `yaml:"name"`
 	ID   string            `yaml:"id"`
+	If   string            `yaml:"if"`
 	Uses string            `yaml:"uses"`
 	Run  string            `yaml:"run"`
 	With map[string]any    `yaml:"with"`
@@ -209,6 +210,18 @@ func checkApplyWorkflow(t *testing.T, w workflow) {
 		applyAt := stepIndex(j, `gantry apply "$GANTRY_CONFIG" --plan "$RUNNER_TEMP/`+env+`.plan" --auto-approve`)
 		if planAt < 0 || applyAt < planAt {
 			t.Errorf("apply-%s: plan at step %d, apply --plan at %d: want the plan applied after it is made", env, planAt, applyAt)
+		}
+		// Only the branch's tip is applied: a re-run of an older run, or
+		// a job queued behind a newer push, must not put an older
+		// configuration back.
+		tipAt := stepIndex(j, `if [ "$(git rev-parse FETCH_HEAD)" = "$GITHUB_SHA" ]; then`)
+		if tipAt < 0 || j.Steps[tipAt].ID != "tip" || !strings.Contains(j.Steps[tipAt].Run, `git fetch --depth=1 origin "$GANTRY_BRANCH"`) || tipAt > planAt {
+			t.Errorf("apply-%s: no tip check (id tip) before the plan (at %d, plan at %d)", env, tipAt, planAt)
+		}
+		for _, at := range []int{planAt, applyAt} {
+			if at >= 0 && j.Steps[at].If != "steps.tip.outputs.current == 'true'" {
+				t.Errorf("apply-%s: step %d runs whether or not the commit is the tip (if %q)", env, at, j.Steps[at].If)
+			}
 		}
 	}
 }
