@@ -30,6 +30,7 @@ type concurrency struct {
 
 type job struct {
 	Needs       any               `yaml:"needs"`
+	Permissions map[string]string `yaml:"permissions"`
 	If          string            `yaml:"if"`
 	Environment string            `yaml:"environment"`
 	Concurrency *concurrency      `yaml:"concurrency"`
@@ -128,9 +129,19 @@ func checkPlanWorkflow(t *testing.T, w workflow) {
 	if _, ok := w.On["pull_request"]; !ok {
 		t.Errorf("on = %v, want pull_request", w.On)
 	}
-	wantPerms := map[string]string{"contents": "read", "pull-requests": "write", "id-token": "write"}
-	if !equalMaps(w.Permissions, wantPerms) {
-		t.Errorf("permissions = %v, want %v", w.Permissions, wantPerms)
+	// Least privilege: read-only but for the plan job, which needs an
+	// OIDC token for AWS and writes the comment.
+	if want := map[string]string{"contents": "read"}; !equalMaps(w.Permissions, want) {
+		t.Errorf("permissions = %v, want %v", w.Permissions, want)
+	}
+	for name, j := range w.Jobs {
+		want := map[string]string(nil)
+		if name == "plan" {
+			want = map[string]string{"contents": "read", "pull-requests": "write", "id-token": "write"}
+		}
+		if !equalMaps(j.Permissions, want) {
+			t.Errorf("job %s: permissions %v, want %v", name, j.Permissions, want)
+		}
 	}
 	if w.Env["GANTRY_VERSION"] != "v0.3.0" || w.Env["GANTRY_CONFIG"] != "deploy" {
 		t.Errorf("env = %v", w.Env)
