@@ -127,6 +127,12 @@ func TestSandboxNewAMIRefreshesInstances(t *testing.T) {
 		if in.ImageID != after || in.ID == old[i].ID || in.Version != 2 {
 			t.Errorf("instance %d after the refresh: %+v (before %+v)", i, in, old[i])
 		}
+		// ECS managed termination protection: the instances were (and
+		// are) protected from scale-in; the refresh replaced them
+		// because apply asked for protected instances to be refreshed.
+		if !old[i].Protected || !in.Protected {
+			t.Errorf("instance %d is not protected from scale-in: %+v (before %+v)", i, in, old[i])
+		}
 	}
 	if r := g.InstanceRefreshes; len(r) != 1 || r[0].Preferences != (provider.RefreshPreferences{MinHealthyPercentage: 90, SkipMatching: true, InstanceWarmup: 300,
 		ScaleInProtectedInstances: "Refresh", StandbyInstances: "Ignore"}) {
