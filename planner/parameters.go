@@ -187,3 +187,87 @@ func refreshWarnings(p *Plan) []Warning {
 	}
 	return out
 }
+
+// onlyPublished reports whether r differs from its live self only by the
+// values of the SSM parameters it names: resolved with the values live
+// holds where r names a parameter, r hashes to what the last apply sent
+// (the gantry:applied tag). Then the configuration did not change; AWS
+// published a new value.
+func (d *planBuilder) onlyPublished(t *catalog.Type, r *graph.Resource, o *provider.Observed, owned []string, wantTags map[string]string) bool {
+	applied := o.Tags[TagApplied]
+	if applied == "" || len(t.Resolves) == 0 || len(d.params) == 0 {
+		return false
+	}
+	live := map[string]string{}
+	have := t.Canonical(o.Properties)
+	for _, p := range t.Resolves {
+		ref, _ := lookup(r.Properties, p).(string)
+		name, ok := strings.CutPrefix(ref, catalog.ParameterPrefix)
+		if !ok {
+			continue
+		}
+		v, ok := lookup(have, p).(string)
+		if !ok {
+			return false // not a plain value live: nothing to compare
+		}
+		live[name] = v
+	}
+	if len(live) == 0 {
+		return false
+	}
+	asBefore, known := d.resolve(withParameters(t, r, live))
+	if !known {
+		return false
+	}
+	want := t.Canonical(asBefore)
+	have = t.Canonical(o.Properties) // Reconcile may change its arguments
+	for _, prop := range owned {
+		delete(want, prop)
+		delete(have, prop)
+	}
+	if t.Reconcile != nil {
+		t.Reconcile(want, have)
+	}
+	return hashString(hashForm(want, wantTags)) == applied
+}
+
+// markFollowingPublished gives a configuration change that only follows
+// published values the cause published too: every difference is a
+// reference known after apply, and every resource it refers to that
+// changes changes because of a published value (an Auto Scaling group
+// following its launch template's new version with a new AMI).
+func (d *planBuilder) markFollowingPublished(changes []*Change) {
+	for _, c := range changes {
+		if c.Action != Update || c.Cause != CauseConfig || len(c.Diffs) == 0 {
+			continue
+		}
+		if !d.followsPublished(c) {
+			continue
+		}
+		c.Cause = CausePublished
+	}
+}
+
+func (d *planBuilder) followsPublished(c *Change) bool {
+	for _, df := range c.Diffs {
+		if df.After != KnownAfterApply {
+			return false
+		}
+	}
+	r := d.desired[c.Address]
+	if r == nil {
+		return false
+	}
+	published := false
+	for _, ref := range graph.Refs(r.Properties) {
+		u := d.changes[ref.Address]
+		if u == nil || u.Action == NoOp {
+			continue
+		}
+		if u.Cause != CausePublished {
+			return false
+		}
+		published = true
+	}
+	return published
+}

@@ -33,6 +33,11 @@ const (
 	CauseDrift   Cause = "drift"  // AWS was changed outside gantry
 	CauseBoth    Cause = "config+drift"
 	CauseRemoved Cause = "removed" // no longer in the configuration
+	// CausePublished: AWS published a new value of an SSM parameter the
+	// configuration names (a new ECS-optimised AMI), and nothing else
+	// differs; or the change only follows such a change (the Auto
+	// Scaling group's launch template version).
+	CausePublished Cause = "published"
 	CauseUnknown Cause = ""        // differs; where the difference came from is not known
 )
 

@@ -229,6 +229,7 @@ func Diff(desired *graph.Graph, live []*provider.Observed, scope provider.Scope,
 		p.Changes = append(p.Changes, c)
 	}
 	d.markRefreshedTemplates(p.Changes)
+	d.markFollowingPublished(p.Changes)
 	p.Changes = append(p.Changes, d.supersededRevisions(p.Changes)...)
 	d.handovers(p.Changes)
 	d.deferFallbacks(p.Changes)
@@ -350,6 +351,9 @@ func (d *planBuilder) changeFor(r *graph.Resource) (*Change, error) {
 		return c, nil
 	}
 	c.Cause = causeOf(t, o, c.Owned, known, hashForm(want, wantTags), have, haveTags)
+	if c.Cause == CauseConfig && d.onlyPublished(t, r, o, c.Owned, wantTags) {
+		c.Cause = CausePublished
+	}
 
 	for _, f := range t.ForceNew {
 		if catalog.Equal(lookup(want, f), lookup(have, f)) {
