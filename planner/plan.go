@@ -38,7 +38,7 @@ const (
 	// differs; or the change only follows such a change (the Auto
 	// Scaling group's launch template version).
 	CausePublished Cause = "published"
-	CauseUnknown Cause = ""        // differs; where the difference came from is not known
+	CauseUnknown   Cause = "" // differs; where the difference came from is not known
 )
 
 // Impact says what a change does to running traffic.
