@@ -166,7 +166,11 @@ type statusService struct {
 
 type statusTargets struct {
 	Healthy int `json:"healthy"`
-	Total   int `json:"total"`
+	// Total counts the targets that serve or are about to: not those
+	// draining, which the load balancer is taking out (an older task
+	// after a deployment).
+	Total    int `json:"total"`
+	Draining int `json:"draining,omitempty"`
 }
 
 type statusOutputs struct {
@@ -252,12 +256,7 @@ func statusOfService(ctx context.Context, ws *workspace, plan *planner.Plan, liv
 	ss.Tasks.Running, ss.Tasks.Desired, ss.Tasks.Pending = h.Running, h.Desired, h.Pending
 	ss.Rollout.State, ss.Rollout.Reason, ss.Rollout.RolledBack = h.RolloutState, h.RolloutStateReason, h.RolledBack
 	if ss.Targets != nil {
-		for state, n := range h.Targets {
-			ss.Targets.Total += n
-			if state == "healthy" {
-				ss.Targets.Healthy += n
-			}
-		}
+		*ss.Targets = statusTargetsOf(h.Targets)
 	}
 	return ss, nil
 }
@@ -465,11 +464,31 @@ func statusRollout(s statusService) string {
 	return r
 }
 
+// statusTargetsOf counts a target group's targets by health state.
+func statusTargetsOf(states map[string]int) statusTargets {
+	var t statusTargets
+	for state, n := range states {
+		switch state {
+		case "draining":
+			t.Draining += n
+			continue
+		case "healthy":
+			t.Healthy += n
+		}
+		t.Total += n
+	}
+	return t
+}
+
 func statusTargetsText(s statusService) string {
 	if s.Targets == nil || !s.Deployed {
 		return "-"
 	}
-	return fmt.Sprintf("%d/%d healthy", s.Targets.Healthy, s.Targets.Total)
+	t := fmt.Sprintf("%d/%d healthy", s.Targets.Healthy, s.Targets.Total)
+	if s.Targets.Draining > 0 {
+		t += fmt.Sprintf(", %d draining", s.Targets.Draining)
+	}
+	return t
 }
 
 func statusDash(s string) string { return statusOr(s, "-") }

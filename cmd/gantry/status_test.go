@@ -201,3 +201,16 @@ func TestStatusCommitAbbreviation(t *testing.T) {
 		}
 	}
 }
+
+// Draining targets (older tasks the load balancer is taking out after a
+// deployment) are not counted as targets that should be healthy.
+func TestStatusTargetsLeaveDrainingOut(t *testing.T) {
+	got := statusTargetsOf(map[string]int{"healthy": 1, "draining": 1, "initial": 1})
+	if want := (statusTargets{Healthy: 1, Total: 2, Draining: 1}); got != want {
+		t.Errorf("statusTargetsOf = %+v, want %+v", got, want)
+	}
+	s := statusService{Deployed: true, Targets: &got}
+	if text := statusTargetsText(s); text != "1/2 healthy, 1 draining" {
+		t.Errorf("text %q", text)
+	}
+}
