@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -20,6 +21,9 @@ var ErrNotRepository = errors.New("not in a git repository")
 type Repo struct {
 	repo *git.Repository
 	root string // the work tree's root, absolute; "" for a bare repository
+	// objects serialises the reads of the trees TreeFS returns: go-git's
+	// trees and object storage are not safe for concurrent use.
+	objects *sync.Mutex
 }
 
 // Open opens the repository dir is in (dir or a parent holds .git).
@@ -35,7 +39,7 @@ func Open(dir string) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("git: %w", err)
 	}
-	out := &Repo{repo: r}
+	out := &Repo{repo: r, objects: new(sync.Mutex)}
 	if wt, err := r.Worktree(); err == nil {
 		out.root = wt.Filesystem.Root()
 		// The work tree's root as the caller spells paths: with symbolic
@@ -97,7 +101,7 @@ func (r *Repo) TreeFS(c *Commit) (fs.FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("git: tree of %s: %w", c.Name(), err)
 	}
-	return &treeFS{root: t}, nil
+	return &treeFS{mu: r.objects, root: t}, nil
 }
 
 // OnBranch reports whether commit c is the tip of branch or one of its

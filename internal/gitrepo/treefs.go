@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -23,7 +24,13 @@ import (
 // os.DirFS does; a link that leaves the tree does not exist in it.
 // Submodules (gitlinks) have no content in the tree: they are empty
 // directories.
+//
+// It is safe for concurrent use (the compiler reads files in parallel):
+// go-git's trees and object storage are not (Tree.FindEntry fills a map
+// on first use), so every method holds mu, the lock of the repository
+// whose storage the tree reads (Repo.objects), shared by all its trees.
 type treeFS struct {
+	mu   *sync.Mutex
 	root *object.Tree
 }
 
@@ -103,6 +110,8 @@ func pathErr(op, name string, err error) error {
 
 // Open opens name, following symbolic links.
 func (t *treeFS) Open(name string) (fs.File, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if !fs.ValidPath(name) {
 		return nil, pathErr("open", name, fs.ErrInvalid)
 	}
@@ -127,6 +136,8 @@ func (t *treeFS) Open(name string) (fs.File, error) {
 
 // ReadFile reads name, following symbolic links.
 func (t *treeFS) ReadFile(name string) ([]byte, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if !fs.ValidPath(name) {
 		return nil, pathErr("readfile", name, fs.ErrInvalid)
 	}
@@ -143,6 +154,8 @@ func (t *treeFS) ReadFile(name string) ([]byte, error) {
 // ReadDir lists the directory name, sorted by name (git's tree order is
 // by name too, with directories compared as "name/").
 func (t *treeFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if !fs.ValidPath(name) {
 		return nil, pathErr("readdir", name, fs.ErrInvalid)
 	}
@@ -186,6 +199,8 @@ func (t *treeFS) Lstat(name string) (fs.FileInfo, error) {
 }
 
 func (t *treeFS) stat(op, name string, follow bool) (fs.FileInfo, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if !fs.ValidPath(name) {
 		return nil, pathErr(op, name, fs.ErrInvalid)
 	}
@@ -198,6 +213,8 @@ func (t *treeFS) stat(op, name string, follow bool) (fs.FileInfo, error) {
 
 // ReadLink returns the target of the symbolic link name.
 func (t *treeFS) ReadLink(name string) (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if !fs.ValidPath(name) {
 		return "", pathErr("readlink", name, fs.ErrInvalid)
 	}
