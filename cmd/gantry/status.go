@@ -131,6 +131,9 @@ type statusSync struct {
 	Changes int    `json:"changes"`
 	Drift   int    `json:"drift"`
 	Config  int    `json:"config"`
+	// Published counts, among the others, the changes only a value AWS
+	// published explains (a new ECS-optimised AMI: planner.CausePublished).
+	Published int `json:"published,omitempty"`
 }
 
 const (
@@ -300,6 +303,9 @@ func statusSyncOf(changes []*planner.Change, addr string) statusSync {
 		switch c.Cause {
 		case planner.CauseDrift, planner.CauseBoth, planner.CauseUnknown:
 			s.Drift++
+		case planner.CausePublished:
+			s.Published++
+			s.Config++
 		default:
 			s.Config++
 		}
@@ -414,6 +420,13 @@ func statusSyncText(s statusSync, long bool) string {
 		}
 		return fmt.Sprintf("drifted: %s (%d drift)", statusPlural(s.Changes, "change", "changes"), s.Drift)
 	case statusPending:
+		if s.Published > 0 && s.Published == s.Config {
+			return fmt.Sprintf("pending: %s from a value AWS published (a new AMI)", statusPlural(s.Changes, "change", "changes"))
+		}
+		if s.Published > 0 {
+			return fmt.Sprintf("pending: %s (%d from config, %d from a value AWS published: a new AMI)",
+				statusPlural(s.Changes, "change", "changes"), s.Config-s.Published, s.Published)
+		}
 		return fmt.Sprintf("pending: %s from config", statusPlural(s.Changes, "change", "changes"))
 	}
 	return "in sync"

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/gantry-gitops/gantry/planner"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -212,5 +213,28 @@ func TestStatusTargetsLeaveDrainingOut(t *testing.T) {
 	s := statusService{Deployed: true, Targets: &got}
 	if text := statusTargetsText(s); text != "1/2 healthy, 1 draining" {
 		t.Errorf("text %q", text)
+	}
+}
+
+// A newly published AMI is pending, not drift, and said to be AWS's.
+func TestStatusSyncOfAPublishedAMI(t *testing.T) {
+	changes := []*planner.Change{
+		{Address: "cluster/c/launch-template", Action: planner.Update, Cause: planner.CausePublished},
+		{Address: "cluster/c/auto-scaling-group", Action: planner.Update, Cause: planner.CausePublished},
+		{Address: "service/api", Action: planner.Update, Cause: planner.CauseConfig},
+	}
+	s := statusSyncOf(changes, "")
+	if want := (statusSync{State: statusPending, Changes: 3, Config: 3, Published: 2}); s != want {
+		t.Errorf("statusSyncOf = %+v, want %+v", s, want)
+	}
+	if got, want := statusSyncText(s, true), "pending: 3 changes (1 from config, 2 from a value AWS published: a new AMI)"; got != want {
+		t.Errorf("text %q, want %q", got, want)
+	}
+}
+
+func TestStatusSyncOfOnlyAPublishedAMI(t *testing.T) {
+	s := statusSyncOf([]*planner.Change{{Address: "cluster/c/launch-template", Action: planner.Update, Cause: planner.CausePublished}}, "")
+	if got, want := statusSyncText(s, true), "pending: 1 change from a value AWS published (a new AMI)"; got != want {
+		t.Errorf("text %q, want %q", got, want)
 	}
 }
