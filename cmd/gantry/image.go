@@ -31,6 +31,9 @@ configuration itself, so that what runs is what git says: the new image is
 written where the configuration gives it, the rest of the files left as
 they are. See gantry image set, and gantry promote to copy images from one
 environment to another.`,
+		Example: `  gantry image set api 111111111111.dkr.ecr.eu-west-1.amazonaws.com/api:1.8.0 --env staging --commit
+  gantry image set api=registry/api:1.8.0 web=registry/web:2024.12.1 --env staging --dry-run
+  gantry promote api --from staging --to prod --commit`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return usage(errors.New("image: missing subcommand (set)"))
