@@ -433,7 +433,15 @@ func topLevelMakers(files []*ast.File) []token.Pos {
 // #Config rejects them).
 func (c *checker) checkMapShapes(envs *gnode) {
 	check := func(n *gnode, env string, path []string) {
-		if n != nil && !n.failed && n.kind != cue.StructKind {
+		switch {
+		case n == nil:
+		case n.failed && n.incomplete:
+			// An expression CUE cannot evaluate yet (services: x * y):
+			// its entries would never be read, so nothing would be
+			// created, and what is written beside it never checked
+			// (found by FuzzDifferential).
+			c.notConcrete(n, env, path)
+		case !n.failed && n.kind != cue.StructKind:
 			c.wrongShape(n, nil, env, path, "a struct")
 		}
 	}

@@ -32,3 +32,26 @@ func TestUnknownTopLevelFieldFromEmbedding(t *testing.T) {
 		})
 	}
 }
+
+// A top-level map (or an environment's refinement of one) that CUE cannot
+// evaluate yet is an error at its line: read as no entries, it would
+// create nothing and check nothing written beside it.
+func TestIncompleteTopLevelMap(t *testing.T) {
+	for name, tc := range map[string]struct{ file, want string }{
+		"services": {
+			file: "package acme\n\nservices: [_] * {a: 1}\nservices: web: 0\n",
+			want: "extra.cue:3:11: services: has no concrete value: invalid left-hand value to '*' (type list): 0: incomplete value _",
+		},
+		"refinement": {
+			file: "package acme\n\nenvironments: live: services: [_] * {a: 1}\n",
+			want: "extra.cue:3:31: environments.live.services: has no concrete value",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := loadConfigDiags(t, map[string]string{"base.cue": fuzzBase, "extra.cue": tc.file})
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("diagnostics:\n%s\nwant a line with:\n%s", got, tc.want)
+			}
+		})
+	}
+}
