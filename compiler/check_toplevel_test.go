@@ -55,3 +55,12 @@ func TestIncompleteTopLevelMap(t *testing.T) {
 		})
 	}
 }
+
+// A struct or list where another shape belongs is shown at the value, as
+// CUE shows it, also when the value starts on the line after its label.
+func TestWrongShapeAtTheValue(t *testing.T) {
+	got := loadConfigDiags(t, map[string]string{"base.cue": fuzzBase, "extra.cue": "package acme\n\nservices: web: cpu:\n\ta: 1\n"})
+	if want := "extra.cue:4:2: services.web.cpu: want a single value, got struct"; !strings.Contains(got, want) {
+		t.Errorf("diagnostics:\n%s\nwant a line with:\n%s", got, want)
+	}
+}

@@ -677,6 +677,9 @@ var differentialCases = []string{
 	// A top-level map CUE cannot evaluate yet ([_] * {...}) was read as
 	// no entries at all: what was written beside it went unchecked.
 	"package acme,services:[_]*{A0000:0X0},services:A00:0",
+	// A struct where one value belongs, written on the line after its
+	// label: gantry named the label's line, CUE the value's.
+	"-- 0.cue --\npackage A0,project:\nA:\"\"",
 }
 
 // differentialSnippets are files added to fuzzBase that probe where the

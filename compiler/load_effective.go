@@ -267,9 +267,32 @@ func (c *checker) wrongShape(n *gnode, s *spec, env string, path []string, want 
 	if n.concrete && n.kind != cue.StructKind && n.kind != cue.ListKind {
 		got = c.l.format(n.dflt())
 	}
-	c.errorAt(c.nodePos(n, env, path), env, path, fmt.Sprintf("want %s, got %s", want, got))
+	pos := c.nodePos(n, env, path)
+	if n.kind == cue.StructKind || n.kind == cue.ListKind {
+		// The finding is about the struct or list written where another
+		// shape belongs: shown at that value, as CUE shows it, not at its
+		// label (they differ when the value starts on another line).
+		if p, ok := c.firstValueWritten(env, path); ok {
+			pos = p
+		}
+	}
+	c.errorAt(pos, env, path, fmt.Sprintf("want %s, got %s", want, got))
 	c.markStructural(env, path)
 	return c.fail(env, path, n.value())
+}
+
+// firstValueWritten is the position of the first value written statically
+// at path: at the top level, else in env's refinement.
+func (c *checker) firstValueWritten(env string, path []string) (token.Pos, bool) {
+	if vs := c.l.index.valuesAt(path); len(vs) > 0 {
+		return vs[0], true
+	}
+	if env != "" && len(path) > 0 && entityKinds[path[0]] {
+		if vs := c.l.index.valuesAt(append([]string{"environments", env}, path...)); len(vs) > 0 {
+			return vs[0], true
+		}
+	}
+	return token.NoPos, false
 }
 
 // unknownField reports a field the schema does not have, suggesting the
