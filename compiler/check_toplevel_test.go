@@ -64,3 +64,13 @@ func TestWrongShapeAtTheValue(t *testing.T) {
 		t.Errorf("diagnostics:\n%s\nwant a line with:\n%s", got, want)
 	}
 }
+
+// A struct or list that is not concrete yet (a disjunction without a
+// default) is an error at its line: read as failed, it was skipped as if
+// CUE had reported it.
+func TestAmbiguousDisjunctionIsNotConcrete(t *testing.T) {
+	got := loadConfigDiags(t, map[string]string{"base.cue": fuzzBase, "extra.cue": "package acme\n\nservices: web: {[] | [string]}\n"})
+	if want := "extra.cue:3:11: services.web: has no concrete value (environment live)"; !strings.Contains(got, want) {
+		t.Errorf("diagnostics:\n%s\nwant a line with:\n%s", got, want)
+	}
+}

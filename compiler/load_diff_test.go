@@ -680,6 +680,9 @@ var differentialCases = []string{
 	// A struct where one value belongs, written on the line after its
 	// label: gantry named the label's line, CUE the value's.
 	"-- 0.cue --\npackage A0,project:\nA:\"\"",
+	// A disjunction of lists without a default where a service belongs
+	// was read as failed, as if CUE reported it; it did not.
+	"-- 0.cue --\npackage A\nservices:a:{[]|[string]}",
 }
 
 // differentialSnippets are files added to fuzzBase that probe where the

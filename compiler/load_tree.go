@@ -178,7 +178,11 @@ func readNodeAs(v cue.Value, shared bool, ss shapeSet) *gnode {
 		n.pat = &patternCache{}
 		it, err := d.Fields()
 		if err != nil {
+			// An error CUE reports, or a value not concrete yet (a
+			// disjunction of structs without a default): that one no
+			// one else reports (found by FuzzDifferential).
 			n.failed = true
+			n.incomplete = v.Validate() == nil
 			return n
 		}
 		for it.Next() {
@@ -190,6 +194,7 @@ func readNodeAs(v cue.Value, shared bool, ss shapeSet) *gnode {
 		it, err := d.List()
 		if err != nil {
 			n.failed = true
+			n.incomplete = v.Validate() == nil // as for Fields above
 			return n
 		}
 		for it.Next() {
