@@ -426,6 +426,22 @@ func topLevelMakers(files []*ast.File) []token.Pos {
 	return out
 }
 
+// mapSchemaErrors reports the errors of a top-level map, or of an
+// environment's refinement of one, against its schema definition, at the
+// positions CUE gives; it says whether there were any.
+func (c *checker) mapSchemaErrors(n *gnode, path []string) bool {
+	def := "#Config." + path[len(path)-1]
+	if len(path) == 3 {
+		def = "#Environment." + path[2]
+	}
+	err := n.value().Unify(c.root.LookupPath(cue.ParsePath(def))).Validate()
+	if err == nil {
+		return false
+	}
+	c.l.addCUEErrorsAt(cueerrors.Errors(err), "", path)
+	return true
+}
+
 // checkMapShapes reports the maps of the top level (environments,
 // clusters, load balancers, services) and of each environment's
 // refinements that are not structs (services: "web"): nothing would read
@@ -439,8 +455,11 @@ func (c *checker) checkMapShapes(envs *gnode) {
 			// An expression CUE cannot evaluate yet (services: x * y):
 			// its entries would never be read, so nothing would be
 			// created, and what is written beside it never checked
-			// (found by FuzzDifferential).
-			c.notConcrete(n, env, path)
+			// (found by FuzzDifferential). What the schema says of what
+			// is written, if anything, else that it is not concrete.
+			if !c.mapSchemaErrors(n, path) {
+				c.notConcrete(n, env, path)
+			}
 		case !n.failed && n.kind != cue.StructKind:
 			c.wrongShape(n, nil, env, path, "a struct")
 		}

@@ -39,8 +39,13 @@ func TestUnknownTopLevelFieldFromEmbedding(t *testing.T) {
 func TestIncompleteTopLevelMap(t *testing.T) {
 	for name, tc := range map[string]struct{ file, want string }{
 		"services": {
-			file: "package acme\n\nservices: [_] * {a: 1}\nservices: web: 0\n",
+			file: "package acme\n\nservices: [_] * {a: 1}\n",
 			want: "extra.cue:3:11: services: has no concrete value: invalid left-hand value to '*' (type list): 0: incomplete value _",
+		},
+		// What is written beside it is checked against the schema.
+		"beside": {
+			file: "package acme\n\nservices: [_] * {a: 1}\nservices: web: 0\n",
+			want: "extra.cue:4:16: services: conflicting values 0 and {cluster:",
 		},
 		"refinement": {
 			file: "package acme\n\nenvironments: live: services: [_] * {a: 1}\n",

@@ -683,6 +683,9 @@ var differentialCases = []string{
 	// A disjunction of lists without a default where a service belongs
 	// was read as failed, as if CUE reported it; it did not.
 	"-- 0.cue --\npackage A\nservices:a:{[]|[string]}",
+	// Beside such a map, a value the schema rejects: CUE names its
+	// line, gantry named only the expression's.
+	"package acme,services:[_]*0\nservices:{0}",
 }
 
 // differentialSnippets are files added to fuzzBase that probe where the
