@@ -1,5 +1,7 @@
 package catalog
 
+import "strings"
+
 // CloudFormation type names of everything gantry creates.
 const (
 	IAMRole                      = "AWS::IAM::Role"
@@ -22,3 +24,19 @@ const (
 	ScalingPolicy                = "AWS::ApplicationAutoScaling::ScalingPolicy"
 	Alarm                        = "AWS::CloudWatch::Alarm"
 )
+
+// Partition returns the ARN partition of a region: the compiler writes
+// it into the ARNs it builds, the AWS provider into the deployer policy.
+func Partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	}
+	return "aws"
+}

@@ -41,7 +41,7 @@ func Compile(env *config.Environment, project string, opts CompileOptions) (*gra
 		env:     env,
 		opts:    opts,
 		n:       names{project: project, env: env.Name},
-		part:    partition(env.Region),
+		part:    catalog.Partition(env.Region),
 		g: &graph.Graph{
 			Project:     project,
 			Environment: env.Name,

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"regexp"
 	"strings"
+
+	"github.com/gantry-gitops/gantry/catalog"
 )
 
 // AWS name limits that matter to the names gantry derives. Names are
@@ -144,21 +146,6 @@ func (n names) scalingPolicy(s, kind string) string {
 // users push to and write in `image` must be the name gantry creates.
 func (n names) repository(r string) string { return r }
 
-// partition returns the ARN partition of a region.
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	}
-	return "aws"
-}
-
 // ecrImage matches an image in an ECR private registry:
 // ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn]/REPOSITORY[:TAG|@DIGEST].
 var ecrImage = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([a-z0-9][a-z0-9._/-]*?)(?::[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[0-9a-f]{64})?$`)
@@ -171,7 +158,7 @@ func ecrRepositoryARN(image string) string {
 		return ""
 	}
 	account, region, repo := m[1], m[2], m[3]
-	return "arn:" + partition(region) + ":ecr:" + region + ":" + account + ":repository/" + repo
+	return "arn:" + catalog.Partition(region) + ":ecr:" + region + ":" + account + ":repository/" + repo
 }
 
 // ssmParameterARN returns the ARN of an SSM parameter given by name (with

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"github.com/gantry-gitops/gantry/catalog"
 	"reflect"
 	"strings"
 	"testing"
@@ -65,7 +66,7 @@ func TestARNs(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("secret ARNs %v", got)
 	}
-	if partition("us-gov-west-1") != "aws-us-gov" || partition("eu-west-1") != "aws" {
+	if catalog.Partition("us-gov-west-1") != "aws-us-gov" || catalog.Partition("eu-west-1") != "aws" {
 		t.Error("partition")
 	}
 }

@@ -138,7 +138,7 @@ type policyBuilder struct {
 }
 
 func newPolicyBuilder(g *graph.Graph, scope provider.Scope) *policyBuilder {
-	b := &policyBuilder{g: g, scope: scope, part: arnPartition(scope.Region), calls: map[string]bool{},
+	b := &policyBuilder{g: g, scope: scope, part: catalog.Partition(scope.Region), calls: map[string]bool{},
 		omitted: map[string]bool{}, byType: map[string][]*graph.Resource{}}
 	for _, c := range APICalls() {
 		b.calls[c.Action] = true
@@ -279,21 +279,6 @@ func uniqSorted(in []string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// arnPartition is the ARN partition of a region.
-func arnPartition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	}
-	return "aws"
 }
 
 // The statements, service by service. Which actions take which resource
